@@ -1,0 +1,1 @@
+"""Channel adapters, configuration and application wiring."""

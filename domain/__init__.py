@@ -1,0 +1,1 @@
+"""Channel-neutral domain: deadlines, plan files, clock and unit states."""

@@ -1,0 +1,1 @@
+"""Command handlers: plain async functions over neutral messages."""

@@ -1,0 +1,1 @@
+"""Scheduled work: jobs decide what is due and write it to the outbox."""

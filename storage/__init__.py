@@ -1,0 +1,1 @@
+"""All SQL: the aiosqlite store, migrations and row models."""
