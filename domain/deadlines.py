@@ -1,0 +1,176 @@
+"""Parse 完成时限 deadline expressions from task plans and dates typed by users."""
+
+import calendar
+import re
+import unicodedata
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict
+
+
+class DeadlineKind(StrEnum):
+    DATE = "date"
+    WINDOW = "window"
+    ON_REQUEST = "on_request"
+
+
+class Deadline(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    expr: str
+    kind: DeadlineKind
+    start: date | None = None
+    due: date | None = None
+
+
+class DeadlineError(ValueError):
+    """An expression that cannot be read; never guessed."""
+
+    def __init__(self, expr: str) -> None:
+        super().__init__(f"cannot read deadline expression {expr!r}")
+        self.expr = expr
+
+    # Without this, pickling (logging handlers, process pools) would rebuild it from the message.
+    def __reduce__(self) -> tuple[type["DeadlineError"], tuple[str]]:
+        return type(self), (self.expr,)
+
+
+_ON_REQUEST = frozenset(
+    {"按要求报送", "按要求", "按通知要求", "另行通知", "随时报送", "根据要求报送"}
+)
+_RELATIVE = {"今天": 0, "today": 0, "明天": 1, "tomorrow": 1, "后天": 2}
+_DIGITS = "一二三四五六七八九"
+
+
+def _chinese(n: int) -> str:
+    tens, units = divmod(n, 10)
+    prefix = "" if tens == 0 else ("十" if tens == 1 else _DIGITS[tens - 1] + "十")
+    return prefix + ("" if units == 0 else _DIGITS[units - 1])
+
+
+# Only 1..31 (months and days); any other numeral run stays Chinese and so never matches.
+_CHINESE_NUMBERS = {_chinese(n): str(n) for n in range(1, 32)}
+
+
+def _normalize(text: str) -> str:
+    s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    s = re.sub(f"[{_DIGITS}十]+", lambda m: _CHINESE_NUMBERS.get(m[0], m[0]), s)
+    return s.replace("号", "日").replace("月份", "月")
+
+
+_Span = tuple[date | None, date]  # (window start or None for a single day, due)
+
+
+def _year(m: re.Match[str], year: int) -> int:
+    return int(m["y"]) if m["y"] else year
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _day(m: re.Match[str], year: int) -> _Span:
+    return None, date(_year(m, year), int(m["m"]), int(m["d"]))
+
+
+def _end(m: re.Match[str], year: int) -> _Span:
+    return None, _month_end(_year(m, year), int(m["m"]))
+
+
+def _xun(m: re.Match[str], year: int) -> _Span:
+    y, month = _year(m, year), int(m["m"])
+    day = {"上": 10, "中": 20}.get(m["x"])
+    return None, date(y, month, day) if day else _month_end(y, month)
+
+
+def _months(m: re.Match[str], year: int) -> _Span:
+    y, last, m0 = _year(m, year), int(m["m"]), m.groupdict().get("m0")
+    first = int(m0) if m0 else last
+    if m0 and first >= last:
+        raise ValueError("reversed month range")
+    return date(y, first, 1), _month_end(y, last)
+
+
+def _quarter(m: re.Match[str], year: int) -> _Span:
+    y, q = _year(m, year), int(m["q"])
+    return date(y, 3 * q - 2, 1), _month_end(y, 3 * q)
+
+
+def _half(m: re.Match[str], year: int) -> _Span:
+    y = _year(m, year)
+    return (date(y, 1, 1), date(y, 6, 30)) if m["h"] == "上" else (date(y, 7, 1), date(y, 12, 31))
+
+
+def _year_end(m: re.Match[str], year: int) -> _Span:
+    return None, date(_year(m, year), 12, 31)
+
+
+_Y = r"(?:(?P<y>\d{4})年)?"
+_M = r"(?P<m>\d{1,2})月"
+_SEP = "[-~〜—–至到、]"
+_PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str], int], _Span]]] = [
+    (re.compile(pattern), handler)
+    for pattern, handler in [
+        (r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})", _day),
+        (_Y + _M + r"(?P<d>\d{1,2})日", _day),
+        (_Y + _M + "[底末]", _end),
+        (_Y + _M + "(?P<x>[上中下])旬", _xun),
+        (_Y + r"(?P<m0>\d{1,2})月?" + _SEP + _M, _months),
+        (_Y + _M, _months),
+        (_Y + "第?(?P<q>[1-4])季度", _quarter),
+        (_Y + "[Qq](?P<q>[1-4])", _quarter),
+        (_Y + "(?P<h>[上下])半年", _half),
+        # "2016年底" shares its 年 with the year-end word, "2016年年底" does not.
+        (r"(?:(?P<y>\d{4})年?)?年[底末内终]", _year_end),
+    ]
+]
+_USER_NUMERIC = re.compile(r"(?:(?P<y>\d{4})[-/.])?(?P<m>\d{1,2})[-/.](?P<d>\d{1,2})")
+
+
+def _span(text: str, year: int, expr: str) -> _Span:
+    for pattern, handler in _PATTERNS:
+        if m := pattern.fullmatch(text):
+            try:
+                return handler(m, year)
+            except ValueError:
+                break
+    raise DeadlineError(expr)
+
+
+def parse_deadline(expr: str, year: int) -> Deadline:
+    text = _normalize(expr)
+    if text in _ON_REQUEST:
+        return Deadline(expr=expr.strip(), kind=DeadlineKind.ON_REQUEST)
+    start, due = _span(re.sub("[以之]?前$", "", text), year, expr)
+    kind = DeadlineKind.DATE if start is None else DeadlineKind.WINDOW
+    return Deadline(expr=expr.strip(), kind=kind, start=start, due=due)
+
+
+def due_instant(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(23, 59, 59), tzinfo=tz).astimezone(UTC)
+
+
+def window_open_instant(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+
+
+def parse_user_date(text: str, today: date) -> date:
+    s = _normalize(text).lower()
+    if s in _RELATIVE:
+        return today + timedelta(days=_RELATIVE[s])
+    if m := _USER_NUMERIC.fullmatch(s):
+        try:
+            return date(_year(m, today.year), int(m["m"]), int(m["d"]))
+        except ValueError:
+            raise DeadlineError(text) from None
+    deadline = parse_deadline(text, today.year)
+    if deadline.kind is not DeadlineKind.DATE or deadline.due is None:
+        raise DeadlineError(text)
+    return deadline.due
+
+
+def rebase(deadline: Deadline, year: int) -> Deadline:
+    return parse_deadline(deadline.expr, year)

@@ -1,0 +1,54 @@
+"""Shared vocabulary of the domain: unit kinds, roles and the states of work."""
+
+from enum import StrEnum
+
+
+class UnitKind(StrEnum):
+    PROVINCE = "province"  # the province bureau itself (root of the tree)
+    DEPARTMENT = "department"  # a department of the province bureau (处室, 总队)
+    CITY = "city"  # 省辖市 bureau
+    COUNTY = "county"  # county-level bureau (县/市/区, incl. 省直管县)
+
+
+class Role(StrEnum):
+    REPORTER = "reporter"
+    UNIT_ADMIN = "unit_admin"
+    PROVINCE_ADMIN = "province_admin"
+
+
+class ReportStatus(StrEnum):
+    PENDING = "pending"  # 已报送(待审)
+    ACCEPTED = "accepted"  # 已通过
+    RETURNED = "returned"  # 已退回
+    WITHDRAWN = "withdrawn"
+
+
+class AssignmentState(StrEnum):
+    """State of one unit × material, as the bureau names it."""
+
+    NOT_SUBMITTED = "not_submitted"  # 未报送
+    PENDING = "pending"  # 已报送(待审)
+    ACCEPTED = "accepted"  # 已通过
+    RETURNED = "returned"  # 已退回
+    NOT_APPLICABLE = "not_applicable"  # 不适用
+
+
+class Light(StrEnum):
+    """督办亮灯: the traffic light shown beside every listed material."""
+
+    GREEN = "green"  # done
+    BLUE = "blue"  # due within the warning window
+    YELLOW = "yellow"  # returned, or submitted late
+    RED = "red"  # overdue
+    NONE = "none"  # nothing to flag (not yet due, in review on time, not applicable)
+
+
+class RequestKind(StrEnum):
+    NOT_APPLICABLE = "na"
+    EXTENSION = "extend"
+
+
+class RequestStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
