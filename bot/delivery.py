@@ -1,0 +1,39 @@
+"""What a channel adapter promises the sender, and how it reports a failed delivery."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from handlers.messages import Reply
+
+
+class Channel(Protocol):
+    name: str
+
+    async def deliver(self, chat_ref: str, reply: Reply) -> None:
+        """Send one reply to a chat; raise a DeliveryError subclass when it did not arrive."""
+        ...
+
+
+class DeliveryError(Exception):
+    """A send that failed; `detail` is kept on the outbox row (never a secret)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class RetryLater(DeliveryError):
+    """Flood control or a transient fault: try again after `after` seconds."""
+
+    def __init__(self, detail: str, after: float) -> None:
+        super().__init__(detail)
+        self.after = after
+
+
+class Unreachable(DeliveryError):
+    """The user blocked the bot or left: stop sending to them."""
+
+
+class Undeliverable(DeliveryError):
+    """A send that will never succeed as it is (bad request): give up at once."""

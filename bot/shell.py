@@ -1,0 +1,198 @@
+"""The shell channel: a terminal chat with the bot, the default with no token and no network."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+from domain.deadlines import DeadlineError, parse_user_date
+from handlers import router
+from handlers.context import Services
+from handlers.messages import ChatKind, Choice, Incoming, IncomingFile, Reply
+from locales import Translator
+from storage.files import read_path
+
+CHANNEL = "shell"
+OPERATOR = "admin"
+
+
+def _file(path: Path) -> IncomingFile:
+    return IncomingFile(
+        name=path.name, mime=None, size=path.stat().st_size, read=lambda: read_path(path)
+    )
+
+
+@dataclass
+class ShellState:
+    user: str = OPERATOR
+    group: str | None = None
+    attachments: list[Path] = field(default_factory=list)
+    choices: dict[str, list[Choice]] = field(default_factory=dict)  # per chat, numbered
+
+
+class ShellChannel:
+    """Reads lines, sends them as messages, prints replies and pushes addressed to anyone."""
+
+    name = CHANNEL
+
+    def __init__(
+        self,
+        services: Services,
+        out: TextIO = sys.stdout,
+        after_line: Callable[[], object] | None = None,
+    ) -> None:
+        self.services = services
+        self.out = out
+        self.state = ShellState()
+        self.after_line = after_line
+        self.t = Translator(services.settings.locale, services.settings.tz)
+
+    # --- the Channel protocol, used by the outbox sender ---
+    async def deliver(self, chat_ref: str, reply: Reply) -> None:
+        self._print(reply, self.t("shell.push_to", to=chat_ref), chat_ref)
+
+    # --- input ---
+    async def run(self, source: TextIO = sys.stdin) -> None:
+        interactive = source.isatty()
+        if interactive:
+            self.out.write(self.t("shell.banner") + "\n")
+        async for line in _lines(source, interactive, self._prompt):
+            await self.handle_line(line)
+            if self.after_line is not None:
+                result = self.after_line()
+                if asyncio.iscoroutine(result):
+                    await result
+
+    def _prompt(self) -> str:
+        where = f"#{self.state.group}" if self.state.group else ""
+        return f"{self.state.user}{where}> "
+
+    async def handle_line(self, line: str) -> None:
+        text = line.rstrip("\r\n")
+        if text.startswith(":"):
+            self._meta(text)
+            return
+        if not text.strip() and not self.state.attachments:
+            return
+        chat = self._chat_ref()
+        action = self._choice_action(chat, text)
+        msg = Incoming(
+            channel=CHANNEL,
+            user_ref=self.state.user,
+            chat_ref=chat,
+            chat_kind=ChatKind.GROUP if self.state.group else ChatKind.PRIVATE,
+            text=action or text,
+            files=tuple(_file(p) for p in self.state.attachments),
+            user_name=self.state.user,
+            chat_title=self.state.group,
+            via_choice=action is not None,
+        )
+        self.state.attachments = []
+        for reply in await router.handle(self.services, msg):
+            if reply.private and self.state.group:
+                self._print(reply, self.t("shell.private_to", to=self.state.user), self.state.user)
+            else:
+                self._print(reply, "", chat)
+
+    def _chat_ref(self) -> str:
+        return f"group:{self.state.group}" if self.state.group else self.state.user
+
+    def _choice_action(self, chat: str, text: str) -> str | None:
+        number = text.strip()
+        options = self.state.choices.get(chat, [])
+        if number.isdigit() and 1 <= int(number) <= len(options):
+            return options[int(number) - 1].action
+        return None
+
+    def _print(self, reply: Reply, header: str, chat: str) -> None:
+        lines = [header] if header else []
+        lines.append(reply.text)
+        numbered = [c for row in reply.choices for c in row]
+        if numbered:
+            self.state.choices[chat] = numbered
+            lines.append("  ".join(f"[{i}] {c.label}" for i, c in enumerate(numbered, 1)))
+        for f in reply.files:
+            lines.append(self.t("shell.file", name=f.name, path=f.path))
+        self.out.write("\n".join(lines) + "\n\n")
+        self.out.flush()
+
+    # --- meta-commands ---
+    def _meta(self, text: str) -> None:
+        word, _, rest = text[1:].partition(" ")
+        rest = rest.strip()
+        if word == "as" and rest:
+            self.state.user = rest
+            self._say("shell.as", user=rest)
+        elif word == "as":
+            self.state.user = OPERATOR
+            self._say("shell.as", user=OPERATOR)
+        elif word == "group" and rest:
+            self.state.group = rest
+            self._say("shell.group", group=rest)
+        elif word == "private":
+            self.state.group = None
+            self._say("shell.private")
+        elif word == "attach" and rest:
+            self._attach(rest.split())
+        elif word == "time" and rest:
+            self._time(rest)
+        elif word == "whoami":
+            where = self.state.group or self.t("shell.private_chat")
+            self._say("shell.whoami", user=self.state.user, chat=where)
+        else:
+            self._say("shell.meta_help")
+
+    def _attach(self, paths: list[str]) -> None:
+        missing = [p for p in paths if not Path(p).is_file()]
+        if missing:
+            self._say("shell.attach_missing", path=missing[0])
+            return
+        self.state.attachments = [Path(p) for p in paths]
+        self._say("shell.attached", count=len(paths))
+
+    def _time(self, text: str) -> None:
+        tz = self.services.settings.tz
+        try:
+            instant = datetime.fromisoformat(text)
+        except ValueError:
+            try:
+                day = parse_user_date(text, self.services.clock.now().astimezone(tz).date())
+            except DeadlineError:
+                self._say("shell.time_bad", text=text[:40])
+                return
+            instant = datetime(day.year, day.month, day.day, 9, 0)
+        if instant.tzinfo is None:
+            instant = instant.replace(tzinfo=tz)
+        setter = getattr(self.services.clock, "set", None)
+        if setter is None:
+            self._say("shell.time_fixed")
+            return
+        setter(instant)
+        self._say("shell.time_set", at=self.t.moment(instant))
+
+    def _say(self, key: str, **params: object) -> None:
+        self.out.write("· " + self.t(key, **params) + "\n")
+        self.out.flush()
+
+
+async def _lines(
+    source: TextIO, interactive: bool, prompt: Callable[[], str]
+) -> AsyncIterator[str]:
+    """Lines from a terminal (with a prompt) or from a pipe, until end of input."""
+    while True:
+        if interactive:
+            try:
+                line = await asyncio.to_thread(input, prompt())
+            except EOFError:
+                return
+            yield line
+        else:
+            raw = await asyncio.to_thread(source.readline)
+            if not raw:
+                return
+            yield raw

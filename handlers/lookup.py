@@ -1,0 +1,133 @@
+"""Finding what a user names: materials by code, units by forgiving name; scope rules."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from domain.model import Role
+from handlers.context import Context
+from handlers.errors import UserError
+from storage import plans, units
+from storage.models import Material, Plan, Unit
+
+_UNIT_SUFFIXES = ("安全生产监督管理局", "安全监管局", "安监局", "应急管理局", "市", "县", "区")
+
+
+def norm(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def require_plan(ctx: Context) -> Plan:
+    if ctx.plan is None:
+        raise UserError("error.no_plan")
+    return ctx.plan
+
+
+def require_unit(ctx: Context) -> Unit:
+    if ctx.unit is None:
+        raise UserError("error.not_registered")
+    return ctx.unit
+
+
+def scope_path(ctx: Context) -> str:
+    """Path prefix of every unit this contact may see."""
+    return "/" if ctx.role is Role.PROVINCE_ADMIN else require_unit(ctx).path
+
+
+def can_see(ctx: Context, unit: Unit) -> bool:
+    if ctx.role is Role.PROVINCE_ADMIN:
+        return True
+    own = ctx.unit
+    if own is None:
+        return False
+    if ctx.role is Role.UNIT_ADMIN:
+        return unit.path.startswith(own.path)
+    return unit.id == own.id
+
+
+def can_review(ctx: Context, unit: Unit) -> bool:
+    """Province admins review everyone; a unit admin reviews the units under it, not itself."""
+    if ctx.role is Role.PROVINCE_ADMIN:
+        return True
+    own = ctx.unit
+    return (
+        ctx.role is Role.UNIT_ADMIN
+        and own is not None
+        and unit.path.startswith(own.path)
+        and unit.id != own.id
+    )
+
+
+async def visible_units(ctx: Context) -> list[Unit]:
+    async with ctx.read() as db:
+        if ctx.role is Role.PROVINCE_ADMIN:
+            return await units.all_units(db)
+        return (
+            await units.subtree(db, require_unit(ctx))
+            if ctx.role is Role.UNIT_ADMIN
+            else [require_unit(ctx)]
+        )
+
+
+def _unit_keys(unit: Unit) -> set[str]:
+    keys = {unit.code.lower(), unit.name, unit.short_name or unit.name}
+    for name in (unit.name, unit.short_name or ""):
+        for suffix in _UNIT_SUFFIXES:
+            if name.endswith(suffix) and len(name) > len(suffix):
+                keys.add(name[: -len(suffix)])
+    return {k for k in keys if k}
+
+
+def match_units(candidates: list[Unit], query: str) -> list[Unit]:
+    """Exact code/name/short-name matches first; otherwise every unit whose name contains it."""
+    wanted = norm(query)
+    if not wanted:
+        return []
+    exact = [u for u in candidates if wanted in _unit_keys(u) or wanted.lower() in _unit_keys(u)]
+    if exact:
+        return exact
+    return [u for u in candidates if wanted in u.name or wanted in (u.short_name or "")]
+
+
+async def resolve_unit(ctx: Context, query: str) -> Unit:
+    """The one visible unit the query names; a unit out of scope reads as unknown."""
+    found = match_units(await visible_units(ctx), query)
+    if not found:
+        raise UserError("error.unit_unknown", query=query[:40])
+    if len(found) > 1:
+        names = "、".join(u.label for u in found[:10])
+        raise UserError("error.unit_ambiguous", query=query[:40], names=names)
+    return found[0]
+
+
+_CODE = re.compile(r"^(\d{1,3})(?:[.．。-](\d{1,3}))?$")
+
+
+def find_material(materials: list[Material], code: str) -> Material:
+    """`2.1` → that material; `1` or `1.1` → the only material of item 1."""
+    match = _CODE.match(norm(code))
+    if not match:
+        raise UserError("error.material_unknown", code=code[:20])
+    item_no, seq = int(match.group(1)), match.group(2)
+    in_item = [m for m in materials if m.item_no == item_no]
+    if seq is None:
+        if len(in_item) == 1:
+            return in_item[0]
+        if in_item:
+            raise UserError("error.material_pick_one", codes=", ".join(m.code for m in in_item))
+        raise UserError("error.material_unknown", code=code[:20])
+    for material in in_item:
+        if material.seq == int(seq):
+            return material
+    raise UserError("error.material_unknown", code=code[:20])
+
+
+async def plan_materials(ctx: Context) -> list[Material]:
+    plan = require_plan(ctx)
+    async with ctx.read() as db:
+        return await plans.materials(db, plan.id)
+
+
+def looks_like_code(token: str) -> bool:
+    return bool(_CODE.match(norm(token)))

@@ -1,0 +1,61 @@
+"""Channel-neutral messages: what a channel hands in, and what the bot hands back."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class ChatKind(StrEnum):
+    PRIVATE = "private"
+    GROUP = "group"
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    """An attachment as a channel offers it; its bytes are read only when stored."""
+
+    name: str | None
+    mime: str | None
+    size: int | None
+    read: Callable[[], AsyncIterator[bytes]]
+
+
+@dataclass(frozen=True)
+class Incoming:
+    channel: str  # "shell", "telegram", "wecom"
+    user_ref: str  # the user's id on that channel
+    chat_ref: str  # where the message was said (the user's own chat when private)
+    chat_kind: ChatKind = ChatKind.PRIVATE
+    text: str = ""
+    files: tuple[IncomingFile, ...] = ()
+    user_name: str | None = None
+    chat_title: str | None = None
+    language: str | None = None  # what the platform says the user speaks
+    message_key: str | None = None  # unique per delivery; repeats are not re-applied
+    via_choice: bool = False  # the text came from a tapped button
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A button: its label, and the command text it sends back when chosen."""
+
+    label: str
+    action: str
+
+
+@dataclass(frozen=True)
+class OutgoingFile:
+    path: str
+    name: str
+    mime: str | None = None
+
+
+@dataclass
+class Reply:
+    text: str
+    choices: list[list[Choice]] = field(default_factory=list)
+    files: list[OutgoingFile] = field(default_factory=list)
+    private: bool = False  # deliver to the asker in private, even if asked in a group
+    replaces_choices: bool = False  # an outcome that should take the tapped buttons' place

@@ -1,0 +1,125 @@
+"""Loading a validated plan file into the store: units, items, materials, assignments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from domain.deadlines import due_instant
+from domain.plan_file import PlanFile
+from storage import audit, plans, units
+from storage.db import Store
+
+
+class PlanExists(Exception):
+    def __init__(self, code: str, year: int) -> None:
+        super().__init__(f"{code} {year}")
+        self.code = code
+        self.year = year
+
+
+@dataclass(frozen=True)
+class Imported:
+    plan_id: int
+    units: int
+    items: int
+    materials: int
+    assignments: int
+
+
+async def import_plan(store: Store, plan: PlanFile, tz: ZoneInfo, now: datetime) -> Imported:
+    """All of it in one transaction: a failure leaves the store as it was."""
+    async with store.write() as db:
+        if await plans.exists(db, plan.code, plan.year):
+            raise PlanExists(plan.code, plan.year)
+        ids: dict[str, int] = {}
+        for sort, unit in enumerate(_parents_first(plan)):
+            ids[unit.code] = await units.upsert(
+                db,
+                code=unit.code,
+                name=unit.name,
+                short_name=unit.short,
+                kind=unit.kind.value,
+                parent_id=ids[unit.parent] if unit.parent else None,
+                sort=sort,
+            )
+        paths: dict[str, str] = {}
+        for unit in _parents_first(plan):
+            paths[unit.code] = (paths[unit.parent] if unit.parent else "/") + f"{ids[unit.code]}/"
+            region = ids.get(unit.region) if unit.region else None
+            await units.set_path_and_region(db, ids[unit.code], paths[unit.code], region)
+        plan_id = await plans.insert_plan(
+            db,
+            code=plan.code,
+            year=plan.year,
+            title=plan.title,
+            document=plan.document,
+            issued_on=plan.issued,
+            notes=plan.notes,
+            reminders=plan.reminders,
+            assessment=plan.assessment,
+            now=now,
+        )
+        assigned = 0
+        sort = 0
+        for item in plan.items:
+            item_id = await plans.insert_item(db, plan_id, item.no, item.title)
+            for material in item.materials:
+                deadline = material.deadline
+                material_id = await plans.insert_material(
+                    db,
+                    plan_id=plan_id,
+                    item_id=item_id,
+                    code=material.code,
+                    seq=material.seq,
+                    title=material.title,
+                    deadline_expr=deadline.expr,
+                    deadline_kind=deadline.kind.value,
+                    window_start=deadline.start,
+                    due_date=deadline.due,
+                    targets={k.value: v for k, v in material.targets.items()},
+                    target_unit=material.target_unit,
+                    applies_to=sorted(k.value for k in material.applies_to),
+                    sort=sort,
+                )
+                sort += 1
+                unit_ids = [ids[u.code] for u in plan.units if u.kind in material.applies_to]
+                due_at = due_instant(deadline.due, tz) if deadline.due else None
+                await plans.insert_assignments(
+                    db, plan_id, material_id, unit_ids, deadline.due, due_at
+                )
+                assigned += len(unit_ids)
+        await audit.record(
+            db,
+            at=now,
+            actor_id=None,
+            action="plan_import",
+            unit_id=None,
+            subject=f"{plan.code} {plan.year}",
+        )
+    return Imported(
+        plan_id=plan_id,
+        units=len(plan.units),
+        items=len(plan.items),
+        materials=sort,
+        assignments=assigned,
+    )
+
+
+def _parents_first(plan: PlanFile) -> list:
+    by_code = {u.code: u for u in plan.units}
+    ordered, seen = [], set()
+
+    def visit(code: str) -> None:
+        if code in seen:
+            return
+        parent = by_code[code].parent
+        if parent:
+            visit(parent)
+        seen.add(code)
+        ordered.append(by_code[code])
+
+    for unit in plan.units:
+        visit(unit.code)
+    return ordered

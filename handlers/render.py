@@ -1,0 +1,60 @@
+"""Text pieces shared by listings: lights, states, deadlines, material lines."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from domain.model import AssignmentState, Light
+from domain.status import is_overdue, light
+from locales import Translator
+from storage.models import AssignmentRow, Material
+
+LIGHT_ICON = {
+    Light.GREEN: "🟢",
+    Light.BLUE: "🔵",
+    Light.YELLOW: "🟡",
+    Light.RED: "🔴",
+    Light.NONE: "⚪",
+}
+
+
+def deadline_text(t: Translator, row: AssignmentRow | Material) -> str:
+    """`5月31日` for dates, `6月1日–8月31日` for windows, `按要求报送` on request."""
+    if row.due_date is None:
+        return t("deadline.on_request")
+    due = t.day(row.due_date)
+    if row.deadline_kind == "window" and row.window_start is not None:
+        return t("deadline.window", start=t.day(row.window_start), end=due)
+    return due
+
+
+def state_text(t: Translator, state: AssignmentState) -> str:
+    return t(f"state.{state.value}")
+
+
+def assignment_line(
+    t: Translator, row: AssignmentRow, now: datetime, due_soon_days: int, with_state: bool = True
+) -> str:
+    icon = LIGHT_ICON[light(row.state, row.due_at, row.submitted_at, now, due_soon_days)]
+    parts = [f"{icon} {row.code} {row.title}", t("listing.due", due=deadline_text(t, row))]
+    if is_overdue(row.state, row.due_at, now) and row.due_at is not None:
+        parts.append(t("listing.overdue_days", days=max(1, (now - row.due_at).days + 1)))
+    if with_state:
+        parts.append(state_text(t, row.state))
+    if row.target:
+        parts.append(
+            t(
+                "listing.target",
+                done=row.reported_count,
+                target=row.target,
+                unit=row.target_unit or "",
+            )
+        )
+    if row.state is AssignmentState.NOT_APPLICABLE and row.na_reason:
+        parts.append(t("listing.na_reason", reason=row.na_reason))
+    return " · ".join(parts)
+
+
+def clip(text: str, limit: int = 200) -> str:
+    """Echo user text back bounded, so a 10,000-character message never floods a chat."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

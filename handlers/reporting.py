@@ -1,0 +1,314 @@
+"""Reporting completion: `/report` (one step or the button flow), `/history`, `/withdraw`."""
+
+from __future__ import annotations
+
+import aiosqlite
+
+from domain.model import AssignmentState, ReportStatus
+from handlers.context import Context
+from handlers.errors import UserError
+from handlers.lookup import find_material, plan_materials, require_plan, require_unit
+from handlers.messages import Choice, IncomingFile, Reply
+from handlers.render import clip, deadline_text
+from storage import assignments, audit, blobs, drafts, reports
+from storage.models import AssignmentRow, Material, StoredFile
+
+MAX_NOTE = 500
+MAX_COUNT = 1_000_000
+
+
+def parse_details(words: list[str]) -> tuple[int | None, str | None]:
+    """`[count] [note…]` after the material code."""
+    count = None
+    if words and words[0].isdigit():
+        count = int(words[0])
+        if count > MAX_COUNT:
+            raise UserError("report.count_too_large")
+        words = words[1:]
+    note = " ".join(words).strip() or None
+    if note and len(note) > MAX_NOTE:
+        raise UserError("report.note_too_long", limit=MAX_NOTE)
+    return count, note
+
+
+async def store_files(ctx: Context, files: tuple[IncomingFile, ...]) -> list[StoredFile]:
+    """Check every file's name and announced size first, then stream each to disk."""
+    policy = ctx.app.files.policy
+    for f in files:
+        policy.check_size(f.name or "file", f.size)
+    stored = []
+    for f in files:
+        stored.append(await ctx.app.files.save(f.name, f.mime, f.read(), f.size))
+    return stored
+
+
+async def _record_blobs(ctx: Context, db: aiosqlite.Connection, files: list[StoredFile]) -> None:
+    for f in files:
+        await blobs.record(db, f.sha256, f.size, ctx.app.files.relative(f.sha256), ctx.now)
+
+
+async def reportable(ctx: Context, material: Material) -> AssignmentRow:
+    """The unit's assignment for the material, if a report may be made against it now."""
+    plan = require_plan(ctx)
+    unit = require_unit(ctx)
+    async with ctx.read() as db:
+        row = await assignments.find(db, plan.id, unit.id, material.id)
+    if row is None:
+        raise UserError("report.not_assigned", code=material.code)
+    if row.state is AssignmentState.ACCEPTED:
+        raise UserError("report.already_accepted", code=material.code)
+    if row.state is AssignmentState.PENDING:
+        raise UserError("report.already_pending", code=material.code, id=row.last_report_id)
+    if row.state is AssignmentState.NOT_APPLICABLE:
+        raise UserError("report.not_applicable", code=material.code)
+    return row
+
+
+async def _submit(
+    ctx: Context,
+    db: aiosqlite.Connection,
+    row: AssignmentRow,
+    count: int | None,
+    note: str | None,
+    files: list[StoredFile],
+) -> int:
+    await _record_blobs(ctx, db, files)
+    report_id = await reports.insert(
+        db,
+        assignment_id=row.id,
+        contact_id=ctx.contact.id,
+        count=count,
+        note=note,
+        files=files,
+        now=ctx.now,
+        source_key=ctx.msg.message_key and f"{ctx.msg.channel}:{ctx.msg.message_key}",
+    )
+    await assignments.refresh_state(db, row.id)
+    await audit.record(
+        db,
+        at=ctx.now,
+        actor_id=ctx.contact.id,
+        action="report",
+        unit_id=row.unit_id,
+        subject=row.code,
+        detail={"report": report_id, "files": len(files), "count": count},
+    )
+    return report_id
+
+
+def _submitted_reply(ctx: Context, report_id: int, row: AssignmentRow, files: int) -> Reply:
+    late = row.due_at is not None and ctx.now > row.due_at
+    text = ctx.t("report.done", id=report_id, code=row.code, title=row.title, files=files)
+    if late:
+        text += "\n" + ctx.t("report.late", due=deadline_text(ctx.t, row))
+    return Reply(
+        text,
+        choices=[[Choice(ctx.t("report.withdraw_button"), f"/withdraw {report_id}")]],
+        replaces_choices=True,
+    )
+
+
+async def report(ctx: Context, args: str) -> Reply:
+    """`/report CODE [count] [note]` with attachments; without a code, start the button flow."""
+    words = args.split()
+    if not words:
+        return await start_draft(ctx)
+    material = find_material(await plan_materials(ctx), words[0])
+    count, note = parse_details(words[1:])
+    row = await reportable(ctx, material)
+    files = await store_files(ctx, ctx.msg.files)
+    async with ctx.write() as db:
+        report_id = await _submit(ctx, db, row, count, note, files)
+    return _submitted_reply(ctx, report_id, row, len(files))
+
+
+async def start_draft(ctx: Context) -> Reply:
+    """Keep any files sent and ask which outstanding material they are for."""
+    plan = require_plan(ctx)
+    unit = require_unit(ctx)
+    async with ctx.read() as db:
+        rows = await assignments.outstanding_for_unit(db, plan.id, unit.id)
+    if not rows:
+        return Reply(ctx.t("todo.none", unit=unit.name))
+    files = await store_files(ctx, ctx.msg.files)
+    async with ctx.write() as db:
+        await drafts.discard(db, ctx.contact.id)
+        await drafts.start(db, ctx.contact.id, ctx.now)
+        await _record_blobs(ctx, db, files)
+        await drafts.add_files(db, ctx.contact.id, files)
+    choices = [[Choice(f"{r.code} {clip(r.title, 24)}", f"/report_pick {r.code}")] for r in rows]
+    choices.append([Choice(ctx.t("report.cancel_button"), "/report_cancel")])
+    key = "report.pick_with_files" if files else "report.pick"
+    return Reply(ctx.t(key, files=len(files)), choices=choices)
+
+
+def _draft_buttons(ctx: Context) -> list[list[Choice]]:
+    return [
+        [
+            Choice(ctx.t("report.done_button"), "/report_done"),
+            Choice(ctx.t("report.cancel_button"), "/report_cancel"),
+        ]
+    ]
+
+
+async def pick(ctx: Context, args: str) -> Reply:
+    """`/report_pick CODE`: the draft is for this material; now send files."""
+    if not args.strip():
+        raise UserError("report.usage")
+    material = find_material(await plan_materials(ctx), args.split()[0])
+    await reportable(ctx, material)
+    async with ctx.write() as db:
+        await drafts.start(db, ctx.contact.id, ctx.now)
+        await drafts.set_material(db, ctx.contact.id, material.id)
+        draft = await drafts.get(db, ctx.contact.id)
+    files = len(draft.files) if draft else 0
+    text = ctx.t("report.send_files", code=material.code, title=material.title, files=files)
+    return Reply(text, choices=_draft_buttons(ctx), replaces_choices=True)
+
+
+async def add_to_draft(ctx: Context) -> Reply | None:
+    """Files or text sent without a command while a draft is open; None if no draft is open."""
+    async with ctx.read() as db:
+        draft = await drafts.get(db, ctx.contact.id)
+    if draft is None:
+        return None
+    if draft.material_id is None and not ctx.msg.files:
+        return None
+    files = await store_files(ctx, ctx.msg.files)
+    note = ctx.msg.text.strip() or None
+    if note and len(note) > MAX_NOTE:
+        raise UserError("report.note_too_long", limit=MAX_NOTE)
+    async with ctx.write() as db:
+        await _record_blobs(ctx, db, files)
+        await drafts.add_files(db, ctx.contact.id, files)
+        await drafts.set_details(db, ctx.contact.id, None, note)
+        draft = await drafts.get(db, ctx.contact.id)
+    assert draft is not None
+    if draft.material_id is None:
+        return await start_draft_choices(ctx, len(draft.files))
+    return Reply(
+        ctx.t("report.draft_added", added=len(files), files=len(draft.files)),
+        choices=_draft_buttons(ctx),
+    )
+
+
+async def start_draft_choices(ctx: Context, files: int) -> Reply:
+    plan = require_plan(ctx)
+    unit = require_unit(ctx)
+    async with ctx.read() as db:
+        rows = await assignments.outstanding_for_unit(db, plan.id, unit.id)
+    choices = [[Choice(f"{r.code} {clip(r.title, 24)}", f"/report_pick {r.code}")] for r in rows]
+    choices.append([Choice(ctx.t("report.cancel_button"), "/report_cancel")])
+    return Reply(ctx.t("report.pick_with_files", files=files), choices=choices)
+
+
+async def _draft_material(
+    ctx: Context,
+) -> tuple[Material, list[StoredFile], int | None, str | None]:
+    async with ctx.read() as db:
+        draft = await drafts.get(db, ctx.contact.id)
+    if draft is None or draft.material_id is None:
+        raise UserError("report.no_draft")
+    material = next((m for m in await plan_materials(ctx) if m.id == draft.material_id), None)
+    if material is None:
+        raise UserError("report.no_draft")
+    return material, draft.files, draft.count, draft.note
+
+
+async def done(ctx: Context, args: str) -> Reply:
+    """`/report_done`: show what will be submitted and ask to confirm."""
+    material, files, _count, note = await _draft_material(ctx)
+    names = "\n".join(f"  · {clip(f.name, 60)}" for f in files) or ctx.t("report.no_files")
+    text = ctx.t(
+        "report.summary", code=material.code, title=material.title, files=len(files), names=names
+    )
+    if note:
+        text += "\n" + ctx.t("report.summary_note", note=clip(note))
+    choices = [
+        [
+            Choice(ctx.t("report.confirm_button"), "/report_confirm"),
+            Choice(ctx.t("report.cancel_button"), "/report_cancel"),
+        ]
+    ]
+    return Reply(text, choices=choices, replaces_choices=True)
+
+
+async def confirm(ctx: Context, args: str) -> Reply:
+    """`/report_confirm`: the draft becomes a report, in one transaction."""
+    material, files, count, note = await _draft_material(ctx)
+    row = await reportable(ctx, material)
+    async with ctx.write() as db:
+        report_id = await _submit(ctx, db, row, count, note, files)
+        await drafts.discard(db, ctx.contact.id)
+    return _submitted_reply(ctx, report_id, row, len(files))
+
+
+async def cancel(ctx: Context, args: str) -> Reply:
+    """`/report_cancel`: forget the draft."""
+    async with ctx.write() as db:
+        await drafts.discard(db, ctx.contact.id)
+    return Reply(ctx.t("report.cancelled"), replaces_choices=True)
+
+
+async def history(ctx: Context, args: str) -> Reply:
+    """`/history`: the unit's recent reports and their review state."""
+    plan = require_plan(ctx)
+    unit = require_unit(ctx)
+    async with ctx.read() as db:
+        rows = await reports.of_unit(db, plan.id, unit.id, limit=20)
+        counts = {r.id: len(await reports.files(db, r.id)) for r in rows}
+    if not rows:
+        return Reply(ctx.t("history.none", unit=unit.name), private=True)
+    lines = [ctx.t("history.header", unit=unit.name)]
+    for r in rows:
+        line = ctx.t(
+            "history.line",
+            id=r.id,
+            code=r.code,
+            title=clip(r.title, 30),
+            at=ctx.t.moment(r.submitted_at),
+            status=ctx.t(f"report_status.{r.status.value}"),
+            files=counts[r.id],
+        )
+        if r.status is ReportStatus.RETURNED and r.return_reason:
+            line += " · " + ctx.t("history.reason", reason=clip(r.return_reason, 100))
+        lines.append(line)
+    return Reply("\n".join(lines), private=True)
+
+
+async def withdraw(ctx: Context, args: str) -> Reply:
+    """`/withdraw ID`: take back a report that has not been reviewed yet."""
+    report_id = parse_id(args, "withdraw.usage")
+    unit = require_unit(ctx)
+    async with ctx.write() as db:
+        found = await reports.get(db, report_id)
+        if found is None or found.unit_id != unit.id:
+            raise UserError("error.report_unknown", id=report_id)
+        if not await reports.set_status(
+            db,
+            report_id,
+            ReportStatus.WITHDRAWN,
+            expected=ReportStatus.PENDING,
+            reviewer_id=None,
+            reason=None,
+            now=ctx.now,
+        ):
+            raise UserError("withdraw.not_pending", id=report_id)
+        await assignments.refresh_state(db, found.assignment_id)
+        await audit.record(
+            db,
+            at=ctx.now,
+            actor_id=ctx.contact.id,
+            action="withdraw",
+            unit_id=unit.id,
+            subject=found.code,
+            detail={"report": report_id},
+        )
+    return Reply(ctx.t("withdraw.done", id=report_id, code=found.code), replaces_choices=True)
+
+
+def parse_id(args: str, usage_key: str) -> int:
+    word = args.strip().lstrip("#＃")
+    if not word.isdigit() or len(word) > 12:
+        raise UserError(usage_key)
+    return int(word)

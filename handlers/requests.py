@@ -1,0 +1,199 @@
+"""Asking for exceptions: `/na` (not applicable), `/extend` (延期); `/approve`, `/refuse`."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from domain.deadlines import DeadlineError, due_instant, parse_user_date
+from domain.model import AssignmentState, RequestKind, RequestStatus
+from handlers.context import Context
+from handlers.errors import UserError
+from handlers.lookup import can_review, find_material, plan_materials, require_plan, require_unit
+from handlers.messages import Reply
+from handlers.notify import tell
+from handlers.render import clip
+from handlers.reporting import MAX_NOTE, parse_id
+from storage import assignments, audit, contacts, prompts, requests, units
+from storage.models import AssignmentRow, Request
+
+
+async def _own_assignment(ctx: Context, code: str) -> AssignmentRow:
+    material = find_material(await plan_materials(ctx), code)
+    async with ctx.read() as db:
+        row = await assignments.find(db, require_plan(ctx).id, require_unit(ctx).id, material.id)
+    if row is None:
+        raise UserError("report.not_assigned", code=material.code)
+    return row
+
+
+def _reason(text: str, usage: str) -> str:
+    reason = text.strip()
+    if not reason:
+        raise UserError(usage)
+    if len(reason) > MAX_NOTE:
+        raise UserError("report.note_too_long", limit=MAX_NOTE)
+    return reason
+
+
+async def _file(
+    ctx: Context, row: AssignmentRow, kind: RequestKind, reason: str, new_due=None
+) -> int:
+    async with ctx.write() as db:
+        if await requests.open_for(db, row.id, kind) is not None:
+            raise UserError("request.already_open", code=row.code)
+        request_id = await requests.insert(
+            db,
+            kind=kind,
+            assignment_id=row.id,
+            contact_id=ctx.contact.id,
+            reason=reason,
+            new_due_date=new_due,
+            now=ctx.now,
+        )
+        await audit.record(
+            db,
+            at=ctx.now,
+            actor_id=ctx.contact.id,
+            action=f"request_{kind.value}",
+            unit_id=row.unit_id,
+            subject=row.code,
+            detail={"request": request_id, "reason": reason},
+        )
+        unit = await units.get(db, row.unit_id)
+        assert unit is not None
+        await tell(
+            ctx,
+            db,
+            await contacts.admins_over(db, unit.path),
+            "request",
+            str(request_id),
+            f"notify.request_{kind.value}",
+            id=request_id,
+            unit=unit.label,
+            code=row.code,
+            reason=clip(reason, 120),
+        )
+    return request_id
+
+
+async def not_applicable(ctx: Context, args: str) -> Reply:
+    """`/na CODE reason`: declare that the material does not apply (needs an admin's approval)."""
+    words = args.split(maxsplit=1)
+    if not words:
+        raise UserError("na.usage")
+    row = await _own_assignment(ctx, words[0])
+    if row.state in (AssignmentState.ACCEPTED, AssignmentState.NOT_APPLICABLE):
+        raise UserError("request.not_needed", code=row.code)
+    reason = _reason(words[1] if len(words) > 1 else "", "na.usage")
+    request_id = await _file(ctx, row, RequestKind.NOT_APPLICABLE, reason)
+    return Reply(ctx.t("na.filed", id=request_id, code=row.code))
+
+
+async def extend(ctx: Context, args: str) -> Reply:
+    """`/extend CODE DATE reason`: ask for a later deadline."""
+    words = args.split(maxsplit=2)
+    if len(words) < 3:
+        raise UserError("extend.usage")
+    row = await _own_assignment(ctx, words[0])
+    if row.state in (AssignmentState.ACCEPTED, AssignmentState.NOT_APPLICABLE):
+        raise UserError("request.not_needed", code=row.code)
+    tz: ZoneInfo = ctx.app.settings.tz
+    try:
+        new_due = parse_user_date(words[1], ctx.now.astimezone(tz).date())
+    except DeadlineError:
+        raise UserError("error.bad_date", text=clip(words[1], 20)) from None
+    if row.due_date is not None and new_due <= row.due_date:
+        raise UserError("extend.not_later", due=ctx.t.day(row.due_date, with_year=True))
+    reason = _reason(words[2], "extend.usage")
+    request_id = await _file(ctx, row, RequestKind.EXTENSION, reason, new_due)
+    return Reply(ctx.t("extend.filed", id=request_id, code=row.code, date=ctx.t.day(new_due, True)))
+
+
+async def _decidable(ctx: Context, request_id: int) -> Request:
+    async with ctx.read() as db:
+        found = await requests.get(db, request_id)
+        unit = await units.get(db, found.unit_id) if found else None
+    if found is None or unit is None or not can_review(ctx, unit):
+        raise UserError("error.request_unknown", id=request_id)
+    return found
+
+
+async def approve(ctx: Context, args: str) -> Reply:
+    """`/approve ID`: grant a not-applicable or extension request."""
+    request_id = parse_id(args, "approve.usage")
+    found = await _decidable(ctx, request_id)
+    tz: ZoneInfo = ctx.app.settings.tz
+    async with ctx.write() as db:
+        if not await requests.decide(
+            db, request_id, RequestStatus.APPROVED, ctx.contact.id, None, ctx.now
+        ):
+            raise UserError("request.decided", id=request_id)
+        if found.kind is RequestKind.NOT_APPLICABLE:
+            await assignments.set_not_applicable(db, found.assignment_id, found.reason)
+        elif found.new_due_date is not None:
+            await assignments.set_due(
+                db, found.assignment_id, found.new_due_date, due_instant(found.new_due_date, tz)
+            )
+        await audit.record(
+            db,
+            at=ctx.now,
+            actor_id=ctx.contact.id,
+            action=f"approve_{found.kind.value}",
+            unit_id=found.unit_id,
+            subject=found.code,
+            detail={"request": request_id},
+        )
+        requester = await contacts.get(db, found.contact_id) if found.contact_id else None
+        if requester is not None:
+            await tell(
+                ctx,
+                db,
+                [requester],
+                "approved",
+                str(request_id),
+                f"notify.approved_{found.kind.value}",
+                id=request_id,
+                code=found.code,
+                date=found.new_due_date.isoformat() if found.new_due_date else "",
+            )
+    return Reply(ctx.t("request.approved", id=request_id, code=found.code), replaces_choices=True)
+
+
+async def refuse(ctx: Context, args: str) -> Reply:
+    """`/refuse ID reason`: turn a request down; the requester is told why."""
+    words = args.split(maxsplit=1)
+    request_id = parse_id(words[0] if words else "", "refuse.usage")
+    found = await _decidable(ctx, request_id)
+    if len(words) < 2 or not words[1].strip():
+        async with ctx.write() as db:
+            await prompts.ask(db, ctx.contact.id, f"/refuse {request_id}", ctx.now)
+        return Reply(ctx.t("refuse.ask_reason", id=request_id), replaces_choices=True)
+    reason = _reason(words[1], "refuse.usage")
+    async with ctx.write() as db:
+        if not await requests.decide(
+            db, request_id, RequestStatus.REFUSED, ctx.contact.id, reason, ctx.now
+        ):
+            raise UserError("request.decided", id=request_id)
+        await audit.record(
+            db,
+            at=ctx.now,
+            actor_id=ctx.contact.id,
+            action=f"refuse_{found.kind.value}",
+            unit_id=found.unit_id,
+            subject=found.code,
+            detail={"request": request_id, "reason": reason},
+        )
+        requester = await contacts.get(db, found.contact_id) if found.contact_id else None
+        if requester is not None:
+            await tell(
+                ctx,
+                db,
+                [requester],
+                "refused",
+                str(request_id),
+                "notify.refused",
+                id=request_id,
+                code=found.code,
+                reason=reason,
+            )
+    return Reply(ctx.t("request.refused", id=request_id, code=found.code), replaces_choices=True)

@@ -1,0 +1,183 @@
+"""Admins reviewing reports: `/pending`, `/accept ID`, `/return ID reason`."""
+
+from __future__ import annotations
+
+from domain.model import ReportStatus
+from handlers.context import Context
+from handlers.errors import UserError
+from handlers.lookup import can_review, require_plan, scope_path
+from handlers.messages import Choice, Reply
+from handlers.notify import tell
+from handlers.render import clip
+from handlers.reporting import MAX_NOTE, parse_id
+from storage import assignments, audit, contacts, prompts, reports, requests, units
+from storage.models import Report
+
+LISTED = 20
+
+
+def _own_unit_excluded(ctx: Context) -> int | None:
+    return None if ctx.contact.role == "province_admin" else ctx.contact.unit_id
+
+
+async def pending(ctx: Context, args: str) -> list[Reply]:
+    """`/pending`: reports and requests awaiting this admin's decision, oldest first."""
+    plan = require_plan(ctx)
+    path = scope_path(ctx)
+    exclude = _own_unit_excluded(ctx)
+    async with ctx.read() as db:
+        waiting = await reports.pending_under(db, plan.id, path, exclude)
+        asked = await requests.pending_under(db, plan.id, path, exclude)
+        names = {u.id: u.label for u in await units.all_units(db)}
+        file_counts = {r.id: len(await reports.files(db, r.id)) for r in waiting[:LISTED]}
+    if not waiting and not asked:
+        return [Reply(ctx.t("pending.none"))]
+    replies = [Reply(ctx.t("pending.header", reports=len(waiting), requests=len(asked)))]
+    for r in waiting[:LISTED]:
+        text = ctx.t(
+            "pending.report",
+            id=r.id,
+            unit=names.get(r.unit_id, "?"),
+            code=r.code,
+            title=clip(r.title, 30),
+            at=ctx.t.moment(r.submitted_at),
+            files=file_counts[r.id],
+        )
+        if r.count is not None:
+            text += " · " + ctx.t("pending.count", count=r.count)
+        if r.note:
+            text += "\n" + ctx.t("pending.note", note=clip(r.note, 120))
+        replies.append(
+            Reply(
+                text,
+                choices=[
+                    [
+                        Choice(ctx.t("review.accept_button"), f"/accept {r.id}"),
+                        Choice(ctx.t("review.return_button"), f"/return {r.id}"),
+                    ]
+                ],
+            )
+        )
+    for q in asked[:LISTED]:
+        key = "pending.request_na" if q.kind == "na" else "pending.request_extend"
+        text = ctx.t(
+            key,
+            id=q.id,
+            unit=names.get(q.unit_id, "?"),
+            code=q.code,
+            title=clip(q.title, 30),
+            reason=clip(q.reason, 120),
+            date=ctx.t.day(q.new_due_date, with_year=True),
+        )
+        replies.append(
+            Reply(
+                text,
+                choices=[
+                    [
+                        Choice(ctx.t("review.approve_button"), f"/approve {q.id}"),
+                        Choice(ctx.t("review.refuse_button"), f"/refuse {q.id}"),
+                    ]
+                ],
+            )
+        )
+    if len(waiting) > LISTED or len(asked) > LISTED:
+        replies.append(Reply(ctx.t("pending.more", shown=LISTED)))
+    return replies
+
+
+async def _reviewable(ctx: Context, report_id: int) -> Report:
+    async with ctx.read() as db:
+        found = await reports.get(db, report_id)
+        unit = await units.get(db, found.unit_id) if found else None
+    if found is None or unit is None or not can_review(ctx, unit):
+        raise UserError("error.report_unknown", id=report_id)
+    return found
+
+
+async def accept(ctx: Context, args: str) -> Reply:
+    """`/accept ID`: the report is accepted; its reporter is told."""
+    report_id = parse_id(args, "accept.usage")
+    found = await _reviewable(ctx, report_id)
+    async with ctx.write() as db:
+        if not await reports.set_status(
+            db,
+            report_id,
+            ReportStatus.ACCEPTED,
+            expected=ReportStatus.PENDING,
+            reviewer_id=ctx.contact.id,
+            reason=None,
+            now=ctx.now,
+        ):
+            raise UserError("review.not_pending", id=report_id)
+        await assignments.refresh_state(db, found.assignment_id)
+        await audit.record(
+            db,
+            at=ctx.now,
+            actor_id=ctx.contact.id,
+            action="accept",
+            unit_id=found.unit_id,
+            subject=found.code,
+            detail={"report": report_id},
+        )
+        reporter = await contacts.get(db, found.contact_id) if found.contact_id else None
+        if reporter is not None and reporter.id != ctx.contact.id:
+            await tell(
+                ctx,
+                db,
+                [reporter],
+                "accepted",
+                str(report_id),
+                "notify.accepted",
+                id=report_id,
+                code=found.code,
+                title=found.title,
+            )
+    return Reply(ctx.t("review.accepted", id=report_id, code=found.code), replaces_choices=True)
+
+
+async def return_(ctx: Context, args: str) -> Reply:
+    """`/return ID reason`: sent back for rework; every contact of the unit is told why."""
+    words = args.split(maxsplit=1)
+    report_id = parse_id(words[0] if words else "", "return.usage")
+    found = await _reviewable(ctx, report_id)
+    reason = words[1].strip() if len(words) > 1 else ""
+    if not reason:
+        async with ctx.write() as db:
+            await prompts.ask(db, ctx.contact.id, f"/return {report_id}", ctx.now)
+        return Reply(ctx.t("return.ask_reason", id=report_id), replaces_choices=True)
+    if len(reason) > MAX_NOTE:
+        raise UserError("report.note_too_long", limit=MAX_NOTE)
+    async with ctx.write() as db:
+        if not await reports.set_status(
+            db,
+            report_id,
+            ReportStatus.RETURNED,
+            expected=ReportStatus.PENDING,
+            reviewer_id=ctx.contact.id,
+            reason=reason,
+            now=ctx.now,
+        ):
+            raise UserError("review.not_pending", id=report_id)
+        await assignments.refresh_state(db, found.assignment_id)
+        await audit.record(
+            db,
+            at=ctx.now,
+            actor_id=ctx.contact.id,
+            action="return",
+            unit_id=found.unit_id,
+            subject=found.code,
+            detail={"report": report_id, "reason": reason},
+        )
+        await tell(
+            ctx,
+            db,
+            await contacts.of_unit(db, found.unit_id),
+            "returned",
+            str(report_id),
+            "notify.returned",
+            id=report_id,
+            code=found.code,
+            title=found.title,
+            reason=reason,
+        )
+    return Reply(ctx.t("review.returned", id=report_id, code=found.code), replaces_choices=True)

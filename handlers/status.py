@@ -1,0 +1,120 @@
+"""Admins' view of progress: `/status [UNIT]`, `/overdue`, `/units`."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from domain.model import Light
+from handlers.context import Context
+from handlers.lookup import can_see, require_plan, resolve_unit, scope_path, visible_units
+from handlers.messages import Reply
+from handlers.render import LIGHT_ICON, assignment_line
+from storage import assignments
+from storage.models import UnitSummary
+
+
+def _unit_light(s: UnitSummary) -> Light:
+    if s.overdue:
+        return Light.RED
+    if s.done + s.not_applicable == s.total:
+        return Light.GREEN
+    if s.returned:
+        return Light.YELLOW
+    return Light.NONE
+
+
+async def status(ctx: Context, args: str) -> Reply:
+    """`/status`: every unit in scope (done/total, overdue); `/status UNIT`: one unit in full."""
+    if args.strip():
+        return await unit_status(ctx, args.strip())
+    plan = require_plan(ctx)
+    scope = await visible_units(ctx)
+    async with ctx.read() as db:
+        sums = {
+            s.unit_id: s for s in await assignments.summaries(db, plan.id, ctx.now, scope_path(ctx))
+        }
+    done = sum(s.done for s in sums.values())
+    total = sum(s.total - s.not_applicable for s in sums.values())
+    late = sum(1 for s in sums.values() if s.overdue)
+    lines = [
+        ctx.t(
+            "status.header",
+            title=plan.title,
+            units=len(scope),
+            done=done,
+            total=total,
+            percent=ctx.t.percent(done, total),
+            late_units=late,
+            at=ctx.t.moment(ctx.now),
+        )
+    ]
+    for unit in scope:
+        s = sums.get(unit.id)
+        if s is None:
+            continue
+        line = ctx.t(
+            "status.unit_line",
+            light=LIGHT_ICON[_unit_light(s)],
+            unit=unit.label,
+            done=s.done,
+            total=s.total - s.not_applicable,
+        )
+        extras = []
+        if s.pending:
+            extras.append(ctx.t("status.pending_part", count=s.pending))
+        if s.returned:
+            extras.append(ctx.t("status.returned_part", count=s.returned))
+        if s.overdue:
+            extras.append(ctx.t("status.overdue_part", count=s.overdue))
+        lines.append(" · ".join([line, *extras]))
+    lines.append(ctx.t("status.legend"))
+    return Reply("\n".join(lines), private=True)
+
+
+async def unit_status(ctx: Context, query: str) -> Reply:
+    plan = require_plan(ctx)
+    unit = await resolve_unit(ctx, query)
+    async with ctx.read() as db:
+        rows = await assignments.for_unit(db, plan.id, unit.id)
+    days = ctx.app.settings.due_soon_days
+    lines = [ctx.t("status.unit_header", unit=unit.name, count=len(rows))]
+    lines += [assignment_line(ctx.t, row, ctx.now, days) for row in rows]
+    return Reply("\n".join(lines), private=True)
+
+
+async def overdue(ctx: Context, args: str) -> Reply:
+    """`/overdue`: every overdue material in scope, by unit."""
+    plan = require_plan(ctx)
+    scope = {u.id: u for u in await visible_units(ctx)}
+    async with ctx.read() as db:
+        rows = await assignments.overdue(db, plan.id, ctx.now, scope_path(ctx))
+    if not rows:
+        return Reply(ctx.t("overdue.none"), private=True)
+    by_unit = defaultdict(list)
+    for row in rows:
+        if row.unit_id in scope:
+            by_unit[row.unit_id].append(row)
+    lines = [ctx.t("overdue.header", units=len(by_unit), items=len(rows))]
+    days = ctx.app.settings.due_soon_days
+    for unit_id, unit_rows in by_unit.items():
+        lines.append("")
+        lines.append(ctx.t("overdue.unit", unit=scope[unit_id].name, count=len(unit_rows)))
+        lines += [
+            "  " + assignment_line(ctx.t, r, ctx.now, days, with_state=False) for r in unit_rows
+        ]
+    return Reply("\n".join(lines), private=True)
+
+
+async def units_list(ctx: Context, args: str) -> Reply:
+    """`/units`: the units this admin may see, with the codes commands accept."""
+    scope = [u for u in await visible_units(ctx) if can_see(ctx, u)]
+    lines = [ctx.t("units.header", count=len(scope))]
+    for unit in scope:
+        depth = unit.path.count("/") - 2
+        lines.append(
+            "  " * max(depth, 0)
+            + ctx.t(
+                "units.line", name=unit.name, code=unit.code, kind=ctx.t(f"kind.{unit.kind.value}")
+            )
+        )
+    return Reply("\n".join(lines), private=True)

@@ -1,0 +1,82 @@
+"""Message catalogs (one folder per locale, YAML files merged) and date formatting."""
+
+from __future__ import annotations
+
+import string
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import yaml
+
+DEFAULT_LOCALE = "zh_CN"
+LOCALES = ("zh_CN", "en")
+_DIR = Path(__file__).resolve().parent
+
+
+def normalize(code: str | None) -> str | None:
+    """Map what users and platforms say ('zh', 'zh-hans', 'en-US') to a catalog, or None."""
+    if not code:
+        return None
+    lowered = code.strip().lower().replace("-", "_")
+    if lowered.startswith("zh") or lowered in {"中文", "cn", "chinese"}:
+        return "zh_CN"
+    if lowered.startswith("en") or lowered in {"英文", "english"}:
+        return "en"
+    return None
+
+
+@cache
+def catalog(locale: str) -> dict[str, str]:
+    """Every message of a locale; a key defined twice across files is an error."""
+    merged: dict[str, str] = {}
+    for path in sorted((_DIR / locale).glob("*.yaml")):
+        data = yaml.safe_load(path.read_text("utf-8")) or {}
+        for key, text in data.items():
+            if key in merged:
+                raise ValueError(f"{path}: key {key!r} defined twice")
+            merged[str(key)] = str(text)
+    return merged
+
+
+def placeholders(text: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(text) if field}
+
+
+class Translator:
+    """Renders message ids for one locale, falling back to the default catalog."""
+
+    def __init__(self, locale: str, tz: ZoneInfo) -> None:
+        self.locale = locale if locale in LOCALES else DEFAULT_LOCALE
+        self.tz = tz
+
+    def __call__(self, key: str, **params: object) -> str:
+        text = catalog(self.locale).get(key) or catalog(DEFAULT_LOCALE).get(key)
+        if text is None:
+            return key
+        return text.format(**params) if params else text
+
+    def has(self, key: str) -> bool:
+        return key in catalog(self.locale)
+
+    def day(self, value: date | None, with_year: bool = False) -> str:
+        if value is None:
+            return self("date.none")
+        if self.locale == "zh_CN":
+            core = f"{value.month}月{value.day}日"
+            return f"{value.year}年{core}" if with_year else core
+        core = f"{value.day} {value.strftime('%b')}"
+        return f"{core} {value.year}" if with_year else core
+
+    def moment(self, value: datetime | None) -> str:
+        if value is None:
+            return self("date.none")
+        local = value.astimezone(self.tz)
+        return f"{self.day(local.date(), with_year=True)} {local:%H:%M}"
+
+    def number(self, value: int) -> str:
+        return f"{value:,}" if self.locale == "en" else str(value)
+
+    def percent(self, part: int, whole: int) -> str:
+        return f"{(part / whole if whole else 0):.0%}"

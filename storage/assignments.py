@@ -1,0 +1,132 @@
+"""Queries over unit × material assignments: to-do lists, status tables, overdue."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+import aiosqlite
+
+from domain.model import AssignmentState
+from storage.db import from_db, to_db
+from storage.models import AssignmentRow, UnitSummary
+
+_ROW = (
+    "SELECT a.id, a.unit_id, a.material_id, m.code, i.no AS item_no, m.title,"
+    " m.deadline_expr, m.deadline_kind, m.window_start, a.due_date, a.due_at, a.state,"
+    " a.na_reason, a.submitted_at, a.last_report_id, a.reported_count, m.targets,"
+    " m.target_unit, u.kind AS unit_kind"
+    " FROM assignments a JOIN materials m ON m.id = a.material_id"
+    " JOIN items i ON i.id = m.item_id JOIN units u ON u.id = a.unit_id"
+)
+
+_OUTSTANDING = "('not_submitted', 'returned')"
+
+
+def _row(row: aiosqlite.Row) -> AssignmentRow:
+    data = dict(row)
+    targets = json.loads(data.pop("targets"))
+    data["target"] = targets.get(data.pop("unit_kind"))
+    data["due_at"] = from_db(data["due_at"])
+    data["submitted_at"] = from_db(data["submitted_at"])
+    return AssignmentRow(**data)
+
+
+async def for_unit(db: aiosqlite.Connection, plan_id: int, unit_id: int) -> list[AssignmentRow]:
+    """Every material of the plan for one unit, in plan order."""
+    async with db.execute(
+        f"{_ROW} WHERE a.plan_id = ? AND a.unit_id = ? ORDER BY m.sort", (plan_id, unit_id)
+    ) as cur:
+        return [_row(r) for r in await cur.fetchall()]
+
+
+async def outstanding_for_unit(
+    db: aiosqlite.Connection, plan_id: int, unit_id: int
+) -> list[AssignmentRow]:
+    """What the unit still owes (not submitted or returned), soonest first, on-request last."""
+    async with db.execute(
+        f"{_ROW} WHERE a.plan_id = ? AND a.unit_id = ? AND a.state IN {_OUTSTANDING}"
+        " ORDER BY a.due_at IS NULL, a.due_at, m.sort",
+        (plan_id, unit_id),
+    ) as cur:
+        return [_row(r) for r in await cur.fetchall()]
+
+
+async def get(db: aiosqlite.Connection, assignment_id: int) -> AssignmentRow | None:
+    async with db.execute(f"{_ROW} WHERE a.id = ?", (assignment_id,)) as cur:
+        row = await cur.fetchone()
+    return _row(row) if row else None
+
+
+async def find(
+    db: aiosqlite.Connection, plan_id: int, unit_id: int, material_id: int
+) -> AssignmentRow | None:
+    async with db.execute(
+        f"{_ROW} WHERE a.plan_id = ? AND a.unit_id = ? AND a.material_id = ?",
+        (plan_id, unit_id, material_id),
+    ) as cur:
+        row = await cur.fetchone()
+    return _row(row) if row else None
+
+
+async def summaries(
+    db: aiosqlite.Connection, plan_id: int, now: datetime, unit_path: str
+) -> list[UnitSummary]:
+    """Per-unit counts over the plan, for every unit under `unit_path`."""
+    async with db.execute(
+        "SELECT a.unit_id, COUNT(*) AS total,"
+        " SUM(a.state = 'accepted') AS done, SUM(a.state = 'pending') AS pending,"
+        " SUM(a.state = 'returned') AS returned,"
+        " SUM(a.state = 'not_applicable') AS not_applicable,"
+        f" SUM(a.state IN {_OUTSTANDING} AND a.due_at < ?) AS overdue"
+        " FROM assignments a JOIN units u ON u.id = a.unit_id"
+        " WHERE a.plan_id = ? AND u.path LIKE ? GROUP BY a.unit_id",
+        (to_db(now), plan_id, unit_path + "%"),
+    ) as cur:
+        return [UnitSummary(**dict(r)) for r in await cur.fetchall()]
+
+
+async def overdue(
+    db: aiosqlite.Connection, plan_id: int, now: datetime, unit_path: str
+) -> list[AssignmentRow]:
+    """Outstanding past their due time, in units under `unit_path`, most overdue first."""
+    async with db.execute(
+        f"{_ROW} WHERE a.plan_id = ? AND a.state IN {_OUTSTANDING} AND a.due_at < ?"
+        " AND u.path LIKE ? ORDER BY a.due_at, u.sort, m.sort",
+        (plan_id, to_db(now), unit_path + "%"),
+    ) as cur:
+        return [_row(r) for r in await cur.fetchall()]
+
+
+async def refresh_state(db: aiosqlite.Connection, assignment_id: int) -> None:
+    """Re-derive state from the latest live report (not-applicable stays as it is)."""
+    await db.execute(
+        "UPDATE assignments SET"
+        " last_report_id = (SELECT id FROM reports WHERE assignment_id = assignments.id"
+        "   AND status != 'withdrawn' ORDER BY id DESC LIMIT 1),"
+        " state = CASE WHEN state = 'not_applicable' THEN state ELSE COALESCE("
+        "   (SELECT status FROM reports WHERE assignment_id = assignments.id"
+        "    AND status != 'withdrawn' ORDER BY id DESC LIMIT 1), 'not_submitted') END,"
+        " submitted_at = (SELECT submitted_at FROM reports WHERE assignment_id = assignments.id"
+        "   AND status != 'withdrawn' ORDER BY id DESC LIMIT 1),"
+        " reported_count = COALESCE((SELECT SUM(count) FROM reports"
+        "   WHERE assignment_id = assignments.id AND status IN ('pending', 'accepted')), 0)"
+        " WHERE id = ?",
+        (assignment_id,),
+    )
+
+
+async def set_not_applicable(db: aiosqlite.Connection, assignment_id: int, reason: str) -> None:
+    await db.execute(
+        "UPDATE assignments SET state = ?, na_reason = ? WHERE id = ?",
+        (AssignmentState.NOT_APPLICABLE.value, reason, assignment_id),
+    )
+
+
+async def set_due(
+    db: aiosqlite.Connection, assignment_id: int, due_date: date, due_at: datetime
+) -> None:
+    await db.execute(
+        "UPDATE assignments SET due_date = ?, due_at = ? WHERE id = ?",
+        (due_date.isoformat(), to_db(due_at), assignment_id),
+    )

@@ -1,0 +1,47 @@
+"""Queries over group chats known to the bot and their broadcast subscription."""
+
+from __future__ import annotations
+
+import aiosqlite
+
+from storage.models import Chat
+
+_COLUMNS = "id, channel, chat_ref, title, subscribed, events"
+
+
+async def find(db: aiosqlite.Connection, channel: str, chat_ref: str) -> Chat | None:
+    async with db.execute(
+        f"SELECT {_COLUMNS} FROM chats WHERE channel = ? AND chat_ref = ?", (channel, chat_ref)
+    ) as cur:
+        row = await cur.fetchone()
+    return Chat(**dict(row)) if row else None
+
+
+async def set_subscribed(
+    db: aiosqlite.Connection,
+    channel: str,
+    chat_ref: str,
+    title: str | None,
+    subscribed: bool,
+    by: int | None,
+) -> None:
+    await db.execute(
+        "INSERT INTO chats (channel, chat_ref, title, subscribed, subscribed_by)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT(channel, chat_ref) DO UPDATE SET"
+        " subscribed = excluded.subscribed, subscribed_by = excluded.subscribed_by,"
+        " title = COALESCE(excluded.title, chats.title)",
+        (channel, chat_ref, title, int(subscribed), by),
+    )
+
+
+async def subscribed(db: aiosqlite.Connection) -> list[Chat]:
+    async with db.execute(f"SELECT {_COLUMNS} FROM chats WHERE subscribed = 1 ORDER BY id") as cur:
+        return [Chat(**dict(r)) for r in await cur.fetchall()]
+
+
+async def migrate(db: aiosqlite.Connection, channel: str, old_ref: str, new_ref: str) -> None:
+    """A group became a supergroup: keep its settings under the new id."""
+    await db.execute(
+        "UPDATE chats SET chat_ref = ? WHERE channel = ? AND chat_ref = ?",
+        (new_ref, channel, old_ref),
+    )

@@ -1,0 +1,98 @@
+"""Queries over chat identities and their binding to a unit with a role."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from domain.model import Role
+from storage.db import to_db
+from storage.models import Contact
+
+_COLUMNS = "id, channel, user_ref, display_name, unit_id, role, locale, unreachable"
+
+
+def _contact(row: aiosqlite.Row) -> Contact:
+    return Contact(**dict(row))
+
+
+async def find(db: aiosqlite.Connection, channel: str, user_ref: str) -> Contact | None:
+    async with db.execute(
+        f"SELECT {_COLUMNS} FROM contacts WHERE channel = ? AND user_ref = ?",
+        (channel, user_ref),
+    ) as cur:
+        row = await cur.fetchone()
+    return _contact(row) if row else None
+
+
+async def get(db: aiosqlite.Connection, contact_id: int) -> Contact | None:
+    async with db.execute(f"SELECT {_COLUMNS} FROM contacts WHERE id = ?", (contact_id,)) as cur:
+        row = await cur.fetchone()
+    return _contact(row) if row else None
+
+
+async def ensure(
+    db: aiosqlite.Connection, channel: str, user_ref: str, display_name: str | None, now: datetime
+) -> Contact:
+    """The identity's row, created (unregistered) on first sight; the name kept fresh."""
+    await db.execute(
+        "INSERT INTO contacts (channel, user_ref, display_name, created_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT(channel, user_ref) DO UPDATE SET"
+        " display_name = COALESCE(excluded.display_name, contacts.display_name)",
+        (channel, user_ref, display_name, to_db(now)),
+    )
+    found = await find(db, channel, user_ref)
+    assert found is not None
+    return found
+
+
+async def bind(
+    db: aiosqlite.Connection, contact_id: int, unit_id: int, role: Role, now: datetime
+) -> None:
+    await db.execute(
+        "UPDATE contacts SET unit_id = ?, role = ?, bound_at = ?, unreachable = 0 WHERE id = ?",
+        (unit_id, role.value, to_db(now), contact_id),
+    )
+
+
+async def set_locale(db: aiosqlite.Connection, contact_id: int, locale: str) -> None:
+    await db.execute("UPDATE contacts SET locale = ? WHERE id = ?", (locale, contact_id))
+
+
+async def set_unreachable(db: aiosqlite.Connection, contact_id: int, unreachable: bool) -> None:
+    await db.execute(
+        "UPDATE contacts SET unreachable = ? WHERE id = ?", (int(unreachable), contact_id)
+    )
+
+
+async def of_unit(db: aiosqlite.Connection, unit_id: int) -> list[Contact]:
+    """Registered contacts of one unit (any role)."""
+    async with db.execute(
+        f"SELECT {_COLUMNS} FROM contacts WHERE unit_id = ? AND role IS NOT NULL ORDER BY id",
+        (unit_id,),
+    ) as cur:
+        return [_contact(r) for r in await cur.fetchall()]
+
+
+async def admins_over(db: aiosqlite.Connection, unit_path: str) -> list[Contact]:
+    """Admins whose scope covers a unit: unit admins of its strict ancestors, province admins."""
+    async with db.execute(
+        f"SELECT {', '.join('c.' + c.strip() for c in _COLUMNS.split(','))}"
+        " FROM contacts c JOIN units u ON u.id = c.unit_id"
+        " WHERE (c.role = 'province_admin')"
+        " OR (c.role = 'unit_admin' AND ? LIKE u.path || '%' AND ? != u.path)"
+        " ORDER BY c.id",
+        (unit_path, unit_path),
+    ) as cur:
+        return [_contact(r) for r in await cur.fetchall()]
+
+
+async def in_subtree(db: aiosqlite.Connection, unit_path: str) -> list[Contact]:
+    async with db.execute(
+        f"SELECT {', '.join('c.' + c.strip() for c in _COLUMNS.split(','))}"
+        " FROM contacts c JOIN units u ON u.id = c.unit_id"
+        " WHERE u.path LIKE ? AND c.role IS NOT NULL ORDER BY u.sort, c.id",
+        (unit_path + "%",),
+    ) as cur:
+        return [_contact(r) for r in await cur.fetchall()]

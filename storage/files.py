@@ -1,0 +1,150 @@
+"""The attachment store: files streamed to disk by content hash, names sanitised."""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import os
+import re
+import secrets
+import unicodedata
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+import aiofiles
+import aiofiles.os
+
+from storage.models import StoredFile
+
+MAX_NAME_CHARS = 120
+_RESERVED = {
+    "CON",
+    "PRN",
+    "AUX",
+    "NUL",
+    *(f"COM{i}" for i in range(10)),
+    *(f"LPT{i}" for i in range(10)),
+}
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+
+
+class FileRejected(Exception):
+    """A file the bureau does not take: `reason` is 'too_large', 'type' or 'empty'."""
+
+    def __init__(self, reason: str, name: str, limit_mb: float = 0) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.name = name
+        self.limit_mb = limit_mb
+
+
+def sanitize_name(raw: str | None, fallback: str = "file") -> str:
+    """A display/storage-safe file name: no paths, control or reserved names, bounded length."""
+    name = unicodedata.normalize("NFC", raw or "")
+    name = PureWindowsPath(PurePosixPath(name.replace("\x00", "")).name).name
+    name = _UNSAFE.sub("_", name).strip(" .")
+    if not name:
+        name = fallback
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    if stem.upper() in _RESERVED or name.upper() in _RESERVED:
+        stem = f"_{stem}"
+    ext = ext[:16]
+    budget = MAX_NAME_CHARS - (len(ext) + 1 if ext else 0)
+    stem = stem[:budget] or fallback
+    return f"{stem}.{ext}" if ext else stem
+
+
+def extension(name: str) -> str:
+    _, dot, ext = name.rpartition(".")
+    return ext.lower() if dot else ""
+
+
+@dataclass(frozen=True)
+class FilePolicy:
+    max_bytes: int
+    allowed_extensions: frozenset[str]
+
+    def check_name(self, name: str) -> None:
+        if extension(name) not in self.allowed_extensions:
+            raise FileRejected("type", name)
+
+    def check_size(self, name: str, size: int | None) -> None:
+        if size is not None and size > self.max_bytes:
+            raise FileRejected("too_large", name, self.max_bytes / 1024 / 1024)
+
+
+class FileStore:
+    """Content-addressed files under `root`; a file is visible only once complete."""
+
+    def __init__(self, root: Path, policy: FilePolicy) -> None:
+        self.root = root
+        self.policy = policy
+        self._tmp = root / "tmp"
+
+    def path_for(self, sha256: str) -> Path:
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def relative(self, sha256: str) -> str:
+        return str(PurePosixPath(sha256[:2], sha256[2:4], sha256))
+
+    async def save(
+        self,
+        name: str | None,
+        mime: str | None,
+        chunks: AsyncIterator[bytes],
+        size_hint: int | None = None,
+    ) -> StoredFile:
+        """Stream chunks to disk; raises FileRejected (nothing left behind) if not allowed."""
+        clean = sanitize_name(name, fallback=_fallback_name(mime))
+        self.policy.check_name(clean)
+        self.policy.check_size(clean, size_hint)
+        await aiofiles.os.makedirs(self._tmp, exist_ok=True)
+        tmp = self._tmp / f"{secrets.token_hex(8)}.part"
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            async with aiofiles.open(tmp, "wb") as out:
+                async for chunk in chunks:
+                    size += len(chunk)
+                    if size > self.policy.max_bytes:
+                        raise FileRejected("too_large", clean, self.policy.max_bytes / 1024 / 1024)
+                    digest.update(chunk)
+                    await out.write(chunk)
+                await out.flush()
+                os.fsync(out.fileno())
+            if size == 0:
+                raise FileRejected("empty", clean)
+            sha = digest.hexdigest()
+            final = self.path_for(sha)
+            await aiofiles.os.makedirs(final.parent, exist_ok=True)
+            await aiofiles.os.replace(tmp, final)
+        except BaseException:
+            if await aiofiles.os.path.exists(tmp):
+                await aiofiles.os.remove(tmp)
+            raise
+        guessed = mime or mimetypes.guess_type(clean)[0]
+        return StoredFile(sha256=sha, name=clean, mime=guessed, size=size)
+
+    async def clean_partial(self) -> int:
+        """Remove files left half-written by a crash; returns how many."""
+        if not self._tmp.exists():
+            return 0
+        removed = 0
+        for leftover in self._tmp.glob("*.part"):
+            leftover.unlink(missing_ok=True)
+            removed += 1
+        return removed
+
+
+async def read_path(path: Path, chunk_size: int = 256 * 1024) -> AsyncIterator[bytes]:
+    async with aiofiles.open(path, "rb") as src:
+        while chunk := await src.read(chunk_size):
+            yield chunk
+
+
+def _fallback_name(mime: str | None) -> str:
+    ext = mimetypes.guess_extension(mime or "") or ""
+    return f"file{ext}"

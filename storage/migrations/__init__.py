@@ -1,0 +1,1 @@
+"""Ordered SQL migrations, applied at start and recorded in schema_migrations."""

@@ -1,0 +1,210 @@
+"""Row models: what the store's queries return."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from domain.model import (
+    AssignmentState,
+    ReportStatus,
+    RequestKind,
+    RequestStatus,
+    Role,
+    UnitKind,
+)
+
+
+class Unit(BaseModel):
+    id: int
+    code: str
+    name: str
+    short_name: str | None
+    kind: UnitKind
+    parent_id: int | None
+    region_id: int | None
+    path: str
+
+    @property
+    def label(self) -> str:
+        return self.short_name or self.name
+
+
+class Plan(BaseModel):
+    id: int
+    code: str
+    year: int
+    title: str
+    document: str | None
+    issued_on: date | None
+    notes: list[str]
+    reminders: dict[str, Any]
+    assessment: dict[str, Any]
+
+
+class Item(BaseModel):
+    id: int
+    no: int
+    title: str
+
+
+class Material(BaseModel):
+    id: int
+    plan_id: int
+    item_id: int
+    item_no: int
+    item_title: str
+    code: str
+    seq: int
+    title: str
+    deadline_expr: str
+    deadline_kind: str
+    window_start: date | None
+    due_date: date | None
+    targets: dict[str, int]
+    target_unit: str | None
+    applies_to: list[str]
+
+
+class AssignmentRow(BaseModel):
+    """One unit × material with its material's facts, as listings show it."""
+
+    id: int
+    unit_id: int
+    material_id: int
+    code: str
+    item_no: int
+    title: str
+    deadline_expr: str
+    deadline_kind: str
+    window_start: date | None
+    due_date: date | None
+    due_at: datetime | None
+    state: AssignmentState
+    na_reason: str | None
+    submitted_at: datetime | None
+    last_report_id: int | None
+    reported_count: int
+    target: int | None
+    target_unit: str | None
+
+
+class UnitSummary(BaseModel):
+    unit_id: int
+    total: int
+    done: int
+    pending: int
+    returned: int
+    not_applicable: int
+    overdue: int
+
+
+class Contact(BaseModel):
+    id: int
+    channel: str
+    user_ref: str
+    display_name: str | None
+    unit_id: int | None
+    role: Role | None
+    locale: str | None
+    unreachable: bool
+
+    @property
+    def registered(self) -> bool:
+        return self.unit_id is not None and self.role is not None
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.user_ref
+
+
+class Invite(BaseModel):
+    id: int
+    unit_id: int
+    role: Role
+    expires_at: datetime
+    used_at: datetime | None
+
+
+class StoredFile(BaseModel):
+    """An attachment as stored: content-addressed blob plus its sanitised name."""
+
+    sha256: str
+    name: str
+    mime: str | None
+    size: int
+
+
+class Report(BaseModel):
+    id: int
+    assignment_id: int
+    unit_id: int
+    material_id: int
+    code: str
+    title: str
+    contact_id: int | None
+    count: int | None
+    note: str | None
+    status: ReportStatus
+    submitted_at: datetime
+    reviewed_at: datetime | None
+    reviewer_id: int | None
+    return_reason: str | None
+    files: list[StoredFile] = []
+
+
+class Draft(BaseModel):
+    contact_id: int
+    material_id: int | None
+    count: int | None
+    note: str | None
+    files: list[StoredFile]
+
+
+class Request(BaseModel):
+    id: int
+    kind: RequestKind
+    assignment_id: int
+    unit_id: int
+    code: str
+    title: str
+    contact_id: int | None
+    reason: str
+    new_due_date: date | None
+    status: RequestStatus
+    created_at: datetime
+
+
+class Chat(BaseModel):
+    id: int
+    channel: str
+    chat_ref: str
+    title: str | None
+    subscribed: bool
+    events: bool
+
+
+class OutboxMessage(BaseModel):
+    id: int
+    idem_key: str
+    channel: str
+    chat_ref: str
+    contact_id: int | None
+    kind: str
+    body: dict[str, Any]
+    status: str
+    attempts: int
+    not_before: datetime
+
+
+class AuditEntry(BaseModel):
+    id: int
+    at: datetime
+    actor_id: int | None
+    actor_label: str | None
+    action: str
+    unit_id: int | None
+    subject: str | None
+    detail: dict[str, Any]

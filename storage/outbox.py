@@ -1,0 +1,96 @@
+"""The persistent outbox: every push, written with the change that caused it."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from storage.db import from_db, to_db
+from storage.models import OutboxMessage
+
+
+async def enqueue(
+    db: aiosqlite.Connection,
+    *,
+    idem_key: str,
+    channel: str,
+    chat_ref: str,
+    contact_id: int | None,
+    kind: str,
+    body: dict[str, Any],
+    now: datetime,
+    not_before: datetime | None = None,
+) -> bool:
+    """Queue one message; False (and nothing queued) if the key was queued before."""
+    cur = await db.execute(
+        "INSERT INTO outbox (idem_key, channel, chat_ref, contact_id, kind, body, not_before,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(idem_key) DO NOTHING",
+        (
+            idem_key,
+            channel,
+            chat_ref,
+            contact_id,
+            kind,
+            json.dumps(body, ensure_ascii=False),
+            to_db(not_before or now),
+            to_db(now),
+        ),
+    )
+    return cur.rowcount == 1
+
+
+def _message(row: aiosqlite.Row) -> OutboxMessage:
+    data = dict(row)
+    data["body"] = json.loads(data["body"])
+    data["not_before"] = from_db(data["not_before"])
+    return OutboxMessage(**data)
+
+
+async def due(
+    db: aiosqlite.Connection, channels: list[str], now: datetime, limit: int
+) -> list[OutboxMessage]:
+    """Queued messages for these channels whose time has come, oldest first."""
+    marks = ",".join("?" for _ in channels)
+    async with db.execute(
+        "SELECT id, idem_key, channel, chat_ref, contact_id, kind, body, status, attempts,"
+        f" not_before FROM outbox WHERE status = 'queued' AND channel IN ({marks})"
+        " AND not_before <= ? ORDER BY not_before, id LIMIT ?",
+        (*channels, to_db(now), limit),
+    ) as cur:
+        return [_message(r) for r in await cur.fetchall()]
+
+
+async def mark_sent(db: aiosqlite.Connection, message_id: int, now: datetime) -> None:
+    await db.execute(
+        "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?",
+        (to_db(now), message_id),
+    )
+
+
+async def mark_retry(
+    db: aiosqlite.Connection, message_id: int, not_before: datetime, error: str
+) -> None:
+    await db.execute(
+        "UPDATE outbox SET attempts = attempts + 1, not_before = ?, last_error = ? WHERE id = ?",
+        (to_db(not_before), error, message_id),
+    )
+
+
+async def mark_failed(db: aiosqlite.Connection, message_id: int, error: str) -> None:
+    await db.execute(
+        "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?",
+        (error, message_id),
+    )
+
+
+async def counts_by_day(db: aiosqlite.Connection, since: datetime) -> list[tuple[str, str, int]]:
+    """(UTC day, status, count) for messages created since `since`."""
+    async with db.execute(
+        "SELECT substr(created_at, 1, 10) AS day, status, COUNT(*) FROM outbox"
+        " WHERE created_at >= ? GROUP BY day, status ORDER BY day, status",
+        (to_db(since),),
+    ) as cur:
+        return [(str(r[0]), str(r[1]), int(r[2])) for r in await cur.fetchall()]

@@ -1,0 +1,72 @@
+"""Queries over the unit tree (province → cities → counties)."""
+
+from __future__ import annotations
+
+import aiosqlite
+
+from storage.models import Unit
+
+_COLUMNS = "id, code, name, short_name, kind, parent_id, region_id, path"
+
+
+def _unit(row: aiosqlite.Row) -> Unit:
+    return Unit(**dict(row))
+
+
+async def all_units(db: aiosqlite.Connection) -> list[Unit]:
+    """Every unit, in tree order."""
+    async with db.execute(f"SELECT {_COLUMNS} FROM units ORDER BY sort, id") as cur:
+        return [_unit(r) for r in await cur.fetchall()]
+
+
+async def get(db: aiosqlite.Connection, unit_id: int) -> Unit | None:
+    async with db.execute(f"SELECT {_COLUMNS} FROM units WHERE id = ?", (unit_id,)) as cur:
+        row = await cur.fetchone()
+    return _unit(row) if row else None
+
+
+async def by_code(db: aiosqlite.Connection, code: str) -> Unit | None:
+    async with db.execute(f"SELECT {_COLUMNS} FROM units WHERE code = ?", (code,)) as cur:
+        row = await cur.fetchone()
+    return _unit(row) if row else None
+
+
+async def subtree(db: aiosqlite.Connection, root: Unit) -> list[Unit]:
+    """The unit and all its descendants, in tree order."""
+    async with db.execute(
+        f"SELECT {_COLUMNS} FROM units WHERE path LIKE ? ORDER BY sort, id", (root.path + "%",)
+    ) as cur:
+        return [_unit(r) for r in await cur.fetchall()]
+
+
+async def upsert(
+    db: aiosqlite.Connection,
+    *,
+    code: str,
+    name: str,
+    short_name: str | None,
+    kind: str,
+    parent_id: int | None,
+    sort: int,
+) -> int:
+    """Insert or update a unit by code; returns its id. Path is set by `set_path`."""
+    await db.execute(
+        "INSERT INTO units (code, name, short_name, kind, parent_id, path, sort)"
+        " VALUES (?, ?, ?, ?, ?, '', ?)"
+        " ON CONFLICT(code) DO UPDATE SET name = excluded.name,"
+        " short_name = excluded.short_name, kind = excluded.kind,"
+        " parent_id = excluded.parent_id, sort = excluded.sort",
+        (code, name, short_name, kind, parent_id, sort),
+    )
+    async with db.execute("SELECT id FROM units WHERE code = ?", (code,)) as cur:
+        row = await cur.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+async def set_path_and_region(
+    db: aiosqlite.Connection, unit_id: int, path: str, region_id: int | None
+) -> None:
+    await db.execute(
+        "UPDATE units SET path = ?, region_id = ? WHERE id = ?", (path, region_id, unit_id)
+    )
