@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from domain.model import Role
-from handlers import account, invites, reporting, requests, review, status, tasks
+from handlers import account, groups, invites, reporting, requests, review, status, tasks
 from handlers.context import Context
 from handlers.messages import Reply
 
@@ -67,6 +67,8 @@ COMMANDS: list[Command] = [
     Command("refuse", requests.refuse, ADMINS, ("驳回",)),
     Command("invite", invites.invite, ADMINS, ("邀请",)),
     Command("units", status.units_list, ADMINS, ("单位",)),
+    Command("subscribe", groups.subscribe, ADMINS, ("订阅",)),
+    Command("unsubscribe", groups.unsubscribe, ADMINS, ("退订",)),
 ]
 
 BY_WORD: dict[str, Command] = {}

@@ -24,13 +24,14 @@ async def set_subscribed(
     title: str | None,
     subscribed: bool,
     by: int | None,
+    events: bool,
 ) -> None:
     await db.execute(
-        "INSERT INTO chats (channel, chat_ref, title, subscribed, subscribed_by)"
-        " VALUES (?, ?, ?, ?, ?) ON CONFLICT(channel, chat_ref) DO UPDATE SET"
+        "INSERT INTO chats (channel, chat_ref, title, subscribed, subscribed_by, events)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(channel, chat_ref) DO UPDATE SET"
         " subscribed = excluded.subscribed, subscribed_by = excluded.subscribed_by,"
-        " title = COALESCE(excluded.title, chats.title)",
-        (channel, chat_ref, title, int(subscribed), by),
+        " events = excluded.events, title = COALESCE(excluded.title, chats.title)",
+        (channel, chat_ref, title, int(subscribed), by, int(events)),
     )
 
 

@@ -1,0 +1,31 @@
+"""Shared fixtures: a fresh bot on a temp dir for every test."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.support import ShellBot
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[ShellBot]:
+    shell_bot = await ShellBot.start(tmp_path / "data")
+    yield shell_bot
+    await shell_bot.stop()
+
+
+@pytest.fixture
+def pdf(tmp_path: Path) -> Path:
+    path = tmp_path / "现场会通知.pdf"
+    path.write_bytes(b"%PDF-1.4 notice of the site meeting\n")
+    return path
+
+
+@pytest.fixture
+def photo(tmp_path: Path) -> Path:
+    path = tmp_path / "现场照片.jpg"
+    path.write_bytes(b"\xff\xd8\xff\xe0 a jpeg of the site meeting")
+    return path
