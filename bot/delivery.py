@@ -37,3 +37,11 @@ class Unreachable(DeliveryError):
 
 class Undeliverable(DeliveryError):
     """A send that will never succeed as it is (bad request): give up at once."""
+
+
+class RunningChannel(Channel, Protocol):
+    """A channel that listens to a network: started and stopped by the runner."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...

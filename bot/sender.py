@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 
 from bot.delivery import Channel, DeliveryError, RetryLater, Undeliverable, Unreachable
@@ -33,7 +34,7 @@ def reply_from_body(body: dict) -> Reply:
 class Sender:
     """One task per bot; `wake()` after queueing makes delivery immediate."""
 
-    def __init__(self, store: Store, clock: Clock, channels: list[Channel]) -> None:
+    def __init__(self, store: Store, clock: Clock, channels: Sequence[Channel]) -> None:
         self.store = store
         self.clock = clock
         self.channels = {c.name: c for c in channels}

@@ -38,7 +38,9 @@ class ShellBot:
         app.services.outbox_changed = lambda: None
 
     @classmethod
-    async def start(cls, data_dir: Path, at: str = "2016-05-20T09:00", **settings: object) -> ShellBot:
+    async def start(
+        cls, data_dir: Path, at: str = "2016-05-20T09:00", **settings: object
+    ) -> ShellBot:
         clock = ManualClock(local(at))
         app = await open_app(settings_for(data_dir, **settings), clock)
         await bootstrap_admins(app.services, ["shell:admin"])

@@ -121,7 +121,9 @@ items:
         assert "找不到报送" in await bot.say(f"/accept {kf_report}", as_="zzadmin")
         assert "已通过" in await bot.say(f"/accept {gc_report}", as_="zzadmin")
         # A city admin cannot mint province admins.
-        assert "没有使用该命令的权限" in await bot.say("/invite 管城区 province_admin", as_="zzadmin")
+        assert "没有使用该命令的权限" in await bot.say(
+            "/invite 管城区 province_admin", as_="zzadmin"
+        )
     finally:
         await bot.stop()
 

@@ -1,0 +1,65 @@
+"""Running networked channels together in one event loop, until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+
+from bot.app import App, open_app
+from bot.config import Settings
+from bot.delivery import RunningChannel
+from bot.sender import Sender
+from domain.clock import SystemClock
+
+log = logging.getLogger(__name__)
+
+ChannelFactory = Callable[[App], Awaitable[RunningChannel]]
+
+
+def _factories() -> dict[str, ChannelFactory]:
+    """Channel name → factory; imported lazily so a channel's library loads only when used."""
+    found: dict[str, ChannelFactory] = {}
+    return found
+
+
+def configured_channels(settings: Settings) -> list[str]:
+    """The networked channels whose credentials are present, for `serve`."""
+    names = []
+    if settings.telegram_bot_token is not None:
+        names.append("telegram")
+    return names
+
+
+async def run(settings: Settings, names: list[str], stop: asyncio.Event | None = None) -> None:
+    """Start the named channels, the outbox sender and the scheduler; stop on a signal."""
+    factories = _factories()
+    clock = SystemClock()
+    app = await open_app(settings, clock)
+    stop = stop or _stop_on_signals()
+    channels = [await factories[name](app) for name in names]
+    sender = Sender(app.store, clock, channels)
+    app.services.outbox_changed = sender.wake
+    sender_task = asyncio.create_task(sender.run(), name="outbox-sender")
+    try:
+        for channel in channels:
+            await channel.start()
+            log.info("channel %s started", channel.name)
+        await stop.wait()
+    finally:
+        for channel in reversed(channels):
+            with contextlib.suppress(Exception):
+                await channel.stop()
+        sender.stop()
+        await sender_task
+        await app.store.close()
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
