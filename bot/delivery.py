@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from handlers.messages import Reply
 
 
+@dataclass(frozen=True)
+class RateLimits:
+    """A network's sending limits; the outbox sender paces each channel by its own."""
+
+    per_second: float | None = None  # all chats together
+    per_chat_per_second: float | None = None  # one private chat
+    per_group_per_minute: float | None = None  # one group chat
+
+
 class Channel(Protocol):
     name: str
+    limits: RateLimits  # RateLimits() when the channel has none
+
+    def is_group(self, chat_ref: str) -> bool:
+        """Whether a chat is a group (group limits apply)."""
+        ...
 
     async def deliver(self, chat_ref: str, reply: Reply) -> None:
         """Send one reply to a chat; raise a DeliveryError subclass when it did not arrive."""

@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from bot.delivery import RateLimits
 from domain.deadlines import DeadlineError, parse_user_date
 from handlers import router
 from handlers.context import Services
@@ -39,6 +40,7 @@ class ShellChannel:
     """Reads lines, sends them as messages, prints replies and pushes addressed to anyone."""
 
     name = CHANNEL
+    limits = RateLimits()
 
     def __init__(
         self,
@@ -53,6 +55,9 @@ class ShellChannel:
         self.t = Translator(services.settings.locale, services.settings.tz)
 
     # --- the Channel protocol, used by the outbox sender ---
+    def is_group(self, chat_ref: str) -> bool:
+        return chat_ref.startswith("group:")
+
     async def deliver(self, chat_ref: str, reply: Reply) -> None:
         self._print(reply, self.t("shell.push_to", to=chat_ref), chat_ref)
 
