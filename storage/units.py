@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import aiosqlite
 
+from domain.model import UnitKind
 from storage.models import Unit
 
 _COLUMNS = "id, code, name, short_name, kind, parent_id, region_id, path"
 
 
 def _unit(row: aiosqlite.Row) -> Unit:
-    return Unit(**dict(row))
+    data = dict(row)
+    data["kind"] = UnitKind(data["kind"])
+    # Trusted rows of our own schema: constructing without validation keeps big listings fast.
+    return Unit.model_construct(**data)
 
 
 async def all_units(db: aiosqlite.Connection) -> list[Unit]:

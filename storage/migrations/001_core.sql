@@ -70,7 +70,8 @@ CREATE TABLE assignments (
     UNIQUE (material_id, unit_id)
 );
 CREATE INDEX assignments_unit ON assignments(unit_id, plan_id);
-CREATE INDEX assignments_plan ON assignments(plan_id, unit_id);
+-- Covers the per-unit status counts, so /status over thousands of units reads only the index.
+CREATE INDEX assignments_plan ON assignments(plan_id, unit_id, state, due_at);
 
 CREATE TABLE contacts (
     id INTEGER PRIMARY KEY,
