@@ -1,0 +1,78 @@
+"""The command line as an operator uses it: the scripted shell, plan import, invites."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.support import find_code
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(args: list[str], data_dir: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_", "WECOM_"))}
+    env["BOT_DATA_DIR"] = str(data_dir)
+    return subprocess.run(
+        [sys.executable, "main.py", *args],
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+
+
+def test_scripted_shell_lists_tasks_and_status(tmp_path: Path) -> None:
+    done = run([], tmp_path / "data", "/tasks\n/status\n")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "共 9 项任务、16 项材料" in out
+    for line in [
+        "[1] 推进服务型行政执法建设年度方案 · 时限:5月31日(5月底)",
+        "[4.1] 行政复议等情况 · 时限:6月1日至8月31日(6-8月)",
+        "[6.1] 年度方案中明确培育服务型行政执法示范点情况 · 时限:6月10日(6月上旬)",
+        "[8] 推荐服务型行政执法微电影、微视频(至少一部) · 时限:按要求报送",
+        "目标:省局≥50、省辖市≥30、县级≥50例",
+    ]:
+        assert line in out
+    assert "29个单位" in out
+    for unit in ["省局 0/16", "郑州市 0/16", "济源市 0/16", "巩义市 0/16", "新蔡县 0/16"]:
+        assert unit in out
+
+
+def test_plan_import_reports_the_line_and_stores_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    sample = (ROOT / "plans" / "henan-2016.yaml").read_text("utf-8")
+    lines = sample.splitlines()
+    target = next(i for i, line in enumerate(lines) if "deadline: 5月底" in line)
+    lines[target] = lines[target].replace("5月底", "5月初")
+    bad.write_text("\n".join(lines), encoding="utf-8")
+    done = run(["plan", "import", str(bad)], tmp_path / "data")
+    assert done.returncode == 2
+    assert f"第{target + 1}行" in done.stderr and "5月初" in done.stderr
+    assert not (tmp_path / "data" / "bot.sqlite3").exists()
+
+
+def test_plan_import_rebases_a_year_and_refuses_a_repeat(tmp_path: Path) -> None:
+    sample = ROOT / "plans" / "henan-2016.yaml"
+    done = run(["plan", "import", str(sample), "--year", "2017"], tmp_path / "data")
+    assert done.returncode == 0, done.stderr
+    assert "16项材料" in done.stdout and "29个单位" in done.stdout
+    again = run(["plan", "import", str(sample), "--year", "2017"], tmp_path / "data")
+    assert again.returncode == 2 and "已导入过" in again.stderr
+    shown = run([], tmp_path / "data", "/tasks\n")
+    assert "2017年度" in shown.stdout
+
+
+def test_invite_command_prints_a_code_that_binds(tmp_path: Path) -> None:
+    issued = run(["invite", "郑州", "--role", "reporter"], tmp_path / "data")
+    assert issued.returncode == 0, issued.stderr
+    code = find_code(issued.stdout)
+    bound = run([], tmp_path / "data", f":as zz\n/bind {code}\n/todo\n")
+    assert "绑定成功" in bound.stdout and "待报送材料 16 项" in bound.stdout
+    unknown = run(["invite", "火星"], tmp_path / "data")
+    assert unknown.returncode == 2 and "找不到单位" in unknown.stderr
