@@ -59,3 +59,4 @@ class Reply:
     files: list[OutgoingFile] = field(default_factory=list)
     private: bool = False  # deliver to the asker in private, even if asked in a group
     replaces_choices: bool = False  # an outcome that should take the tapped buttons' place
+    is_error: bool = False  # the request was refused; nothing was changed

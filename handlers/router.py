@@ -62,12 +62,13 @@ async def handle(app: Services, msg: Incoming) -> list[Reply]:
     except AlreadyHandled:
         return []
     except UserError as err:
-        return [Reply(t(err.key, **err.params))]
+        return [Reply(t(err.key, **err.params), is_error=True)]
     except FileRejected as err:
-        return [Reply(t(f"file.{err.reason}", name=err.name[:60], limit=f"{err.limit_mb:g}"))]
+        text = t(f"file.{err.reason}", name=err.name[:60], limit=f"{err.limit_mb:g}")
+        return [Reply(text, is_error=True)]
     except Exception:
         log.exception("handler failed for %s message", msg.channel)
-        return [Reply(t("error.internal"))]
+        return [Reply(t("error.internal"), is_error=True)]
 
 
 async def _identify(app: Services, msg: Incoming, now) -> Contact:
