@@ -9,6 +9,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+from bot import logs, ops
 from bot.app import App, bootstrap_admins, open_app
 from bot.config import Settings
 from bot.sender import Sender
@@ -35,21 +36,30 @@ def build_parser() -> argparse.ArgumentParser:
     inv = sub.add_parser("invite", help="print a single-use invite code for a unit")
     inv.add_argument("unit")
     inv.add_argument("--role", default="reporter", help="reporter | unit_admin | province_admin")
+    bak = sub.add_parser("backup", help="consistent online copy of database and attachments")
+    bak.add_argument("dir", type=Path)
+    res = sub.add_parser("restore", help="put a backup back in place (bot stopped)")
+    res.add_argument("backup", type=Path)
+    res.add_argument("--force", action="store_true", help="replace existing data (kept renamed)")
+    sub.add_parser("doctor", help="self-check: config, database integrity, disk space")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings()
-    logging.basicConfig(
-        level=logging.INFO if args.command not in (None, "shell") else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    logs.configure(logging.INFO if args.command not in (None, "shell") else logging.WARNING)
     t = Translator(settings.locale, settings.tz)
     if args.command == "plan":
         return asyncio.run(_plan_import(settings, t, args.file, args.year))
     if args.command == "invite":
         return asyncio.run(_invite(settings, t, args.unit, args.role))
+    if args.command == "backup":
+        return asyncio.run(ops.run_backup(settings, t, args.dir))
+    if args.command == "restore":
+        return asyncio.run(ops.run_restore(settings, t, args.backup, args.force))
+    if args.command == "doctor":
+        return asyncio.run(ops.run_doctor(settings, t))
     return asyncio.run(run_shell(settings))
 
 

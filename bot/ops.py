@@ -1,0 +1,88 @@
+"""Operator commands: `backup`, `restore`, `doctor`."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+from bot.config import Settings
+from domain.clock import SystemClock
+from locales import Translator
+from storage import backup as backups
+from storage.db import Store
+
+MIN_FREE_MB = 500
+
+
+async def run_backup(settings: Settings, t: Translator, dest_root: Path) -> int:
+    """`python main.py backup DIR`: a consistent online copy, safe while the bot runs."""
+    if not settings.db_path.exists():
+        print(t("ops.no_database", path=settings.db_path), file=sys.stderr)
+        return 2
+    store = Store(settings.db_path)
+    await store.open()
+    stamp = SystemClock().now().astimezone(settings.tz).strftime("%Y%m%d-%H%M%S")
+    try:
+        result = await backups.backup(store, settings.files_dir, dest_root / f"duban-{stamp}")
+    finally:
+        await store.close()
+    print(
+        t("ops.backup_done", path=result.path, files=result.files, mb=f"{result.bytes / 1e6:.1f}")
+    )
+    return 0
+
+
+async def run_restore(settings: Settings, t: Translator, source: Path, force: bool) -> int:
+    """`python main.py restore BACKUP`: put a backup back in place (with the bot stopped)."""
+    verdict = await backups.check_backup(source)
+    if verdict != "ok":
+        print(t("ops.restore_bad_backup", path=source, verdict=verdict), file=sys.stderr)
+        return 2
+    if settings.db_path.exists() and not force:
+        print(t("ops.restore_needs_force", path=settings.db_path), file=sys.stderr)
+        return 2
+    restored = backups.restore(source, settings.data_dir, settings.files_dir)
+    print(t("ops.restore_done", path=source, files=restored))
+    return 0
+
+
+async def run_doctor(settings: Settings, t: Translator) -> int:
+    """`python main.py doctor`: configuration, database integrity, disk space; exit 1 on a problem."""
+    problems = 0
+
+    def line(ok: bool, key: str, **params: object) -> None:
+        nonlocal problems
+        problems += 0 if ok else 1
+        print(("✅ " if ok else "❌ ") + t(key, **params))
+
+    line(
+        True,
+        "ops.doctor_config",
+        data_dir=settings.data_dir,
+        tz=settings.timezone,
+        locale=settings.locale,
+    )
+    channels = ["shell"]
+    if settings.telegram_bot_token is not None:
+        channels.append("telegram")
+    if getattr(settings, "wecom_corp_id", None):
+        channels.append("wecom")
+    line(True, "ops.doctor_channels", channels=", ".join(channels))
+    if settings.db_path.exists():
+        store = Store(settings.db_path)
+        await store.open()
+        try:
+            async with store.read() as db:
+                verdict = await backups.integrity(db)
+                version = await backups.schema_version(db)
+        finally:
+            await store.close()
+        line(verdict == "ok", "ops.doctor_db", verdict=verdict, version=version)
+    else:
+        line(True, "ops.doctor_db_new", path=settings.db_path)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    free_mb = shutil.disk_usage(settings.data_dir).free // (1024 * 1024)
+    line(free_mb >= MIN_FREE_MB, "ops.doctor_disk", free=free_mb, minimum=MIN_FREE_MB)
+    print(t("ops.doctor_summary", problems=problems, at=t.moment(SystemClock().now())))
+    return 1 if problems else 0
