@@ -91,8 +91,14 @@ def match_units(candidates: list[Unit], query: str) -> list[Unit]:
 
 
 async def resolve_unit(ctx: Context, query: str) -> Unit:
-    """The one visible unit the query names; a unit out of scope reads as unknown."""
-    found = match_units(await visible_units(ctx), query)
+    """The one visible unit the query names; a unit out of scope reads as unknown.
+
+    Matching runs over every unit before the scope filter, so `郑州市` names the city even for
+    a county admin whose own unit's full name contains it — and is then refused as unknown.
+    """
+    async with ctx.read() as db:
+        everyone = await units.all_units(db)
+    found = [u for u in match_units(everyone, query) if can_see(ctx, u)]
     if not found:
         raise UserError("error.unit_unknown", query=query[:40])
     if len(found) > 1:
