@@ -1,0 +1,101 @@
+"""Plan file models: what a checked plan file holds, and the problems found in one."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from domain.deadlines import Deadline
+from domain.model import UnitKind
+
+_EN_CATALOG = Path(__file__).resolve().parent.parent / "locales" / "en" / "plan.yaml"
+ALL_KINDS = frozenset(UnitKind)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class PlanUnit(_Model):
+    code: str
+    name: str
+    short: str | None = None
+    kind: UnitKind
+    parent: str | None = None
+    region: str | None = None
+
+
+class PlanMaterial(_Model):
+    code: str
+    item_no: int
+    seq: int
+    title: str
+    deadline: Deadline
+    targets: dict[UnitKind, int] = {}
+    target_unit: str | None = None
+    applies_to: frozenset[UnitKind] = ALL_KINDS
+
+
+class PlanItem(_Model):
+    no: int
+    title: str
+    applies_to: frozenset[UnitKind] = ALL_KINDS
+    materials: list[PlanMaterial]
+
+
+class PlanFile(_Model):
+    code: str
+    year: int
+    title: str
+    document: str | None = None
+    issued: date | None = None
+    notes: list[str] = []
+    reminders: dict[str, Any] = {}
+    assessment: dict[str, Any] = {}
+    units: list[PlanUnit]
+    items: list[PlanItem]
+
+    def materials(self) -> list[PlanMaterial]:
+        return [material for item in self.items for material in item.materials]
+
+
+class PlanIssue(_Model):
+    line: int  # 1-based; 0 when the problem concerns the whole file
+    key: str  # locale message id
+    params: dict[str, str] = {}
+
+    def render(self, catalog: Mapping[str, str]) -> str:
+        return catalog[self.key].format(line=self.line, **self.params)
+
+
+class PlanFileError(Exception):
+    def __init__(self, source: str, issues: list[PlanIssue]) -> None:
+        super().__init__(source, issues)
+        self.source = source
+        self.issues = issues
+
+    def __str__(self) -> str:
+        catalog = _english_catalog()
+        return "\n".join(f"{self.source}:{i.line}: {_render(i, catalog)}" for i in self.issues)
+
+
+@cache
+def _english_catalog() -> dict[str, str]:
+    try:
+        catalog = yaml.safe_load(_EN_CATALOG.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return {}
+    return catalog if isinstance(catalog, dict) else {}
+
+
+def _render(issue: PlanIssue, catalog: Mapping[str, str]) -> str:
+    try:
+        return issue.render(catalog)
+    except (KeyError, IndexError, ValueError, AttributeError):
+        return f"{issue.key} {issue.params}"
