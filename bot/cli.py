@@ -9,9 +9,11 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from bot import logs, ops
+from bot import insight_cli, logs, ops
 from bot.app import App, bootstrap_admins, open_app
 from bot.config import Settings
+from bot.runner import configured_channels
+from bot.runner import run as run_channels
 from bot.sender import Sender
 from bot.shell import OPERATOR, ShellChannel
 from domain.clock import OffsetClock, SystemClock
@@ -21,6 +23,9 @@ from handlers.invites import issue, parse_role
 from handlers.lookup import match_units
 from handlers.plan_import import PlanExists, import_plan
 from locales import Translator
+from schedules import policy as reminder_policy
+from schedules.jobs import JobEnv
+from schedules.runtime import ensure_marks, run_due
 from storage import units
 
 
@@ -28,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="main.py", description="督办/报送 bot")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("shell", help="terminal chat with the bot (the default without a token)")
+    sub.add_parser("telegram", help="run the Telegram bot (the default with TELEGRAM_BOT_TOKEN)")
+    sub.add_parser("serve", help="run every configured channel (Telegram, WeCom…) at once")
     plan = sub.add_parser("plan", help="manage plans")
     plan_sub = plan.add_subparsers(dest="plan_command", required=True)
     imp = plan_sub.add_parser("import", help="validate and load a plan file")
@@ -42,24 +49,48 @@ def build_parser() -> argparse.ArgumentParser:
     res.add_argument("backup", type=Path)
     res.add_argument("--force", action="store_true", help="replace existing data (kept renamed)")
     sub.add_parser("doctor", help="self-check: config, database integrity, disk space")
+    sub.add_parser("wecom", help="run the WeCom (企业微信) app: callback, upload page, sender")
+    insight_cli.add_parsers(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings()
+    if args.command is None and settings.telegram_bot_token is not None:
+        args.command = "telegram"
     logs.configure(logging.INFO if args.command not in (None, "shell") else logging.WARNING)
     t = Translator(settings.locale, settings.tz)
     if args.command == "plan":
         return asyncio.run(_plan_import(settings, t, args.file, args.year))
     if args.command == "invite":
         return asyncio.run(_invite(settings, t, args.unit, args.role))
+    if args.command == "telegram" and settings.telegram_bot_token is None:
+        print(t("telegram.cli_no_token"), file=sys.stderr)
+        return 2
+    if args.command in ("telegram", "serve"):
+        names = ["telegram"] if args.command == "telegram" else configured_channels(settings)
+        if not names:
+            print(t("telegram.cli_no_channels"), file=sys.stderr)
+            return 2
+        asyncio.run(run_channels(settings, names))
+        return 0
     if args.command == "backup":
         return asyncio.run(ops.run_backup(settings, t, args.dir))
     if args.command == "restore":
         return asyncio.run(ops.run_restore(settings, t, args.backup, args.force))
     if args.command == "doctor":
         return asyncio.run(ops.run_doctor(settings, t))
+    if args.command == "wecom":
+        if not settings.wecom_configured:
+            print(t("wecom.not_configured"), file=sys.stderr)
+            return 2
+        from bot import runner
+
+        asyncio.run(runner.run(settings, ["wecom"]))
+        return 0
+    if args.command in ("export", "archive"):
+        return asyncio.run(insight_cli.run(settings, args))
     return asyncio.run(run_shell(settings))
 
 
@@ -69,9 +100,18 @@ async def run_shell(settings: Settings) -> int:
     try:
         await _ensure_operator(app)
         shell = ShellChannel(app.services)
-        sender = Sender(app.store, clock, [shell])
+        sender = Sender(app.store, clock, [shell], tz=settings.tz, locale=settings.locale)
         app.services.outbox_changed = sender.wake
-        shell.after_line = sender.drain
+        jobs = JobEnv(app.store, clock, settings.tz, settings.locale)
+        await ensure_marks(jobs)
+        await run_due(jobs, clock.now(), deliver=sender.drain)  # catch up after downtime
+
+        async def after_line() -> None:
+            # `:time` and real time alike: play every job due up to now, then deliver.
+            await run_due(jobs, clock.now(), simulate=True, deliver=sender.drain)
+            await sender.drain()
+
+        shell.after_line = after_line
         await sender.drain()
         await shell.run(sys.stdin)
     finally:
@@ -93,6 +133,12 @@ async def _plan_import(settings: Settings, t: Translator, file: Path, year: int 
                 t("plan.at_line", line=problem.line, message=t(problem.key, **problem.params)),
                 file=sys.stderr,
             )
+        return 2
+    reminder_problems = reminder_policy.check(plan.reminders)
+    if reminder_problems:
+        print(t("plan.errors_header", source=file, count=len(reminder_problems)), file=sys.stderr)
+        for text in reminder_problems:
+            print(t("cli.plan_reminders_bad", problem=text), file=sys.stderr)
         return 2
     app = await open_app(settings, SystemClock(), seed_sample=False)
     try:
@@ -147,4 +193,11 @@ async def _invite(settings: Settings, t: Translator, unit_query: str, role_word:
             expires=t.moment(issued.expires_at),
         )
     )
+    if settings.telegram_bot_token is not None or settings.telegram_bot_username:
+        from bot.telegram.client import bot_username  # PTB loads only when Telegram is set up
+
+        username = await bot_username(settings)
+        if username:
+            link = f"https://t.me/{username}?start={issued.code}"
+            print(t("telegram.invite_link", url=link))
     return 0

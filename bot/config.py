@@ -72,6 +72,65 @@ class Settings(BaseSettings):
         alias="BOT_SAMPLE_PLAN",
     )
     telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
+    telegram_bot_username: str | None = Field(default=None, alias="TELEGRAM_BOT_USERNAME")
+    telegram_api_base_url: str = Field(
+        default="https://api.telegram.org/bot", alias="TELEGRAM_API_BASE_URL"
+    )
+    telegram_file_base_url: str | None = Field(default=None, alias="TELEGRAM_FILE_BASE_URL")
+    telegram_local_mode: bool = Field(default=False, alias="TELEGRAM_LOCAL_MODE")
+    telegram_webhook_url: str | None = Field(default=None, alias="TELEGRAM_WEBHOOK_URL")
+    telegram_webhook_listen: str = Field(default="127.0.0.1", alias="TELEGRAM_WEBHOOK_LISTEN")
+    telegram_webhook_port: int = Field(default=8443, alias="TELEGRAM_WEBHOOK_PORT")
+    telegram_webhook_secret: SecretStr | None = Field(default=None, alias="TELEGRAM_WEBHOOK_SECRET")
+
+    # WeCom (企业微信) self-built app, and the HTTP server its callback shares with the upload page.
+    wecom_corp_id: str | None = Field(default=None, alias="WECOM_CORP_ID")
+    wecom_agent_id: int | None = Field(default=None, alias="WECOM_AGENT_ID")
+    wecom_secret: SecretStr | None = Field(default=None, alias="WECOM_SECRET")
+    wecom_token: SecretStr | None = Field(default=None, alias="WECOM_TOKEN")
+    wecom_aes_key: SecretStr | None = Field(default=None, alias="WECOM_AES_KEY")
+    wecom_api_base_url: str = Field(
+        default="https://qyapi.weixin.qq.com", alias="WECOM_API_BASE_URL"
+    )
+    wecom_report_window_seconds: float = Field(default=8.0, alias="WECOM_REPORT_WINDOW_SECONDS")
+    wecom_appchat_ids: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, alias="WECOM_APPCHAT_IDS"
+    )
+    http_host: str = Field(default="127.0.0.1", alias="BOT_HTTP_HOST")
+    http_port: int = Field(default=8080, alias="BOT_HTTP_PORT")
+    public_url: str | None = Field(default=None, alias="BOT_PUBLIC_URL")
+    upload_secret: SecretStr | None = Field(default=None, alias="BOT_UPLOAD_SECRET")
+    upload_link_hours: int = Field(default=24, alias="BOT_UPLOAD_LINK_HOURS")
+    upload_max_files: int = Field(default=10, alias="BOT_UPLOAD_MAX_FILES")
+
+    @field_validator("wecom_aes_key")
+    @classmethod
+    def _aes_key_length(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) != 43:
+            raise ValueError("WECOM_AES_KEY (EncodingAESKey) must be exactly 43 characters")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("BOT_PUBLIC_URL must start with https:// (or http:// for tests)")
+        return value.rstrip("/") if value else None
+
+    @field_validator("wecom_appchat_ids", mode="before")
+    @classmethod
+    def _appchats(cls, value: object) -> object:
+        return _split_list(value)
+
+    @property
+    def wecom_configured(self) -> bool:
+        return None not in (
+            self.wecom_corp_id,
+            self.wecom_agent_id,
+            self.wecom_secret,
+            self.wecom_token,
+            self.wecom_aes_key,
+        )
 
     @field_validator("admins", "allowed_types", mode="before")
     @classmethod

@@ -63,3 +63,5 @@ def configure(level: int) -> None:
     root.setLevel(level)
     # httpx logs every request URL at INFO; Bot API URLs carry the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # aiosqlite logs SQL parameters at DEBUG: robot webhook keys and signing keys among them.
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)

@@ -8,20 +8,37 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 
+from bot import http_server
 from bot.app import App, open_app
 from bot.config import Settings
 from bot.delivery import RunningChannel
 from bot.sender import Sender
 from domain.clock import SystemClock
+from schedules.jobs import JobEnv
+from schedules.runtime import Scheduler
 
 log = logging.getLogger(__name__)
 
 ChannelFactory = Callable[[App], Awaitable[RunningChannel]]
 
 
+async def _wecom(app: App) -> RunningChannel:
+    from bot.wecom.adapter import WeComChannel
+
+    return WeComChannel.from_settings(app.services)
+
+
+async def _telegram(app: App) -> RunningChannel:
+    from bot.telegram.adapter import TelegramChannel
+
+    return TelegramChannel(app.services)
+
+
 def _factories() -> dict[str, ChannelFactory]:
     """Channel name → factory; imported lazily so a channel's library loads only when used."""
     found: dict[str, ChannelFactory] = {}
+    found["telegram"] = _telegram
+    found["wecom"] = _wecom
     return found
 
 
@@ -30,6 +47,8 @@ def configured_channels(settings: Settings) -> list[str]:
     names = []
     if settings.telegram_bot_token is not None:
         names.append("telegram")
+    if settings.wecom_configured:
+        names.append("wecom")
     return names
 
 
@@ -40,15 +59,24 @@ async def run(settings: Settings, names: list[str], stop: asyncio.Event | None =
     app = await open_app(settings, clock)
     stop = stop or _stop_on_signals()
     channels = [await factories[name](app) for name in names]
-    sender = Sender(app.store, clock, channels)
+    web = http_server.build(app.services, channels)  # WeCom callback, upload page
+    sender = Sender(app.store, clock, channels, tz=settings.tz, locale=settings.locale)
     app.services.outbox_changed = sender.wake
     sender_task = asyncio.create_task(sender.run(), name="outbox-sender")
+    scheduler = Scheduler(JobEnv(app.store, clock, settings.tz, settings.locale), sender.wake)
     try:
         for channel in channels:
             await channel.start()
             log.info("channel %s started", channel.name)
+        if web is not None:
+            await web.start()
+        await scheduler.start()
         await stop.wait()
     finally:
+        await scheduler.stop()
+        if web is not None:
+            with contextlib.suppress(Exception):
+                await web.stop()
         for channel in reversed(channels):
             with contextlib.suppress(Exception):
                 await channel.stop()

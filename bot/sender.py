@@ -1,24 +1,39 @@
-"""The outbox sender: drains queued pushes to their channels, retrying with backoff."""
+"""The outbox sender: drains queued pushes to their channels, paced, retrying with backoff."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from bot.delivery import Channel, DeliveryError, RetryLater, Undeliverable, Unreachable
+from bot.delivery import (
+    Channel,
+    DeliveryError,
+    RateLimits,
+    RetryLater,
+    Undeliverable,
+    Unreachable,
+)
 from domain.clock import Clock
 from handlers.messages import Choice, Reply
-from storage import contacts, outbox
+from locales import DEFAULT_LOCALE
+from schedules import alerts
+from storage import contacts, outbox, pushes
 from storage.db import Store
 from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
-BASE_BACKOFF = 2.0
+BASE_BACKOFF = 2.0  # seconds before the first retry; doubles each attempt
+MAX_BACKOFF = 15 * 60.0
 BATCH = 100
+# Pace a little under the published limits: a network that counts by arrival time sees
+# requests bunched by jitter, and one 429 costs far more than 2 % of throughput.
+HEADROOM = 0.98
 
 
 def reply_from_body(body: dict) -> Reply:
@@ -31,74 +46,211 @@ def reply_from_body(body: dict) -> Reply:
     )
 
 
-class Sender:
-    """One task per bot; `wake()` after queueing makes delivery immediate."""
+def backoff(attempts: int) -> float:
+    """Seconds to wait after the `attempts`-th failed try (1-based): 2, 4, 8 … capped."""
+    return min(BASE_BACKOFF * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
 
-    def __init__(self, store: Store, clock: Clock, channels: Sequence[Channel]) -> None:
+
+class Pace:
+    """One channel's limits in real (monotonic) time: overall, per chat, and 429 pauses."""
+
+    def __init__(self, limits: RateLimits, is_group) -> None:
+        self.limits = limits
+        self.is_group = is_group
+        self.gap = 1.0 / (limits.per_second * HEADROOM) if limits.per_second else 0.0
+        self.next_any = 0.0
+        self.next_chat: dict[str, float] = {}
+        self.paused_until = 0.0
+
+    def chat_gap(self, chat_ref: str) -> float:
+        if self.is_group(chat_ref):
+            per_minute = self.limits.per_group_per_minute
+            return 60.0 / (per_minute * HEADROOM) if per_minute else 0.0
+        per_second = self.limits.per_chat_per_second
+        return 1.0 / (per_second * HEADROOM) if per_second else 0.0
+
+    def chat_ready(self, chat_ref: str) -> float:
+        return self.next_chat.get(chat_ref, 0.0)
+
+    def started(self, chat_ref: str, at: float) -> None:
+        self.next_any = at + self.gap
+        gap = self.chat_gap(chat_ref)
+        if gap:
+            self.next_chat[chat_ref] = at + gap
+
+
+class Sender:
+    """One task per bot; `wake()` after queueing makes delivery immediate.
+
+    Each channel is drained by one loop, one send at a time, so a crash can repeat at most
+    the single message in flight (chat networks offer no idempotency key to prevent that).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        channels: Sequence[Channel],
+        *,
+        tz: ZoneInfo | None = None,
+        locale: str = DEFAULT_LOCALE,
+        max_attempts: int = MAX_ATTEMPTS,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.channels = {c.name: c for c in channels}
+        self.tz = tz or ZoneInfo("Asia/Shanghai")
+        self.locale = locale
+        self.max_attempts = max_attempts
+        self.stats: Counter[str] = Counter()
+        self._pace = {
+            c.name: Pace(getattr(c, "limits", RateLimits()), getattr(c, "is_group", _never))
+            for c in channels
+        }
         self._wake = asyncio.Event()
         self._stopping = False
+        self._queued_more = False  # a delivery queued pushes of its own (admins told)
 
     def wake(self) -> None:
         self._wake.set()
 
     async def drain(self) -> int:
-        """Deliver everything due now; returns how many were delivered."""
+        """Deliver everything due now (pacing as the channels require); how many were delivered.
+
+        A channel paused by flood control is left for later: `run()` comes back to it."""
         delivered = 0
         while True:
-            async with self.store.read() as db:
-                batch = await outbox.due(db, list(self.channels), self.clock.now(), BATCH)
-            if not batch:
+            self._queued_more = False
+            counts = await asyncio.gather(*(self._drain(name) for name in self.channels))
+            delivered += sum(counts)
+            if not self._queued_more or self._stopping:
                 return delivered
-            for message in batch:
-                delivered += await self._deliver(message)
 
-    async def _deliver(self, message: OutboxMessage) -> int:
+    async def _drain(self, name: str) -> int:
+        loop = asyncio.get_running_loop()
+        pace = self._pace[name]
+        delivered = 0
+        position: tuple[datetime, int] | None = None
+        held_until: float | None = None  # a chat waits for its own limit: come back then
+        while not self._stopping:
+            if pace.paused_until > loop.time():
+                return delivered
+            async with self.store.read() as db:
+                batch = await pushes.due_page(db, name, self.clock.now(), position, BATCH)
+            if not batch:
+                if held_until is None:
+                    return delivered
+                await asyncio.sleep(max(0.0, held_until - loop.time()))
+                position, held_until = None, None
+                continue
+            for message in batch:
+                position = (message.not_before, message.id)
+                if self._stopping or pace.paused_until > loop.time():
+                    break
+                ready = pace.chat_ready(message.chat_ref)
+                if ready > loop.time():
+                    held_until = ready if held_until is None else min(held_until, ready)
+                    continue
+                wait = pace.next_any - loop.time()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                pace.started(message.chat_ref, loop.time())
+                delivered += await self._deliver(message, pace)
+        return delivered
+
+    async def _deliver(self, message: OutboxMessage, pace: Pace) -> int:
         channel = self.channels[message.channel]
         try:
             await channel.deliver(message.chat_ref, reply_from_body(message.body))
         except RetryLater as err:
+            self.stats["retry_later"] += 1
+            until = asyncio.get_running_loop().time() + err.after
+            pace.paused_until = max(pace.paused_until, until)
             await self._retry(message, err.after, err.detail)
             return 0
         except Unreachable as err:
-            async with self.store.write() as db:
-                await outbox.mark_failed(db, message.id, err.detail)
-                if message.contact_id is not None:
-                    await contacts.set_unreachable(db, message.contact_id, True)
+            self.stats["unreachable"] += 1
+            await self._unreachable(message, err.detail)
             return 0
         except Undeliverable as err:
+            self.stats["failed"] += 1
             async with self.store.write() as db:
                 await outbox.mark_failed(db, message.id, err.detail)
+            log.warning("push %d undeliverable: %s", message.id, err.detail)
             return 0
         except DeliveryError as err:
-            await self._retry(message, BASE_BACKOFF ** (message.attempts + 1), err.detail)
+            await self._retry(message, backoff(message.attempts + 1), err.detail)
+            return 0
+        except Exception as err:  # a bug in a channel must not stop every other push
+            log.exception("channel %s failed on push %d", message.channel, message.id)
+            await self._retry(message, backoff(message.attempts + 1), type(err).__name__)
             return 0
         async with self.store.write() as db:
             await outbox.mark_sent(db, message.id, self.clock.now())
+        self.stats["sent"] += 1
         return 1
 
     async def _retry(self, message: OutboxMessage, after: float, detail: str) -> None:
         async with self.store.write() as db:
-            if message.attempts + 1 >= MAX_ATTEMPTS:
+            if message.attempts + 1 >= self.max_attempts:
+                self.stats["failed"] += 1
                 await outbox.mark_failed(db, message.id, detail)
+                log.warning(
+                    "push %d given up after %d attempts: %s",
+                    message.id,
+                    message.attempts + 1,
+                    detail,
+                )
             else:
+                self.stats["retried"] += 1
                 later = self.clock.now() + timedelta(seconds=after)
                 await outbox.mark_retry(db, message.id, later, detail)
 
+    async def _unreachable(self, message: OutboxMessage, detail: str) -> None:
+        async with self.store.write() as db:
+            await outbox.mark_failed(db, message.id, detail)
+            if message.contact_id is not None:
+                await contacts.set_unreachable(db, message.contact_id, True)
+                told = await alerts.unreachable(
+                    db, message.contact_id, detail, self.clock.now(), self.tz, self.locale
+                )
+                self._queued_more = self._queued_more or told > 0
+        self.wake()
+
+    async def _idle(self, poll_seconds: float) -> float:
+        """How long to sleep: until the next queued push is due, a pause ends, or the poll."""
+        loop = asyncio.get_running_loop()
+        delay = poll_seconds
+        async with self.store.read() as db:
+            nearest = await pushes.next_due(db, list(self.channels))
+        if nearest is not None:
+            delay = min(delay, (nearest - self.clock.now()).total_seconds())
+        paused = [p.paused_until - loop.time() for p in self._pace.values()]
+        if any(left > 0 for left in paused):  # flood control: come back when it ends
+            delay = max(delay, min(left for left in paused if left > 0))
+        return max(delay, 0.01)
+
     async def run(self, poll_seconds: float = 5.0) -> None:
         while not self._stopping:
-            try:
-                await self.drain()
-            except Exception:
-                log.exception("outbox drain failed")
             self._wake.clear()
             try:
-                await asyncio.wait_for(self._wake.wait(), poll_seconds)
+                await self.drain()
+                delay = await self._idle(poll_seconds)
+            except Exception:
+                log.exception("outbox drain failed")
+                delay = poll_seconds
+            if self._stopping:
+                break
+            try:
+                await asyncio.wait_for(self._wake.wait(), delay)
             except TimeoutError:
                 pass
 
     def stop(self) -> None:
+        """Stop after the send in flight: it completes and is recorded, nothing else starts."""
         self._stopping = True
         self._wake.set()
+
+
+def _never(chat_ref: str) -> bool:
+    return False

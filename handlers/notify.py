@@ -9,6 +9,8 @@ import aiosqlite
 from handlers.context import Context
 from handlers.messages import Choice
 from locales import DEFAULT_LOCALE, Translator
+from schedules.policy import policy_from
+from schedules.quiet import deliver_at
 from storage import outbox
 from storage.models import Contact
 
@@ -34,7 +36,12 @@ async def tell(
     key: str,
     **params: object,
 ) -> int:
-    """Queue `key` rendered in each recipient's language; `kind`+`subject` make it idempotent."""
+    """Queue `key` rendered in each recipient's language; `kind`+`subject` make it idempotent.
+
+    Like every push, it waits out the plan's quiet hours (a return at 22:00 arrives at 08:00).
+    """
+    policy = policy_from(ctx.plan.reminders if ctx.plan else None)
+    not_before = deliver_at(ctx.now, policy, ctx.app.settings.tz)
     queued = 0
     for contact in recipients:
         if contact.unreachable:
@@ -49,6 +56,7 @@ async def tell(
             kind=kind,
             body=body(text),
             now=ctx.now,
+            not_before=not_before,
         ):
             queued += 1
     if queued:

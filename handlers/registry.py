@@ -6,7 +6,28 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from domain.model import Role
-from handlers import account, groups, invites, reporting, requests, review, status, tasks
+from handlers import (
+    account,
+    archive,
+    audit_log,
+    board,
+    bulletin,
+    export,
+    groups,
+    invites,
+    pushes,
+    rank,
+    reminders,
+    report_detail,
+    reporting,
+    requests,
+    review,
+    status,
+    tasks,
+    upload,
+    urging,
+    webhooks,
+)
 from handlers.context import Context
 from handlers.messages import Reply
 
@@ -69,6 +90,26 @@ COMMANDS: list[Command] = [
     Command("units", status.units_list, ADMINS, ("单位",)),
     Command("subscribe", groups.subscribe, ADMINS, ("订阅",)),
     Command("unsubscribe", groups.unsubscribe, ADMINS, ("退订",)),
+    Command("remind", reminders.remind, MEMBERS, ("提醒",)),
+    Command("away", reminders.away, MEMBERS, ("休假",)),
+    Command("ack", reminders.ack, MEMBERS, ("签收",)),
+    Command("urge", urging.urge, ADMINS, ("催办",)),
+    Command("urge_confirm", urging.urge_confirm, ADMINS, listed=False),
+    Command("urge_cancel", urging.urge_cancel, ADMINS, listed=False),
+    Command("deadline", urging.set_deadline, ADMINS, ("时限",)),
+    Command("pushes", pushes.pushes, ADMINS, ("推送",)),
+    Command("board", board.board, ADMINS, ("看板",)),
+    Command("export", export.export, ADMINS, ("导出",)),
+    Command("archive", archive.archive, ADMINS, ("归档",)),
+    Command("bulletin", bulletin.bulletin, ADMINS, ("通报",)),
+    Command("bulletins", bulletin.bulletins_list, ADMINS, ("通报记录",)),
+    Command("rank", rank.rank, ADMINS, ("考评", "排名")),
+    Command("log", audit_log.log, ADMINS, ("日志",)),
+    Command("report_detail", report_detail.detail, MEMBERS, ("详情",)),
+    Command("upload", upload.upload, MEMBERS, ("上传",)),
+    Command("subscribe_webhook", webhooks.subscribe_webhook, ADMINS, ("群机器人",)),
+    Command("unsubscribe_webhook", webhooks.unsubscribe_webhook, ADMINS, ("删除群机器人",)),
+    Command("webhooks", webhooks.list_webhooks, ADMINS, ("机器人列表",)),
 ]
 
 BY_WORD: dict[str, Command] = {}

@@ -5,11 +5,13 @@ from __future__ import annotations
 import aiosqlite
 
 from domain.model import AssignmentState, ReportStatus
+from handlers.broadcasts import announce
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.lookup import find_material, plan_materials, require_plan, require_unit
 from handlers.messages import Choice, IncomingFile, Reply
 from handlers.render import clip, deadline_text
+from handlers.upload_links import upload_choices
 from storage import assignments, audit, blobs, drafts, reports
 from storage.models import AssignmentRow, Material, StoredFile
 
@@ -93,6 +95,7 @@ async def _submit(
         subject=row.code,
         detail={"report": report_id, "files": len(files), "count": count},
     )
+    await announce(ctx, db, "submitted", report_id, row.unit_id, row.code)
     return report_id
 
 
@@ -163,7 +166,8 @@ async def pick(ctx: Context, args: str) -> Reply:
         draft = await drafts.get(db, ctx.contact.id)
     files = len(draft.files) if draft else 0
     text = ctx.t("report.send_files", code=material.code, title=material.title, files=files)
-    return Reply(text, choices=_draft_buttons(ctx), replaces_choices=True)
+    choices = _draft_buttons(ctx) + upload_choices(ctx, material.code)
+    return Reply(text, choices=choices, replaces_choices=True)
 
 
 async def add_to_draft(ctx: Context) -> Reply | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from domain.model import ReportStatus
+from handlers.broadcasts import announce
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.lookup import can_review, require_plan, scope_path
@@ -119,6 +120,7 @@ async def accept(ctx: Context, args: str) -> Reply:
             subject=found.code,
             detail={"report": report_id},
         )
+        await announce(ctx, db, "accepted", report_id, found.unit_id, found.code)
         reporter = await contacts.get(db, found.contact_id) if found.contact_id else None
         if reporter is not None and reporter.id != ctx.contact.id:
             await tell(

@@ -8,6 +8,7 @@ from domain.model import Light
 from handlers.context import Context
 from handlers.lookup import can_see, require_plan, resolve_unit, scope_path, visible_units
 from handlers.messages import Reply
+from handlers.reminders import unacknowledged_lines
 from handlers.render import LIGHT_ICON, assignment_line
 from storage import assignments
 from storage.models import UnitSummary
@@ -67,6 +68,7 @@ async def status(ctx: Context, args: str) -> Reply:
         if s.overdue:
             extras.append(ctx.t("status.overdue_part", count=s.overdue))
         lines.append(" · ".join([line, *extras]))
+    lines += await unacknowledged_lines(ctx, scope)
     lines.append(ctx.t("status.legend"))
     return Reply("\n".join(lines), private=True)
 

@@ -13,6 +13,8 @@ from bot.config import Settings
 from bot.sender import Sender
 from bot.shell import ShellChannel
 from domain.clock import ManualClock
+from schedules.jobs import JobEnv
+from schedules.runtime import ensure_marks, run_due
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -36,15 +38,26 @@ class ShellBot:
         self.shell = ShellChannel(app.services, out=self.out)
         self.sender = Sender(app.store, clock, [self.shell])
         app.services.outbox_changed = lambda: None
+        settings = app.settings
+        self.jobs = JobEnv(app.store, clock, settings.tz, settings.locale)
+        self.schedules = False  # run scheduled jobs after every line, as the shell does
 
     @classmethod
     async def start(
-        cls, data_dir: Path, at: str = "2016-05-20T09:00", **settings: object
+        cls,
+        data_dir: Path,
+        at: str = "2016-05-20T09:00",
+        schedules: bool = False,
+        **settings: object,
     ) -> ShellBot:
         clock = ManualClock(local(at))
         app = await open_app(settings_for(data_dir, **settings), clock)
         await bootstrap_admins(app.services, ["shell:admin"])
-        return cls(app, clock)
+        bot = cls(app, clock)
+        if schedules:
+            await ensure_marks(bot.jobs)
+            bot.schedules = True
+        return bot
 
     async def stop(self) -> None:
         await self.app.store.close()
@@ -57,6 +70,8 @@ class ShellBot:
             await self.shell.handle_line(":attach " + " ".join(str(f) for f in files))
         start = self.out.tell()
         await self.shell.handle_line(text)
+        if self.schedules:
+            await run_due(self.jobs, self.clock.now(), simulate=True, deliver=self.sender.drain)
         await self.sender.drain()
         return self.out.getvalue()[start:]
 

@@ -76,3 +76,15 @@ def test_invite_command_prints_a_code_that_binds(tmp_path: Path) -> None:
     assert "绑定成功" in bound.stdout and "待报送材料 16 项" in bound.stdout
     unknown = run(["invite", "火星"], tmp_path / "data")
     assert unknown.returncode == 2 and "找不到单位" in unknown.stderr
+
+
+def test_plan_import_refuses_bad_reminder_settings(tmp_path: Path) -> None:
+    sample = (ROOT / "plans" / "henan-2016.yaml").read_text("utf-8")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        sample.replace("\nplan:\n", "\nplan:\n  reminders: {before_days: soon}\n", 1),
+        encoding="utf-8",
+    )
+    done = run(["plan", "import", str(bad)], tmp_path / "data")
+    assert done.returncode == 2 and "提醒设置" in done.stderr and "before_days" in done.stderr
+    assert not (tmp_path / "data" / "bot.sqlite3").exists()

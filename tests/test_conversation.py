@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.support import ShellBot, find_code, report_id
+from tests.support import ShellBot, find_code, local, report_id
 
 
 async def test_invite_bind_report_accept_return(bot: ShellBot, pdf: Path, photo: Path) -> None:
@@ -172,3 +172,16 @@ async def test_group_subscribe_and_private_details(bot: ShellBot) -> None:
     assert "本群已订阅" in out
     status = await bot.say("/status 郑州", as_="admin")
     assert "私信给 admin" in status and "已私信发送" in status
+
+
+async def test_a_return_late_at_night_reaches_the_unit_in_the_morning(
+    bot: ShellBot, pdf: Path
+) -> None:
+    await bot.invite_and_bind("郑州", "zz")
+    number = report_id(await bot.say("/report 1", as_="zz", files=[pdf]))
+    bot.clock.set(local("2016-05-20T22:30"))
+    out = await bot.say(f"/return {number} 缺少签到表", as_="admin")
+    assert "已退回报送" in out and "推送给 zz" not in out
+    bot.clock.set(local("2016-05-21T08:00"))
+    await bot.sender.drain()
+    assert "缺少签到表" in bot.out.getvalue().split("已退回报送")[-1]

@@ -1,0 +1,276 @@
+"""Benchmark: Excel export and board picture at national scale, with peak memory.
+
+Builds 3,000 units (a root, 10 regions of 299 counties each), 30 materials and 200,000 reports
+with attachments, notes and audit rows in a temp dir (through the storage layer), then, in a
+fresh process so the figures are the outputs' own, times:
+
+  - the Excel export of all 3,000 units (goal: under 5 s)
+  - the board picture of one region, 300 units (goal: under 3 s); a larger scope is refused,
+    as a picture of more than 400 rows is no longer readable on a phone
+  - peak resident memory of that process, and of the processes rendering the long sheets
+    (goal: under 300 MB)
+
+    python benchmarks/insight.py [--units 3000] [--materials 30] [--reports 200000] [--data DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.app import open_app  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from domain.clock import ManualClock  # noqa: E402
+from domain.deadlines import parse_deadline  # noqa: E402
+from domain.model import ReportStatus, Role, UnitKind  # noqa: E402
+from domain.plan_file import PlanFile, PlanItem, PlanMaterial, PlanUnit  # noqa: E402
+from handlers.board import draw  # noqa: E402
+from handlers.export import build_export  # noqa: E402
+from handlers.insight_data import Scope  # noqa: E402
+from handlers.plan_import import import_plan  # noqa: E402
+from locales import Translator  # noqa: E402
+from storage import assignments, audit, blobs, contacts, plans, reports, units  # noqa: E402
+from storage.models import StoredFile  # noqa: E402
+
+NOW = datetime(2016, 9, 15, 2, 0, tzinfo=UTC)
+DEADLINES = ["5月底", "6月上旬", "6月底", "7月底", "8月底", "9月底", "10月底", "年底", "按要求报送"]
+NOTES = [None, None, "已按要求完成", "附现场照片及签到表", "补充材料,请审核"]
+NAMES = ["工作方案.pdf", "现场照片.jpg", "签到表.xlsx", "总结报告.docx", "视频.mp4"]
+REGIONS = 10
+
+
+def _unit(code: str, name: str, kind: UnitKind, parent: str | None) -> PlanUnit:
+    return PlanUnit(code=code, name=name, short=None, kind=kind, parent=parent, region=None)
+
+
+def national_plan(n_units: int, n_materials: int, rng: random.Random) -> PlanFile:
+    units = [_unit("root", "全国总局", UnitKind.PROVINCE, None)]
+    for r in range(REGIONS):
+        units.append(_unit(f"r{r}", f"第{r + 1}片区局", UnitKind.CITY, "root"))
+    per_region = -(-(n_units - 1 - REGIONS) // REGIONS)  # rounded up: at least n_units
+    for r in range(REGIONS):
+        for c in range(per_region):
+            name = f"第{r + 1}片区第{c + 1}县局"
+            units.append(_unit(f"r{r}c{c}", name, UnitKind.COUNTY, f"r{r}"))
+    kinds = frozenset(UnitKind)
+    items = []
+    for i in range(n_materials // 3):
+        materials = [
+            PlanMaterial(
+                code=f"{i + 1}.{s + 1}",
+                item_no=i + 1,
+                seq=s + 1,
+                title=f"第{i + 1}项工作的第{s + 1}项材料",
+                deadline=parse_deadline(rng.choice(DEADLINES), 2016),
+                targets={UnitKind.COUNTY: 50, UnitKind.CITY: 30} if s == 2 else {},
+                target_unit="例" if s == 2 else None,
+                applies_to=kinds,
+            )
+            for s in range(3)
+        ]
+        items.append(
+            PlanItem(no=i + 1, title=f"第{i + 1}项工作", applies_to=kinds, materials=materials)
+        )
+    return PlanFile(
+        code="national",
+        year=2016,
+        title="2016年度全国推进服务型行政执法建设工作方案(基准)",
+        document=None,
+        issued=None,
+        notes=[],
+        reminders={},
+        assessment={},
+        units=units,
+        items=items,
+    )
+
+
+async def build(data_dir: Path, n_units: int, n_materials: int, n_reports: int) -> None:
+    rng = random.Random(7)
+    settings = Settings(BOT_DATA_DIR=data_dir)  # type: ignore[call-arg]
+    clock = ManualClock(NOW)
+    app = await open_app(settings, clock, seed_sample=False)
+    t0 = time.perf_counter()
+    done = await import_plan(app.store, national_plan(n_units, n_materials, rng), settings.tz, NOW)
+    start = NOW - timedelta(days=120)
+    async with app.store.write() as db:
+        plan = await plans.active(db)
+        assert plan is not None
+        unit_ids = [u.id for u in await units.all_units(db)]
+        person: dict[int, int] = {}
+        owner: dict[int, int] = {}
+        for unit_id in unit_ids:
+            for row in await assignments.for_unit(db, plan.id, unit_id):
+                owner[row.id] = unit_id
+        for i, unit_id in enumerate(unit_ids):
+            c = await contacts.ensure(db, "bench", f"u{i}", f"联络员{i}", start)
+            await contacts.bind(db, c.id, unit_id, Role.REPORTER, start)
+            person[unit_id] = c.id
+        admin = await contacts.ensure(db, "bench", "admin", "省局审核员", start)
+        await contacts.bind(db, admin.id, unit_ids[0], Role.PROVINCE_ADMIN, start)
+        stored = [
+            StoredFile(sha256=f"{k:064x}", name=NAMES[k % len(NAMES)], mime=None, size=1000 + k)
+            for k in range(50)
+        ]
+        for f in stored:
+            await blobs.record(db, f.sha256, f.size, f"bench/{f.sha256}", start)
+        for i in range(n_reports):
+            assignment_id = 1 + rng.randrange(done.assignments)
+            at = start + timedelta(minutes=rng.randrange(120 * 24 * 60))
+            files = rng.sample(stored, rng.randrange(3))
+            who = person[owner[assignment_id]]
+            report_id = await reports.insert(
+                db,
+                assignment_id=assignment_id,
+                contact_id=who,
+                count=rng.randrange(60) if i % 5 == 0 else None,
+                note=rng.choice(NOTES),
+                files=files,
+                now=at,
+            )
+            await audit.record(
+                db,
+                at=at,
+                actor_id=who,
+                action="report",
+                unit_id=owner[assignment_id],
+                subject=str(report_id),
+                detail={"report": report_id, "files": len(files)},
+            )
+            roll = rng.random()
+            if roll < 0.7:
+                status = ReportStatus.ACCEPTED if roll < 0.55 else ReportStatus.RETURNED
+                await reports.set_status(
+                    db,
+                    report_id,
+                    status,
+                    expected=ReportStatus.PENDING,
+                    reviewer_id=admin.id,
+                    reason="材料不全,请补充" if status is ReportStatus.RETURNED else None,
+                    now=at + timedelta(hours=20),
+                )
+                await audit.record(
+                    db,
+                    at=at + timedelta(hours=20),
+                    actor_id=admin.id,
+                    action="accept" if status is ReportStatus.ACCEPTED else "return",
+                    unit_id=owner[assignment_id],
+                    subject=str(report_id),
+                )
+        await assignments.refresh_all(db, plan.id)
+    await app.store.close()
+    print(
+        f"built {done.units:,} units × {done.materials} materials = {done.assignments:,} assignments,"
+        f" {n_reports:,} reports in {time.perf_counter() - t0:.1f}s"
+    )
+
+
+def measure(data_dir: Path) -> dict[str, float]:
+    """Run in a fresh process: time each output and report peak memory."""
+    settings = Settings(BOT_DATA_DIR=data_dir)  # type: ignore[call-arg]
+    t = Translator("zh_CN", settings.tz)
+    plan, region = asyncio.run(_plan_and_region(settings))
+    out = data_dir / "out"
+    out.mkdir(exist_ok=True)
+    figures: dict[str, float] = {}
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    summary = build_export(
+        settings.db_path,
+        plan,
+        Scope("/", "全国", None),
+        NOW,
+        settings.due_soon_days,
+        t,
+        out / "national.xlsx",
+    )
+    figures["export_s"] = time.perf_counter() - t0
+    figures["export_cpu_s"] = time.process_time() - cpu0
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    figures["export_workers_cpu_s"] = children.ru_utime + children.ru_stime
+    figures["export_reports"] = summary.reports
+    figures["export_audit"] = summary.audit
+    figures["export_mb"] = (out / "national.xlsx").stat().st_size / 1e6
+    t0 = time.perf_counter()
+    picture = draw(settings.db_path, plan, region, NOW, 3, None, t, out / "region.png")
+    figures["board_300_s"] = time.perf_counter() - t0
+    figures["board_300_units"] = _rows(settings, region)
+    figures["board_300_height"] = picture.height
+    figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    figures["worker_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return figures
+
+
+def _rows(settings: Settings, scope: Scope) -> int:
+    from storage import insight as snap
+
+    with snap.snapshot(settings.db_path) as conn:
+        return len(snap.units_under(conn, scope.path))
+
+
+async def _plan_and_region(settings: Settings):  # type: ignore[no-untyped-def]
+    app = await open_app(settings, ManualClock(NOW), seed_sample=False)
+    try:
+        async with app.store.read() as db:
+            plan = await plans.active(db)
+            region = await units.by_code(db, "r0")
+    finally:
+        await app.store.close()
+    assert plan is not None and region is not None
+    return plan, Scope(region.path, region.label, region.id)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--units", type=int, default=3000)
+    parser.add_argument("--materials", type=int, default=30)
+    parser.add_argument("--reports", type=int, default=200_000)
+    parser.add_argument(
+        "--data", type=Path, default=None, help="keep the built store here, reuse it"
+    )
+    parser.add_argument("--measure", type=Path, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure is not None:
+        print(json.dumps(measure(args.measure)))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = args.data or Path(tmp) / "data"
+        if not (data_dir / "bot.sqlite3").exists():
+            asyncio.run(build(data_dir, args.units, args.materials, args.reports))
+        done = subprocess.run(
+            [sys.executable, __file__, "--measure", str(data_dir)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        figures = json.loads(done.stdout.strip().splitlines()[-1])
+    print(
+        f"export (all units, {figures['export_reports']:,.0f} reports, {figures['export_audit']:,.0f}"
+        f" audit rows, {figures['export_mb']:.1f} MB): {figures['export_s']:.2f} s  (goal < 5 s)"
+    )
+    print(
+        f"  CPU: {figures['export_cpu_s']:.2f} s in the bot's process,"
+        f" {figures['export_workers_cpu_s']:.2f} s in the two sheet-rendering processes"
+    )
+    print(
+        f"board ({figures['board_300_units']:.0f} units): {figures['board_300_s']:.2f} s  (goal < 3 s)"
+    )
+    print(
+        f"peak memory: {figures['peak_rss_mb']:.0f} MB in the bot's process, {figures['worker_rss_mb']:.0f} MB"
+        " in the largest sheet-rendering process  (goal < 300 MB)"
+    )
+
+
+if __name__ == "__main__":
+    main()

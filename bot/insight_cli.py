@@ -1,0 +1,102 @@
+"""`main.py export FILE.xlsx` and `main.py archive CODE OUT.zip`: the admin outputs from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bot.app import open_app
+from bot.config import Settings
+from domain.clock import SystemClock
+from handlers.archive import build_archive
+from handlers.errors import UserError
+from handlers.export import build_export
+from handlers.insight_data import Scope, heavy, pick_materials
+from locales import Translator, normalize
+from storage import plans, units
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    exp = sub.add_parser("export", help="write the progress workbook (Excel) of the active plan")
+    exp.add_argument("file", type=Path)
+    exp.add_argument("--unit", default=None, help="only this unit's subtree (unit code)")
+    exp.add_argument("--lang", default=None, help="zh or en (default: BOT_LOCALE)")
+    arc = sub.add_parser(
+        "archive", help="ZIP of accepted materials: item (2), material (2.1) or all"
+    )
+    arc.add_argument("code")
+    arc.add_argument("file", type=Path)
+    arc.add_argument("--unit", default=None, help="only this unit's subtree (unit code)")
+    arc.add_argument("--lang", default=None, help="zh or en (default: BOT_LOCALE)")
+
+
+def _translator(settings: Settings, lang: str | None) -> Translator:
+    return Translator(normalize(lang) or settings.locale, settings.tz)
+
+
+async def run(settings: Settings, args: argparse.Namespace) -> int:
+    """Run `export` or `archive`; 0 on success, 2 with a message on stderr otherwise."""
+    t = _translator(settings, args.lang)
+    app = await open_app(settings, SystemClock(), seed_sample=False)
+    try:
+        async with app.store.read() as db:
+            plan = await plans.active(db)
+            roots = [u for u in await units.all_units(db) if u.parent_id is None]
+            chosen = await units.by_code(db, args.unit) if args.unit else None
+            materials = await plans.materials(db, plan.id) if plan else []
+        if plan is None or not roots:
+            raise UserError("error.no_plan")
+        if args.unit and chosen is None:
+            raise UserError("error.unit_unknown", query=args.unit)
+        scope = (
+            Scope(chosen.path, chosen.label, chosen.id)
+            if chosen
+            else Scope("/", t("insight.scope_all"), roots[0].id)
+        )
+        now = app.services.clock.now()
+        out = args.file.expanduser().resolve()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if args.command == "export":
+            summary = await heavy(
+                build_export, settings.db_path, plan, scope, now, settings.due_soon_days, t, out
+            )
+            print(
+                t(
+                    "insight.cli_exported",
+                    path=out,
+                    units=summary.units,
+                    materials=summary.materials,
+                    reports=summary.reports,
+                    audit=summary.audit,
+                )
+            )
+            return 0
+        wanted = None
+        if args.code.lower() not in {"all", "全部"}:
+            wanted = {m.id for m in pick_materials(materials, args.code)}
+        made = await heavy(
+            build_archive,
+            settings.db_path,
+            plan,
+            scope,
+            wanted,
+            app.services.files.path_for,
+            t,
+            out,
+        )
+        print(
+            t(
+                "insight.cli_archived",
+                path=out,
+                files=made.files,
+                size=f"{made.bytes / 1024 / 1024:.1f}",
+                missing=len(made.missing),
+            )
+        )
+        return 0
+    except UserError as err:
+        print(t(err.key, **err.params), file=sys.stderr)
+        return 2
+    finally:
+        await app.store.close()

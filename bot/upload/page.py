@@ -1,0 +1,146 @@
+"""The upload page's routes: GET shows the form for a valid link, POST receives the files."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from aiohttp import web
+
+from bot.upload import html
+from bot.upload.links import LinkCheck, check
+from bot.upload.receive import BadUpload, hand_in, read_form
+from handlers.context import Services
+from locales import DEFAULT_LOCALE, Translator, normalize
+from storage import uploads
+from storage.files import FileRejected
+
+log = logging.getLogger(__name__)
+
+STATUS = {"invalid": 404, "used": 410, "expired": 410}
+FORM_OVERHEAD = 1024 * 1024  # multipart headers and the note, beyond the files themselves
+
+
+class UploadPage:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def routes(self) -> list[web.RouteDef]:
+        return [web.get("/upload/{token}", self.show), web.post("/upload/{token}", self.submit)]
+
+    def _translator(self, request: web.Request, found: LinkCheck) -> Translator:
+        """?lang= first, then the contact's own choice, the browser's, the bureau's default."""
+        settings = self.services.settings
+        contact = found.contact
+        browser = request.headers.get("Accept-Language", "").split(",")[0]
+        locale = (
+            normalize(request.query.get("lang"))
+            or (contact.locale if contact else None)
+            or (normalize(browser) if contact is None else None)
+            or settings.locale
+            or DEFAULT_LOCALE
+        )
+        return Translator(locale, settings.tz)
+
+    def _respond(self, text: str, status: int = 200, nonce: str | None = None) -> web.Response:
+        script = f"'nonce-{nonce}'" if nonce else "'none'"
+        return web.Response(
+            text=text,
+            status=status,
+            content_type="text/html",
+            headers={
+                "Cache-Control": "no-store",
+                # The URL is the credential: never pass it on as a referrer.
+                "Referrer-Policy": "no-referrer",
+                "X-Content-Type-Options": "nosniff",
+                "Content-Security-Policy": (
+                    f"default-src 'none'; style-src 'unsafe-inline'; script-src {script};"
+                    " form-action 'self'; connect-src 'self'; frame-ancestors 'none'"
+                ),
+            },
+        )
+
+    def _refusal(self, t: Translator, state: str) -> web.Response:
+        page = html.message_page(
+            t, t(f"upload.state_{state}"), [t(f"upload.state_{state}_hint")], good=False
+        )
+        return self._respond(page, STATUS[state])
+
+    async def show(self, request: web.Request) -> web.Response:
+        found = await check(self.services, request.match_info["token"], self.services.clock.now())
+        t = self._translator(request, found)
+        if found.target is None:
+            return self._refusal(t, found.state)
+        target = found.target
+        if not target.reportable and not target.joins_draft:
+            return self._respond(
+                html.message_page(t, t("upload.not_open", code=target.material.code), [], False),
+                409,
+            )
+        settings = self.services.settings
+        nonce = secrets.token_urlsafe(12)
+        page = html.form_page(
+            t,
+            nonce=nonce,
+            code=target.material.code,
+            title=target.material.title,
+            unit=target.unit.name,
+            expires=t.moment(target.link.expires_at),
+            limit_mb=f"{settings.max_attachment_mb:g}",
+            max_bytes=settings.max_attachment_bytes,
+            max_files=settings.upload_max_files,
+            joins_draft=target.joins_draft,
+            other_lang="en" if t.locale == "zh_CN" else "zh",
+        )
+        return self._respond(page, nonce=nonce)
+
+    async def submit(self, request: web.Request) -> web.Response:
+        now = self.services.clock.now()
+        found = await check(self.services, request.match_info["token"], now)
+        t = self._translator(request, found)
+        if found.target is None:
+            return self._refusal(t, found.state)
+        target = found.target
+        if not target.reportable and not target.joins_draft:
+            return self._respond(
+                html.message_page(t, t("upload.not_open", code=target.material.code), [], False),
+                409,
+            )
+        settings = self.services.settings
+        most = settings.upload_max_files * settings.max_attachment_bytes + FORM_OVERHEAD
+        if request.content_length is not None and request.content_length > most:
+            limit = f"{settings.max_attachment_mb:g}"
+            reason = t("upload.page_limits", limit=limit, count=settings.upload_max_files)
+            return self._respond(html.message_page(t, t("upload.refused"), [reason], False), 413)
+        async with self.services.store.write() as db:
+            claimed = await uploads.claim(db, target.link.id, now)
+        if not claimed:
+            return self._refusal(t, "used")
+        try:
+            stored, note = await read_form(
+                await request.multipart(),
+                self.services.files,
+                self.services.settings.upload_max_files,
+            )
+        except (FileRejected, BadUpload, ValueError, AssertionError) as err:
+            async with self.services.store.write() as db:
+                await uploads.release(db, target.link.id)
+            return self._respond(
+                html.message_page(t, t("upload.refused"), [self._reason(t, err)], False), 400
+            )
+        except BaseException:
+            async with self.services.store.write() as db:
+                await uploads.release(db, target.link.id)
+            raise
+        replies = await hand_in(self.services, target, stored, note)
+        lines = [t("upload.received", count=len(stored))] + [r.text for r in replies]
+        log.info("upload link %d: %d file(s) handed in", target.link.id, len(stored))
+        return self._respond(html.message_page(t, t("upload.done"), lines, True))
+
+    @staticmethod
+    def _reason(t: Translator, err: Exception) -> str:
+        if isinstance(err, FileRejected):
+            return t(f"file.{err.reason}", name=err.name[:60], limit=f"{err.limit_mb:g}")
+        if isinstance(err, BadUpload):
+            return t(err.key, **err.params)
+        return t("upload.bad_form")

@@ -1,0 +1,102 @@
+"""The WeCom callback URL: GET verification and POSTed encrypted XML, answered 200 at once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from bot.wecom import envelope, mapping
+from bot.wecom.crypto import CallbackCrypto, CryptoError
+from bot.wecom.mapping import Inbound
+from domain.clock import Clock
+
+log = logging.getLogger(__name__)
+
+PATH = "/wecom/callback"
+MAX_BODY = 64 * 1024  # a WeCom callback is a few KB; anything larger is not one
+MAX_SKEW = 300  # seconds between WeCom's timestamp and ours
+
+
+class CallbackRoutes:
+    """Checks, decrypts and hands each callback on; the work itself happens after answering."""
+
+    def __init__(
+        self,
+        crypto: CallbackCrypto,
+        clock: Clock,
+        agent_id: int,
+        seen: Callable[[str], Awaitable[bool]],
+        accept: Callable[[Inbound], None],
+    ) -> None:
+        self.crypto = crypto
+        self.clock = clock
+        self.agent_id = str(agent_id)
+        self.seen = seen
+        self.accept = accept
+
+    def routes(self) -> list[web.RouteDef]:
+        return [web.get(PATH, self.verify), web.post(PATH, self.receive)]
+
+    def _signed(self, request: web.Request) -> tuple[str, str, str] | web.Response:
+        """(signature, timestamp, nonce), or the refusal: 400 when missing, 403 when stale."""
+        query = request.query
+        sig, ts, nonce = query.get("msg_signature"), query.get("timestamp"), query.get("nonce")
+        if not sig or not ts or not nonce or len(sig) > 64 or len(nonce) > 64:
+            return web.Response(status=400, text="bad request")
+        if not ts.isdigit() or len(ts) > 12:
+            return web.Response(status=400, text="bad request")
+        if abs(self.clock.now().timestamp() - int(ts)) > MAX_SKEW:
+            log.warning("wecom callback refused: stale timestamp")
+            return web.Response(status=403, text="stale")
+        return sig, ts, nonce
+
+    async def verify(self, request: web.Request) -> web.Response:
+        """URL verification: answer the decrypted echostr exactly as it is."""
+        signed = self._signed(request)
+        if isinstance(signed, web.Response):
+            return signed
+        sig, ts, nonce = signed
+        echostr = request.query.get("echostr", "")
+        if not echostr or len(echostr) > 1024:
+            return web.Response(status=400, text="bad request")
+        if not self.crypto.signature_ok(sig, ts, nonce, echostr):
+            log.warning("wecom URL verification refused: bad signature")
+            return web.Response(status=403, text="forbidden")
+        try:
+            plain = self.crypto.decrypt_echo(sig, ts, nonce, echostr)
+        except CryptoError:
+            return web.Response(status=400, text="bad request")
+        return web.Response(body=plain.encode("utf-8"), content_type="text/plain")
+
+    async def receive(self, request: web.Request) -> web.Response:
+        signed = self._signed(request)
+        if isinstance(signed, web.Response):
+            return signed
+        sig, ts, nonce = signed
+        if request.content_length is not None and request.content_length > MAX_BODY:
+            return web.Response(status=413, text="too large")
+        raw = await request.content.read(MAX_BODY + 1)
+        if len(raw) > MAX_BODY:
+            return web.Response(status=413, text="too large")
+        try:
+            encrypted = envelope.fields(raw).get("Encrypt", "")
+        except envelope.XmlError:
+            return web.Response(status=400, text="bad request")
+        if not encrypted:
+            return web.Response(status=400, text="bad request")
+        if not self.crypto.signature_ok(sig, ts, nonce, encrypted):
+            log.warning("wecom callback refused: bad signature")
+            return web.Response(status=403, text="forbidden")
+        try:
+            fields = envelope.fields(self.crypto.decrypt(sig, ts, nonce, encrypted))
+        except (CryptoError, envelope.XmlError):
+            return web.Response(status=400, text="bad request")
+        if fields.get("AgentID", self.agent_id) not in (self.agent_id, ""):
+            return web.Response(text="")
+        inbound = mapping.parse(fields)
+        if inbound is not None and not await self.seen(inbound.key):
+            self.accept(inbound)
+        # WeCom waits 5 s and then retries: answer at once, empty, and work afterwards.
+        return web.Response(text="")

@@ -1,0 +1,62 @@
+"""Admins' view of push delivery: `/pushes` — queued, sent, failed, by day, and why."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import date, datetime, time, timedelta
+
+from handlers.context import Context
+from handlers.lookup import scope_path
+from handlers.messages import Reply
+from handlers.render import clip
+from storage import pushes as store
+
+DAYS = 14
+FAILURES_LISTED = 5
+STATUSES = ("queued", "sent", "failed")
+
+
+async def pushes(ctx: Context, args: str) -> Reply:
+    """`/pushes`: delivery state of pushes in your scope for the last two weeks."""
+    tz = ctx.app.settings.tz
+    today = ctx.now.astimezone(tz).date()
+    since = datetime.combine(today - timedelta(days=DAYS - 1), time(0), tzinfo=tz)
+    path = scope_path(ctx)
+    async with ctx.read() as db:
+        hours = await store.counts_by_hour(db, since, path)
+        failed = await store.failures(db, since, path, FAILURES_LISTED)
+        blocked = await store.unreachable(db, path)
+    by_day: dict[date, Counter[str]] = defaultdict(Counter)
+    for hour, status, count in hours:
+        by_day[hour.astimezone(tz).date()][status] += count
+    if not by_day and not blocked:
+        return Reply(ctx.t("sched.pushes_none", days=DAYS), private=True)
+    lines = [ctx.t("sched.pushes_header", days=DAYS)]
+    for day in sorted(by_day, reverse=True):
+        counts = by_day[day]
+        lines.append(
+            ctx.t(
+                "sched.pushes_day",
+                day=ctx.t.day(day),
+                sent=counts["sent"],
+                queued=counts["queued"],
+                failed=counts["failed"],
+            )
+        )
+    if failed:
+        lines.append(ctx.t("sched.pushes_failed_header"))
+        lines += [
+            ctx.t(
+                "sched.pushes_failed_line",
+                id=f.id,
+                to=f.label or f.chat_ref,
+                kind=f.kind,
+                attempts=f.attempts,
+                error=clip(f.error or "?", 80),
+            )
+            for f in failed
+        ]
+    if blocked:
+        names = "、".join(f"{b.label}({b.unit})" for b in blocked[:20])
+        lines.append(ctx.t("sched.pushes_unreachable", count=len(blocked), names=names))
+    return Reply("\n".join(lines), private=True)

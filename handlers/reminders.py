@@ -1,0 +1,191 @@
+"""A contact's own reminders: `/remind` (show, on/off, time), `/away FROM TO`, `/ack` (签收)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from domain.deadlines import DeadlineError, parse_user_date
+from handlers.context import Context
+from handlers.errors import UserError
+from handlers.lookup import require_plan, require_unit
+from handlers.messages import Choice, Reply
+from handlers.render import clip
+from schedules.decide import is_away
+from schedules.policy import DEFAULT, ReminderPolicy, parse_clock, policy_from
+from schedules.runtime import FIRST_SLOT, LAST_SLOT
+from storage import audit
+from storage import reminders as store
+from storage.models import Unit
+from storage.reminders import Prefs
+
+OFF = {"off", "关", "关闭", "停止"}
+ON = {"on", "开", "开启", "打开"}
+MAX_AWAY_DAYS = 366
+
+
+def policy_of(ctx: Context) -> ReminderPolicy:
+    return policy_from(ctx.plan.reminders) if ctx.plan else DEFAULT
+
+
+def _today(ctx: Context) -> date:
+    return ctx.now.astimezone(ctx.app.settings.tz).date()
+
+
+def _show(ctx: Context, prefs: Prefs) -> str:
+    policy = policy_of(ctx)
+    at = prefs.at_time or f"{policy.time:%H:%M}"
+    lines = [ctx.t("sched.remind_on" if prefs.enabled else "sched.remind_off", time=at)]
+    lines.append(
+        ctx.t(
+            "sched.remind_rules",
+            before="、".join(str(d) for d in policy.before_days),
+            every=policy.overdue_every,
+            max=policy.overdue_max,
+            start=f"{policy.quiet_start:%H:%M}",
+            end=f"{policy.quiet_end:%H:%M}",
+        )
+    )
+    if prefs.away_from and prefs.away_to and prefs.away_to >= _today(ctx):
+        lines.append(
+            ctx.t(
+                "sched.remind_away", start=ctx.t.day(prefs.away_from), end=ctx.t.day(prefs.away_to)
+            )
+        )
+    return "\n".join(lines)
+
+
+def _toggle(ctx: Context, prefs: Prefs) -> list[list[Choice]]:
+    if prefs.enabled:
+        return [[Choice(ctx.t("sched.remind_off_button"), "/remind off")]]
+    return [[Choice(ctx.t("sched.remind_on_button"), "/remind on")]]
+
+
+async def _save(ctx: Context, prefs: Prefs, what: str) -> None:
+    async with ctx.write() as db:
+        await store.save_prefs(db, ctx.contact.id, prefs, ctx.now)
+        await audit.record(
+            db,
+            at=ctx.now,
+            actor_id=ctx.contact.id,
+            action="remind",
+            unit_id=ctx.contact.unit_id,
+            subject=what,
+        )
+
+
+def parse_slot(text: str) -> str:
+    """A reminder time a contact may choose: on the hour or half hour, outside quiet hours."""
+    try:
+        at = parse_clock(text)
+    except ValueError:
+        raise UserError("sched.remind_usage") from None
+    if at.minute not in (0, 30) or not FIRST_SLOT <= at <= LAST_SLOT:
+        raise UserError(
+            "sched.remind_bad_time", first=f"{FIRST_SLOT:%H:%M}", last=f"{LAST_SLOT:%H:%M}"
+        )
+    return f"{at:%H:%M}"
+
+
+async def remind(ctx: Context, args: str) -> Reply:
+    """`/remind`: show your reminders; `/remind off|on`; `/remind 14:30` to change the time."""
+    word = args.strip().lower()
+    async with ctx.read() as db:
+        prefs = await store.prefs(db, ctx.contact.id)
+    if not word:
+        return Reply(_show(ctx, prefs), choices=_toggle(ctx, prefs), private=True)
+    if word in OFF:
+        prefs = prefs.model_copy(update={"enabled": False})
+        await _save(ctx, prefs, "off")
+        key = "sched.remind_turned_off"
+    elif word in ON:
+        prefs = prefs.model_copy(update={"enabled": True})
+        await _save(ctx, prefs, "on")
+        key = "sched.remind_turned_on"
+    else:
+        prefs = prefs.model_copy(update={"at_time": parse_slot(word), "enabled": True})
+        await _save(ctx, prefs, prefs.at_time or "")
+        key = "sched.remind_time_set"
+    text = ctx.t(key, time=prefs.at_time or f"{policy_of(ctx).time:%H:%M}")
+    return Reply(text, choices=_toggle(ctx, prefs), private=True, replaces_choices=True)
+
+
+def _day(ctx: Context, text: str) -> date:
+    try:
+        return parse_user_date(text, _today(ctx))
+    except DeadlineError:
+        raise UserError("sched.away_bad_date", text=clip(text, 20)) from None
+
+
+async def away(ctx: Context, args: str) -> Reply:
+    """`/away FROM TO`: hold your reminders while on leave; another contact gets them. `/away off` ends it."""
+    unit = require_unit(ctx)
+    words = args.split()
+    async with ctx.read() as db:
+        prefs = await store.prefs(db, ctx.contact.id)
+    if len(words) == 1 and words[0].lower() in OFF:
+        await _save(ctx, prefs.model_copy(update={"away_from": None, "away_to": None}), "back")
+        return Reply(ctx.t("sched.away_cleared"), private=True)
+    if len(words) != 2:
+        raise UserError("sched.away_usage")
+    start, end = _day(ctx, words[0]), _day(ctx, words[1])
+    if end < start:
+        start, end = end, start
+    if end < _today(ctx):
+        raise UserError("sched.away_past")
+    if (end - start).days > MAX_AWAY_DAYS:
+        raise UserError("sched.away_too_long", days=MAX_AWAY_DAYS)
+    await _save(ctx, prefs.model_copy(update={"away_from": start, "away_to": end}), "away")
+    async with ctx.read() as db:
+        others = await store.unit_people(db, unit.id)
+    covering = [
+        p
+        for p in others
+        if p.id != ctx.contact.id
+        and p.enabled
+        and not p.unreachable
+        and not any(is_away(p, start + timedelta(days=n)) for n in range((end - start).days + 1))
+    ]
+    text = ctx.t("sched.away_set", start=ctx.t.day(start), end=ctx.t.day(end))
+    if covering:
+        names = "、".join(p.display_name or p.user_ref for p in covering[:5])
+        text += "\n" + ctx.t("sched.away_covered", names=names)
+    else:
+        text += "\n" + ctx.t("sched.away_uncovered")
+    return Reply(text, private=True)
+
+
+async def ack(ctx: Context, args: str) -> Reply:
+    """`/ack` (签收): acknowledge receipt of the plan and its materials for your unit."""
+    plan = require_plan(ctx)
+    unit = require_unit(ctx)
+    async with ctx.write() as db:
+        count = await store.acknowledge(db, plan.id, unit.id, ctx.contact.id, ctx.now)
+        if count:
+            await audit.record(
+                db,
+                at=ctx.now,
+                actor_id=ctx.contact.id,
+                action="ack",
+                unit_id=unit.id,
+                subject=f"{plan.code} {plan.year}",
+                detail={"materials": count},
+            )
+    if not count:
+        return Reply(ctx.t("sched.ack_none", unit=unit.name), replaces_choices=True)
+    return Reply(
+        ctx.t("sched.ack_done", unit=unit.name, title=plan.title, count=count),
+        replaces_choices=True,
+    )
+
+
+async def unacknowledged_lines(ctx: Context, scope: list[Unit]) -> list[str]:
+    """For `/status`: the units in scope that have not acknowledged (签收) the plan."""
+    if ctx.plan is None or not policy_of(ctx).ack:
+        return []
+    async with ctx.read() as db:
+        pending = await store.unacknowledged_units(db, ctx.plan.id)
+    names = [u.label for u in scope if u.id in pending]
+    if not names:
+        return []
+    shown = "、".join(names[:30]) + ("…" if len(names) > 30 else "")
+    return [ctx.t("sched.status_unacked", count=len(names), names=shown)]

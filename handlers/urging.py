@@ -1,0 +1,280 @@
+"""催办 and on-request dates: `/urge UNIT|CODE|all-overdue [message]`, `/deadline CODE DATE`."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+import aiosqlite
+
+from domain.deadlines import DeadlineError, due_instant, parse_user_date
+from domain.model import Role
+from handlers.context import Context
+from handlers.errors import UserError
+from handlers.lookup import (
+    can_review,
+    find_material,
+    looks_like_code,
+    plan_materials,
+    require_plan,
+    resolve_unit,
+    scope_path,
+    visible_units,
+)
+from handlers.messages import Choice, Reply
+from handlers.reminders import policy_of
+from handlers.render import clip
+from schedules.decide import is_away
+from schedules.outbound import push_to, translator
+from schedules.quiet import deliver_at
+from schedules.render import due_text, material_line
+from storage import assignments, audit, units
+from storage import reminders as store
+from storage.models import Unit
+from storage.reminders import OwedRow, PersonRow
+
+ALL_OVERDUE = {"all-overdue", "all_overdue", "overdue", "全部逾期", "逾期"}
+CONFIRM_WITHIN = timedelta(hours=1)
+PENDING_FOR = timedelta(minutes=15)
+MAX_MESSAGE = 200
+SOON_DAYS = 7
+
+
+def _today(ctx: Context) -> date:
+    return ctx.now.astimezone(ctx.app.settings.tz).date()
+
+
+def _pick(rows: list[OwedRow], today: date) -> list[OwedRow]:
+    """What to urge a unit about: overdue or due within a week; else all it owes."""
+    pressing = [r for r in rows if r.due is not None and r.due <= today + timedelta(days=SOON_DAYS)]
+    return pressing or [r for r in rows if r.due is not None] or rows
+
+
+async def _targets(ctx: Context, target: str) -> dict[int, list[OwedRow]]:
+    plan = require_plan(ctx)
+    tz = ctx.app.settings.tz
+    today = _today(ctx)
+    found: dict[int, list[OwedRow]] = defaultdict(list)
+    if target.lower() in ALL_OVERDUE:
+        scope = [u for u in await visible_units(ctx) if can_review(ctx, u)]
+        async with ctx.read() as db:
+            late = await assignments.overdue(db, plan.id, ctx.now, scope_path(ctx))
+            wanted = {u.id for u in scope}
+            for unit_id in {row.unit_id for row in late if row.unit_id in wanted}:
+                rows = await store.owed_by_unit(db, plan.id, unit_id, tz)
+                found[unit_id] = [r for r in rows if r.due is not None and r.due < today]
+    elif looks_like_code(target):
+        material = find_material(await plan_materials(ctx), target)
+        async with ctx.read() as db:
+            rows = await store.owed_material(db, plan.id, material.id, scope_path(ctx), tz)
+            by_id = {u.id: u for u in await units.all_units(db)}
+        for row in rows:
+            if row.unit_id in by_id and can_review(ctx, by_id[row.unit_id]):
+                found[row.unit_id].append(row)
+    else:
+        unit = await resolve_unit(ctx, target)
+        async with ctx.read() as db:
+            rows = await store.owed_by_unit(db, plan.id, unit.id, tz)
+        if rows:
+            found[unit.id] = _pick(rows, today)
+    return {unit_id: rows for unit_id, rows in found.items() if rows}
+
+
+def _parse(args: str) -> tuple[str, str | None]:
+    words = args.split(maxsplit=1)
+    if not words:
+        raise UserError("sched.urge_usage")
+    message = words[1].strip() if len(words) > 1 else None
+    if message and len(message) > MAX_MESSAGE:
+        raise UserError("sched.urge_too_long", limit=MAX_MESSAGE)
+    return words[0], message
+
+
+async def urge(ctx: Context, args: str) -> Reply:
+    """`/urge UNIT|CODE|all-overdue [message]`: push a reminder now, recorded with who urged."""
+    return await _urge(ctx, args, confirmed=False)
+
+
+async def urge_confirm(ctx: Context, args: str) -> Reply:
+    """`/urge_confirm`: urge again although the unit was urged within the hour."""
+    if not args.strip():
+        async with ctx.write() as db:
+            args = await store.take_urge(db, ctx.contact.id, ctx.now - PENDING_FOR) or ""
+        if not args:
+            raise UserError("sched.urge_nothing_pending")
+    return await _urge(ctx, args, confirmed=True)
+
+
+async def urge_cancel(ctx: Context, args: str) -> Reply:
+    """`/urge_cancel`: drop an urging waiting for confirmation."""
+    async with ctx.write() as db:
+        await store.take_urge(db, ctx.contact.id, ctx.now - PENDING_FOR)
+    return Reply(ctx.t("sched.urge_cancelled"), replaces_choices=True)
+
+
+async def _urge(ctx: Context, args: str, confirmed: bool) -> Reply:
+    target, message = _parse(args)
+    targets = await _targets(ctx, target)
+    if not targets:
+        raise UserError("sched.urge_nothing", target=clip(target, 30))
+    async with ctx.read() as db:
+        names = {u.id: u for u in await units.all_units(db)}
+        recent = {}
+        if not confirmed:
+            for unit_id in targets:
+                last = await store.last_urge(db, unit_id, ctx.now - CONFIRM_WITHIN)
+                if last is not None:
+                    recent[unit_id] = last
+    if recent:
+        async with ctx.write() as db:
+            await store.hold_urge(db, ctx.contact.id, args.strip(), ctx.now)
+        lines = [
+            ctx.t(
+                "sched.urge_recent",
+                unit=names[u].label,
+                at=ctx.t.moment(last.at),
+                by=last.by or "?",
+            )
+            for u, last in recent.items()
+        ]
+        lines.append(ctx.t("sched.urge_confirm_question"))
+        return Reply(
+            "\n".join(lines),
+            choices=[
+                [
+                    Choice(ctx.t("sched.urge_confirm_button"), "/urge_confirm"),
+                    Choice(ctx.t("sched.urge_cancel_button"), "/urge_cancel"),
+                ]
+            ],
+        )
+    reached, nobody = 0, []
+    async with ctx.write() as db:
+        for unit_id, rows in targets.items():
+            sent = await _send(ctx, db, names[unit_id], rows, message)
+            reached += sent
+            if not sent:
+                nobody.append(names[unit_id].label)
+    policy = policy_of(ctx)
+    lines = [ctx.t("sched.urge_done", units=len(targets), contacts=reached)]
+    if nobody:
+        lines.append(ctx.t("sched.urge_nobody", names="、".join(nobody[:20])))
+    later = deliver_at(ctx.now, policy, ctx.app.settings.tz)
+    if later != ctx.now:
+        lines.append(ctx.t("sched.urge_quiet", at=ctx.t.moment(later)))
+    return Reply("\n".join(lines), replaces_choices=confirmed)
+
+
+def _recipients(people: list[PersonRow], today: date) -> list[PersonRow]:
+    """Everyone of the unit who can be reached and is not on leave; all of them if all are away."""
+    reachable = [p for p in people if not p.unreachable]
+    present = [p for p in reachable if not is_away(p, today)]
+    return present or reachable
+
+
+async def _send(
+    ctx: Context, db: aiosqlite.Connection, unit: Unit, rows: list[OwedRow], message: str | None
+) -> int:
+    codes = [r.code for r in rows]
+    urge_id = await store.record_urge(db, unit.id, ctx.contact.id, ctx.now, codes, message)
+    await audit.record(
+        db,
+        at=ctx.now,
+        actor_id=ctx.contact.id,
+        action="urge",
+        unit_id=unit.id,
+        subject=",".join(codes),
+        detail={"urge": urge_id, "message": message},
+    )
+    by = ctx.contact.label
+    by_unit = ctx.unit.label if ctx.unit else ""
+    sent = 0
+    tz = ctx.app.settings.tz
+    for person in _recipients(await store.unit_people(db, unit.id), _today(ctx)):
+        t = translator(person, ctx.app.settings.locale, tz)
+        lines = [t("sched.urge_header", unit=unit.label, by=by, by_unit=by_unit)]
+        lines += [t("sched.urge_line", line=material_line(t, r), due=due_text(t, r)) for r in rows]
+        if message:
+            lines.append(t("sched.urge_message", message=message))
+        lines.append(t("sched.footer"))
+        buttons = [[(t("sched.report_button", code=c), f"/report_pick {c}") for c in codes[:3]]]
+        if await push_to(
+            db,
+            person,
+            key=f"urge:{urge_id}:{person.id}",
+            kind="urge",
+            text="\n".join(lines),
+            now=ctx.now,
+            policy=policy_of(ctx),
+            tz=tz,
+            buttons=buttons,
+        ):
+            sent += 1
+    if sent:
+        ctx.wrote_outbox = True
+    return sent
+
+
+async def set_deadline(ctx: Context, args: str) -> Reply:
+    """`/deadline CODE DATE`: give an on-request (按要求报送) material a date; reminders follow it."""
+    plan = require_plan(ctx)
+    words = args.split()
+    if len(words) != 2:
+        raise UserError("sched.setdue_usage")
+    material = find_material(await plan_materials(ctx), words[0])
+    if material.deadline_kind != "on_request":
+        raise UserError("sched.setdue_fixed", code=material.code, expr=material.deadline_expr)
+    today = _today(ctx)
+    try:
+        day = parse_user_date(words[1], today)
+    except DeadlineError:
+        raise UserError("sched.setdue_bad_date", text=clip(words[1], 20)) from None
+    if day < today:
+        raise UserError("sched.setdue_past", date=ctx.t.day(day, with_year=True))
+    tz = ctx.app.settings.tz
+    exclude = None if ctx.role is Role.PROVINCE_ADMIN else ctx.contact.unit_id
+    told = 0
+    async with ctx.write() as db:
+        count = await store.set_due_in_scope(
+            db, plan.id, material.id, scope_path(ctx), exclude, day, due_instant(day, tz)
+        )
+        await audit.record(
+            db,
+            at=ctx.now,
+            actor_id=ctx.contact.id,
+            action="set_deadline",
+            unit_id=ctx.contact.unit_id,
+            subject=material.code,
+            detail={"date": day.isoformat(), "units": count},
+        )
+        for row in await store.owed_material(db, plan.id, material.id, scope_path(ctx), tz):
+            if row.unit_id == exclude:
+                continue
+            for person in _recipients(await store.unit_people(db, row.unit_id), today):
+                t = translator(person, ctx.app.settings.locale, tz)
+                if await push_to(
+                    db,
+                    person,
+                    key=f"setdue:{material.id}:{day.isoformat()}:{person.id}",
+                    kind="deadline",
+                    text=t(
+                        "sched.setdue_notice",
+                        line=material_line(t, row),
+                        date=t.day(day, with_year=True),
+                        by=ctx.contact.label,
+                    ),
+                    now=ctx.now,
+                    policy=policy_of(ctx),
+                    tz=tz,
+                ):
+                    told += 1
+    if told:
+        ctx.wrote_outbox = True
+    return Reply(
+        ctx.t(
+            "sched.setdue_done",
+            code=material.code,
+            date=ctx.t.day(day, with_year=True),
+            units=count,
+            contacts=told,
+        )
+    )

@@ -1,0 +1,1 @@
+"""Admin insight outputs, pure of SQL: progress board picture, Excel export, archive, bulletin, scores."""

@@ -1,0 +1,299 @@
+"""The progress board picture: units × materials coloured by state, drawn with matplotlib (Agg)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from matplotlib.collections import LineCollection, PatchCollection
+from matplotlib.colors import ListedColormap
+from matplotlib.patches import Rectangle
+
+from insight.canvas import DPI, Canvas, fit, text_width, wrap
+from insight.fonts import cjk_font, missing_glyphs
+from insight.progress import Category, Progress
+from insight.score import Score
+from locales import Translator
+
+WIDTH = 1080  # a phone screen's width in pixels: the picture is read without zooming
+MARGIN = 24
+NAME_W = 230
+RATE_W = 84
+SCORE_W = 84
+ROW_H = 40
+
+COLOURS = {
+    Category.ACCEPTED: "#2e9d5b",
+    Category.PENDING: "#3a7bd5",
+    Category.NOT_DUE: "#c9cdd3",
+    Category.DUE_SOON: "#f0a530",
+    Category.OVERDUE: "#d64541",
+    Category.NOT_APPLICABLE: "#f1f2f4",
+}
+HATCH_COLOUR = "#8d949c"
+MUTED = "#5f6670"
+
+
+@dataclass
+class BoardPicture:
+    path: Path
+    width: int
+    height: int
+    font: Path
+    texts: list[str] = field(default_factory=list)
+    missing: set[str] = field(default_factory=set)  # characters the font could not draw
+
+
+def render(
+    progress: Progress,
+    scores: dict[int, Score],
+    t: Translator,
+    title: str,
+    scope: str,
+    out: Path,
+) -> BoardPicture:
+    """Draw the board for `progress` into `out` (PNG, WIDTH pixels wide)."""
+    font = cjk_font()
+    units, materials = progress.units, progress.materials
+    n_cols = max(1, len(materials))
+    grid_x = MARGIN + NAME_W
+    grid_w = WIDTH - 2 * MARGIN - NAME_W - RATE_W - SCORE_W
+    col_w = grid_w / n_cols
+    upright = col_w >= 34
+    head_h = 48 if upright else 30 + 11 * max((len(m.code) for m in materials), default=1)
+    title_lines = wrap(title, WIDTH - 2 * MARGIN, 32)
+    legend = _legend_items(t)
+    legend_rows = _layout_legend(legend, WIDTH - 2 * MARGIN)
+    top = MARGIN + 40 * len(title_lines) + 34 + 30 + 36 * len(legend_rows) + 12
+    grid_top = top + head_h
+    grid_bottom = grid_top + ROW_H * len(units)
+    height = int(grid_bottom + 44 + 24 + 34 + 30 + MARGIN)
+    c = Canvas(WIDTH, height, font)
+
+    y = MARGIN + 20
+    for line in title_lines:
+        c.text(MARGIN, y, line, 32)
+        y += 40
+    whole = progress.totals()
+    c.text(
+        MARGIN,
+        y,
+        t(
+            "insight.board_subtitle",
+            scope=scope,
+            units=len(units),
+            materials=len(materials),
+            at=t.moment(progress.now),
+        ),
+        21,
+        color=MUTED,
+    )
+    y += 34
+    c.text(
+        MARGIN,
+        y,
+        t(
+            "insight.board_summary",
+            done=whole.accepted,
+            total=whole.applicable,
+            percent=t.percent(whole.accepted, whole.applicable),
+            overdue=whole.overdue,
+            flags=sum(1 for u in units if progress.praised(u.id)),
+        ),
+        21,
+    )
+    y += 30
+    _draw_legend(c, legend, legend_rows, y)
+
+    # Column headers.
+    hy = grid_top - 8
+    for j, m in enumerate(materials):
+        cx = grid_x + (j + 0.5) * col_w
+        if upright:
+            c.text(cx, hy - 12, m.code, min(19, col_w * 0.45), ha="center")
+        else:
+            c.text(cx, hy, m.code, 15, ha="center", va="bottom", rotation=90)
+    c.text(MARGIN, grid_top - 20, t("insight.board_unit"), 19, color=MUTED)
+    rate_x = grid_x + grid_w + RATE_W / 2
+    score_x = rate_x + RATE_W / 2 + SCORE_W / 2
+    c.text(rate_x, grid_top - 20, t("insight.board_rate"), 19, color=MUTED, ha="center")
+    c.text(score_x, grid_top - 20, t("insight.board_score"), 19, color=MUTED, ha="center")
+
+    _draw_cells(c, progress, grid_x, grid_top, col_w, t("insight.returned_mark"))
+
+    # Rows: flag, name, completion rate, score.
+    for i, unit in enumerate(units):
+        cy = grid_top + (i + 0.5) * ROW_H
+        if i % 2 == 1:
+            c.ax.add_patch(
+                Rectangle((MARGIN, cy - ROW_H / 2), NAME_W - 6, ROW_H, color="#f6f7f9", zorder=0)
+            )
+        indent = 18 * progress.depth.get(unit.id, 0)
+        if progress.praised(unit.id):
+            c.flag(MARGIN + 4 + indent, cy, 22)
+        label_x = MARGIN + 24 + indent
+        size = 22 if progress.depth.get(unit.id, 0) == 0 else 20
+        c.text(label_x, cy, fit(unit.label, grid_x - label_x - 8, size), size)
+        tally = progress.by_unit[unit.id]
+        rate = tally.rate
+        c.text(rate_x, cy, "—" if rate is None else f"{rate:.0%}", 20, ha="center")
+        score = scores.get(unit.id)
+        if score is not None:
+            c.text(score_x, cy, f"{score.total:.1f}", 20, ha="center", color=MUTED)
+
+    # Per-material completion under the grid.
+    fy = grid_bottom + 22
+    c.text(MARGIN, fy, t("insight.board_material_rate"), 18, color=MUTED)
+    for j, m in enumerate(materials):
+        rate = progress.by_material[m.id].rate
+        label = "—" if rate is None else f"{rate * 100:.0f}"
+        cx = grid_x + (j + 0.5) * col_w
+        if upright:
+            c.text(cx, fy, label, min(17, col_w * 0.42), ha="center")
+        else:
+            c.text(cx, fy - 10, label, 13, ha="center", va="top", rotation=90)
+    fy = grid_bottom + 44 + 24 + 6
+    c.flag(MARGIN + 4, fy, 20)
+    c.text(MARGIN + 22, fy, t("insight.board_flag_note"), 18, color=MUTED)
+    fy += 34
+    c.text(
+        MARGIN,
+        fy,
+        t("insight.board_footer", at=t.moment(progress.now), title=title),
+        17,
+        color=MUTED,
+    )
+
+    c.fig.savefig(out, dpi=DPI, format="png", facecolor="white")
+    return BoardPicture(
+        path=out,
+        width=WIDTH,
+        height=height,
+        font=font,
+        texts=c.texts,
+        missing=missing_glyphs(font, *c.texts),
+    )
+
+
+def _draw_cells(
+    c: Canvas, progress: Progress, x0: float, y0: float, col_w: float, mark: str
+) -> None:
+    units, materials = progress.units, progress.materials
+    if not units or not materials:
+        return
+    order = list(Category)
+    grid = np.full((len(units), len(materials)), len(order), dtype=np.int16)  # last: unassigned
+    hatched = []
+    returned = []
+    for i, unit in enumerate(units):
+        for j, m in enumerate(materials):
+            category = progress.category.get((unit.id, m.id))
+            if category is None:
+                continue
+            grid[i, j] = order.index(category)
+            if category is Category.NOT_APPLICABLE:
+                hatched.append(Rectangle((x0 + j * col_w, y0 + i * ROW_H), col_w, ROW_H))
+            cell = progress.cells[(unit.id, m.id)]
+            if cell.state.value == "returned":
+                returned.append((i, j))
+    x1 = x0 + col_w * len(materials)
+    y1 = y0 + ROW_H * len(units)
+    # A mesh of flat quads: unlike imshow, nothing is resampled, so a tall board stays cheap.
+    palette = ListedColormap([COLOURS[k] for k in order] + ["#ffffff"])
+    c.ax.pcolormesh(
+        np.linspace(x0, x1, len(materials) + 1),
+        np.linspace(y0, y1, len(units) + 1),
+        grid,
+        cmap=palette,
+        vmin=-0.5,
+        vmax=len(order) + 0.5,
+        shading="flat",
+        zorder=1,
+    )
+    if hatched:
+        c.ax.add_collection(
+            PatchCollection(
+                hatched,
+                facecolor="none",
+                edgecolor=HATCH_COLOUR,
+                hatch="///",
+                linewidth=0,
+                zorder=2,
+            )
+        )
+    for i, j in returned:
+        c.text(
+            x0 + (j + 0.5) * col_w,
+            y0 + (i + 0.5) * ROW_H,
+            mark,
+            min(18, col_w * 0.5),
+            ha="center",
+            color="white",
+            zorder=3,
+        )
+    lines = [[(x0, y0 + i * ROW_H), (x1, y0 + i * ROW_H)] for i in range(len(units) + 1)]
+    lines += [[(x0 + j * col_w, y0), (x0 + j * col_w, y1)] for j in range(len(materials) + 1)]
+    c.ax.add_collection(LineCollection(lines, colors="white", linewidths=1.5, zorder=4))
+    # A darker rule where one task item ends and the next begins.
+    splits = [
+        j for j in range(1, len(materials)) if materials[j].item_no != materials[j - 1].item_no
+    ]
+    c.ax.add_collection(
+        LineCollection(
+            [[(x0 + j * col_w, y0), (x0 + j * col_w, y1)] for j in splits],
+            colors="#7b828b",
+            linewidths=1.0,
+            zorder=5,
+        )
+    )
+
+
+def _legend_items(t: Translator) -> list[tuple[Category | str, str]]:
+    items: list[tuple[Category | str, str]] = [
+        (category, t(f"insight.category_{category.value}")) for category in Category
+    ]
+    items.append(("returned", t("insight.board_returned_mark", mark=t("insight.returned_mark"))))
+    return items
+
+
+def _layout_legend(items: list[tuple[Category | str, str]], width: float) -> list[list[int]]:
+    rows: list[list[int]] = [[]]
+    used = 0.0
+    for k, (_, label) in enumerate(items):
+        need = 30 + text_width(label, 19) + 22
+        if rows[-1] and used + need > width:
+            rows.append([])
+            used = 0
+        rows[-1].append(k)
+        used += need
+    return rows
+
+
+def _draw_legend(
+    c: Canvas, items: list[tuple[Category | str, str]], rows: list[list[int]], y: float
+) -> None:
+    for row in rows:
+        x = float(MARGIN)
+        for k in row:
+            key, label = items[k]
+            if isinstance(key, Category):
+                c.ax.add_patch(
+                    Rectangle((x, y - 11), 24, 22, facecolor=COLOURS[key], edgecolor="none")
+                )
+                if key is Category.NOT_APPLICABLE:
+                    c.ax.add_patch(
+                        Rectangle(
+                            (x, y - 11),
+                            24,
+                            22,
+                            facecolor="none",
+                            edgecolor=HATCH_COLOUR,
+                            hatch="///",
+                            linewidth=0,
+                        )
+                    )
+                x += 30
+            c.text(x, y, label, 19)
+            x += text_width(label, 19) + 22
+        y += 36

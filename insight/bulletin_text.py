@@ -1,0 +1,110 @@
+"""The 通报 text: overall figures, per-item completion, units praised and named, the ranking."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from insight.model import UnitRow
+from insight.progress import Progress, Tally
+from insight.score import Score
+from locales import Translator
+
+TOP = 5
+
+
+def compose(
+    progress: Progress,
+    scores: list[Score],
+    units: dict[int, UnitRow],
+    t: Translator,
+    title: str,
+    scope: str,
+) -> str:
+    """The bulletin as the bureau would word it, dated by the progress snapshot."""
+    today = t.day(progress.now.astimezone(t.tz).date(), with_year=True)
+    whole = progress.totals()
+    named = [u for u in progress.units if progress.by_unit[u.id].overdue]
+    due, due_done = progress.due_so_far()
+    praised = [u for u in progress.units if progress.praised(u.id)]
+    lines = [
+        t("insight.bulletin_heading", title=title),
+        "",
+        t(
+            "insight.bulletin_overall",
+            date=today,
+            scope=scope,
+            units=len(progress.units),
+            total=whole.applicable,
+            done=whole.accepted,
+            percent=t.percent(whole.accepted, whole.applicable),
+            due=due,
+            due_done=due_done,
+            due_percent=t.percent(due_done, due),
+            pending=whole.pending,
+            overdue=whole.overdue,
+            late_units=len(named),
+        ),
+        "",
+        t("insight.bulletin_items_header"),
+    ]
+    by_item: dict[int, Tally] = defaultdict(Tally)
+    item_titles: dict[int, str] = {}
+    for m in progress.materials:
+        tally = progress.by_material[m.id]
+        item = by_item[m.item_no]
+        item.accepted += tally.accepted
+        item.total += tally.total
+        item.not_applicable += tally.not_applicable
+        item.overdue += tally.overdue
+        item_titles[m.item_no] = m.item_title
+    for no, tally in by_item.items():
+        lines.append(
+            t(
+                "insight.bulletin_item_line",
+                no=no,
+                title=item_titles[no],
+                done=tally.accepted,
+                total=tally.applicable,
+                percent=t.percent(tally.accepted, tally.applicable),
+            )
+        )
+    sep = t("insight.list_sep")
+    lines += ["", t("insight.bulletin_praise_header")]
+    if praised:
+        lines.append(t("insight.bulletin_praise", units=sep.join(u.label for u in praised)))
+    else:
+        lines.append(t("insight.bulletin_praise_none"))
+    lines += ["", t("insight.bulletin_named_header")]
+    if named:
+        lines.append(t("insight.bulletin_named_intro", count=len(named)))
+        for unit in named:
+            items = sep.join(
+                t("insight.bulletin_named_item", code=m.code, days=days)
+                for m, days in progress.overdue_codes(unit.id)
+            )
+            lines.append(t("insight.bulletin_named_line", unit=unit.label, items=items))
+    else:
+        lines.append(t("insight.bulletin_named_none"))
+    lines += ["", t("insight.bulletin_rank_header")]
+    for s in scores[:TOP]:
+        lines.append(
+            t(
+                "insight.bulletin_rank_line",
+                rank=s.rank,
+                unit=units[s.unit_id].label,
+                score=f"{s.total:.1f}",
+            )
+        )
+    lines += ["", t("insight.bulletin_signature", date=today)]
+    return "\n".join(lines)
+
+
+def with_remark(t: Translator, text: str, remark: str | None) -> str:
+    """The draft with the admin's remark set in before the signature."""
+    if not remark:
+        return text
+    body, sep, signature = text.rpartition("\n\n")
+    if not sep:
+        body, signature = text, ""
+    block = f"{t('insight.bulletin_remark_header')}\n{remark}"
+    return f"{body}\n\n{block}\n\n{signature}" if signature else f"{body}\n\n{block}"

@@ -1,0 +1,225 @@
+"""The progress matrix: each cell's category, per-unit and per-material tallies, board order."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from domain.model import AssignmentState, UnitKind
+from domain.status import OUTSTANDING
+from insight.model import Cell, MaterialCol, UnitRow
+
+
+class Category(StrEnum):
+    """What a board cell shows; the colours follow the bureau's 挂旗 board."""
+
+    ACCEPTED = "accepted"  # 已通过 green
+    PENDING = "pending"  # 已报送待审 blue
+    NOT_DUE = "not_due"  # 未到期 grey
+    DUE_SOON = "due_soon"  # 将到期 amber
+    OVERDUE = "overdue"  # 逾期 red
+    NOT_APPLICABLE = "not_applicable"  # 不适用 hatched
+
+
+def categorize(cell: Cell, now: datetime, due_soon_days: int) -> Category:
+    if cell.state is AssignmentState.NOT_APPLICABLE:
+        return Category.NOT_APPLICABLE
+    if cell.state is AssignmentState.ACCEPTED:
+        return Category.ACCEPTED
+    if cell.state is AssignmentState.PENDING:
+        return Category.PENDING
+    if cell.due_at is None:
+        return Category.NOT_DUE
+    if now > cell.due_at:
+        return Category.OVERDUE
+    if cell.due_at - now <= timedelta(days=due_soon_days):
+        return Category.DUE_SOON
+    return Category.NOT_DUE
+
+
+def days_late(cell: Cell, now: datetime) -> int:
+    """Whole days past the deadline: until the counted submission, or until now if still owed."""
+    if cell.due_at is None or cell.state is AssignmentState.NOT_APPLICABLE:
+        return 0
+    if cell.state in OUTSTANDING:
+        end = now
+    elif cell.submitted_at is not None:
+        end = cell.submitted_at
+    else:
+        return 0
+    if end <= cell.due_at:
+        return 0
+    return max(1, math.ceil((end - cell.due_at) / timedelta(days=1)))
+
+
+@dataclass
+class Tally:
+    accepted: int = 0
+    pending: int = 0
+    overdue: int = 0
+    due_soon: int = 0
+    not_applicable: int = 0
+    returned: int = 0
+    late_done: int = 0  # submitted after the deadline
+    total: int = 0
+
+    @property
+    def applicable(self) -> int:
+        return self.total - self.not_applicable
+
+    @property
+    def rate(self) -> float | None:
+        return self.accepted / self.applicable if self.applicable else None
+
+    def add(self, category: Category, returned: bool, late: bool) -> None:
+        self.total += 1
+        if category is Category.ACCEPTED:
+            self.accepted += 1
+        elif category is Category.PENDING:
+            self.pending += 1
+        elif category is Category.OVERDUE:
+            self.overdue += 1
+        elif category is Category.DUE_SOON:
+            self.due_soon += 1
+        elif category is Category.NOT_APPLICABLE:
+            self.not_applicable += 1
+        if returned:
+            self.returned += 1
+        if late and category in (Category.ACCEPTED, Category.PENDING):
+            self.late_done += 1
+
+
+@dataclass
+class Progress:
+    """The matrix of one scope at one instant, rows in board order."""
+
+    units: list[UnitRow]
+    materials: list[MaterialCol]
+    now: datetime
+    cells: dict[tuple[int, int], Cell] = field(default_factory=dict)
+    category: dict[tuple[int, int], Category] = field(default_factory=dict)
+    late: dict[tuple[int, int], int] = field(default_factory=dict)
+    by_unit: dict[int, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    by_material: dict[int, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    depth: dict[int, int] = field(default_factory=dict)  # 0 = group head, 1 = under it
+    head: dict[int, int | None] = field(default_factory=dict)  # the city a unit is grouped under
+
+    def totals(self) -> Tally:
+        whole = Tally()
+        for t in self.by_unit.values():
+            whole.accepted += t.accepted
+            whole.pending += t.pending
+            whole.overdue += t.overdue
+            whole.due_soon += t.due_soon
+            whole.not_applicable += t.not_applicable
+            whole.returned += t.returned
+            whole.late_done += t.late_done
+            whole.total += t.total
+        return whole
+
+    def due_so_far(self) -> tuple[int, int]:
+        """(applicable materials whose deadline has passed, of which accepted)."""
+        due = done = 0
+        for key, cell in self.cells.items():
+            category = self.category[key]
+            if (
+                category is Category.NOT_APPLICABLE
+                or cell.due_at is None
+                or cell.due_at >= self.now
+            ):
+                continue
+            due += 1
+            done += category is Category.ACCEPTED
+        return due, done
+
+    def praised(self, unit_id: int) -> bool:
+        """红旗: something accepted, nothing overdue, nothing handed in late."""
+        t = self.by_unit.get(unit_id)
+        return t is not None and t.accepted > 0 and t.overdue == 0 and t.late_done == 0
+
+    def overdue_codes(self, unit_id: int) -> list[tuple[MaterialCol, int]]:
+        """The unit's overdue materials with days overdue, in plan order."""
+        found = []
+        for m in self.materials:
+            if self.category.get((unit_id, m.id)) is Category.OVERDUE:
+                found.append((m, self.late.get((unit_id, m.id), 0)))
+        return found
+
+
+def build(
+    units: list[UnitRow],
+    materials: list[MaterialCol],
+    cells: list[Cell],
+    now: datetime,
+    due_soon_days: int,
+) -> Progress:
+    """Categorise every cell, tally rows and columns, and put units in board order."""
+    unit_ids = {u.id for u in units}
+    material_ids = {m.id for m in materials}
+    progress = Progress(units=[], materials=materials, now=now)
+    for cell in cells:
+        if cell.unit_id not in unit_ids or cell.material_id not in material_ids:
+            continue
+        key = (cell.unit_id, cell.material_id)
+        category = categorize(cell, now, due_soon_days)
+        late = days_late(cell, now)
+        returned = cell.state is AssignmentState.RETURNED
+        progress.cells[key] = cell
+        progress.category[key] = category
+        progress.late[key] = late
+        progress.by_unit[cell.unit_id].add(category, returned, late > 0)
+        progress.by_material[cell.material_id].add(category, returned, late > 0)
+    assigned = [u for u in units if u.id in progress.by_unit]
+    progress.units, progress.depth = board_order(assigned, progress.by_unit)
+    by_id = {u.id: u for u in assigned}
+    progress.head = {u.id: _group_head(u, by_id) for u in assigned}
+    return progress
+
+
+def _group_head(unit: UnitRow, by_id: dict[int, UnitRow]) -> int | None:
+    """The city a unit belongs under on the board; None for the province and its departments."""
+    if unit.kind is UnitKind.CITY:
+        return unit.id
+    if unit.kind is UnitKind.COUNTY:
+        for candidate in (unit.parent_id, unit.region_id):
+            head = by_id.get(candidate) if candidate is not None else None
+            if head is not None and head.kind is UnitKind.CITY:
+                return head.id
+        return unit.id
+    return None
+
+
+def board_order(
+    units: list[UnitRow], tallies: dict[int, Tally]
+) -> tuple[list[UnitRow], dict[int, int]]:
+    """Province first, then each city followed by its counties; groups and counties by completion."""
+    by_id = {u.id: u for u in units}
+    groups: dict[int | None, list[UnitRow]] = defaultdict(list)
+    for unit in sorted(units, key=lambda u: u.sort):
+        groups[_group_head(unit, by_id)].append(unit)
+
+    def rate(members: list[UnitRow]) -> float:
+        accepted = sum(tallies[u.id].accepted for u in members)
+        applicable = sum(tallies[u.id].applicable for u in members)
+        return accepted / applicable if applicable else 0.0
+
+    ordered: list[UnitRow] = []
+    depth: dict[int, int] = {}
+    for unit in groups.pop(None, []):
+        ordered.append(unit)
+        depth[unit.id] = 0
+    heads = sorted(groups, key=lambda h: (-rate(groups[h]), groups[h][0].sort))
+    for head in heads:
+        members = groups[head]
+        first = [u for u in members if u.id == head]
+        rest = sorted((u for u in members if u.id != head), key=lambda u: (-rate([u]), u.sort))
+        for unit in first:
+            ordered.append(unit)
+            depth[unit.id] = 0
+        for unit in rest:
+            ordered.append(unit)
+            depth[unit.id] = 1 if first else 0
+    return ordered, depth

@@ -1,0 +1,231 @@
+"""The Excel export: progress matrix, reports, targets, overdue, ranking and audit trail sheets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.worksheet import Worksheet
+
+from insight import xlsx_rows as rows
+from insight.model import AuditLine, ReportLine, UnitRow
+from insight.progress import Category, Progress
+from insight.score import Score
+from insight.xlsx_rows import (
+    AUDIT_KEYS,
+    AUDIT_TIMES,
+    AUDIT_UNIQUE,
+    REPORT_KEYS,
+    REPORT_TIMES,
+    REPORT_UNIQUE,
+)
+from insight.xlsx_stream import PALETTE_ROW, Cell, LongSheet, column_letter, splice
+from locales import Translator
+
+# Lighter than the board's colours so the state text stays legible in every cell.
+FILLS = {
+    Category.ACCEPTED: PatternFill("solid", fgColor="C6EFCE"),
+    Category.PENDING: PatternFill("solid", fgColor="CFE2F3"),
+    Category.NOT_DUE: PatternFill("solid", fgColor="E7E9EC"),
+    Category.DUE_SOON: PatternFill("solid", fgColor="FFE699"),
+    Category.OVERDUE: PatternFill("solid", fgColor="F4B6B3"),
+    Category.NOT_APPLICABLE: PatternFill("lightUp", fgColor="A6ACB3", bgColor="FFFFFF"),
+}
+HEADER_FILL = PatternFill("solid", fgColor="DDE3EA")
+T = TypeVar("T")
+BOLD = Font(bold=True)
+WRAP = Alignment(wrap_text=True, vertical="center")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A sheet's rows being written to `path` by another process; `finish` waits, gives the count."""
+
+    path: Path
+    finish: Callable[[], int]
+
+
+@dataclass
+class ExportData:
+    progress: Progress
+    scores: list[Score]
+    units: dict[int, UnitRow]  # every unit in scope, by id
+    reports: Iterator[ReportLine] | Rendered  # Rendered: rows rendered by `render_reports`
+    audit: Iterator[AuditLine] | Rendered
+    title: str
+    scope: str
+
+
+@dataclass(frozen=True)
+class ExportSummary:
+    path: Path
+    units: int
+    materials: int
+    reports: int
+    audit: int
+    overdue: int
+
+
+def _lay_out(
+    wb: Workbook,
+    title: str,
+    headers: Sequence[str],
+    widths: Sequence[float],
+    palette: Sequence[str],
+) -> Worksheet:
+    """Header row, widths, frozen header, filter and the palette row the streamer reads."""
+    ws = wb.create_sheet(title)
+    ws.append(list(headers))
+    for col, width in enumerate(widths, 1):
+        cell = ws.cell(row=1, column=col)
+        cell.font = BOLD
+        cell.fill = HEADER_FILL
+        cell.alignment = WRAP
+        ws.column_dimensions[column_letter(col)].width = width
+    for col, key in enumerate(palette, 1):
+        cell = ws.cell(row=PALETTE_ROW, column=col)
+        if key in FILLS:
+            cell.fill = FILLS[Category(key)]
+        elif key == "percent":
+            cell.number_format = "0%"
+        elif key == "bold":
+            cell.font = BOLD
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{column_letter(len(headers))}1"
+    return ws
+
+
+def _cols(t: Translator, *keys: str) -> list[str]:
+    return [t(f"insight.col_{k}") for k in keys]
+
+
+def _long(
+    title: str,
+    source: Iterator[T] | Rendered,
+    width: int,
+    make_rows: Callable[[Iterator[T]], Iterable[Sequence[Cell]]],
+    unique: frozenset[int],
+    safe: frozenset[int],
+) -> LongSheet:
+    if isinstance(source, Rendered):
+        return LongSheet(title, (), width, prerendered=source.path, finish=source.finish)
+    return LongSheet(title, make_rows(source), width, unique_columns=unique, safe_columns=safe)
+
+
+def write_export(data: ExportData, t: Translator, out: Path) -> ExportSummary:
+    """Write the workbook to `out`; every sheet's rows are streamed, so memory stays flat."""
+    p = data.progress
+    wb = Workbook()
+    if wb.active is not None:
+        wb.remove(wb.active)
+    tail = _cols(t, "accepted", "applicable", "rate", "pending", "overdue", "score", "rank", "flag")
+    matrix = [*_cols(t, "unit", "group"), *(f"{m.code} {m.title}" for m in p.materials), *tail]
+    ws = _lay_out(
+        wb,
+        t("insight.sheet_progress"),
+        matrix,
+        [20, 10, *([11] * len(p.materials)), *([8] * len(tail))],
+        rows.PALETTE,
+    )
+    ws.row_dimensions[1].height = 96
+    ws.freeze_panes = "C2"
+    # Printed, the matrix fits one landscape page wide with its header on every page.
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A3
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    report_cols = _cols(t, *REPORT_KEYS)
+    _lay_out(
+        wb,
+        t("insight.sheet_reports"),
+        report_cols,
+        [9, 20, 8, 36, 17, 12, 7, 36, 9, 12, 17, 30, 40],
+        (),
+    )
+    target_cols = _cols(
+        t, "unit", "code", "material", "target", "reported", "progress", "rate", "state"
+    )
+    _lay_out(wb, t("insight.sheet_targets"), target_cols, [20, 8, 40, 8, 9, 12, 9, 12], ["percent"])
+    overdue_cols = _cols(t, "unit", "code", "material", "due", "days_overdue", "state")
+    _lay_out(wb, t("insight.sheet_overdue"), overdue_cols, [20, 8, 40, 16, 10, 12], ())
+    rank_cols = _cols(
+        t,
+        "rank",
+        "unit",
+        "score",
+        "completeness",
+        "timeliness",
+        "first_pass",
+        "ack",
+        "award",
+        "flag",
+    )
+    _lay_out(
+        wb, t("insight.sheet_ranking"), rank_cols, [7, 20, 8, 11, 11, 12, 11, 22, 7], ["percent"]
+    )
+    audit_cols = _cols(t, *AUDIT_KEYS)
+    _lay_out(wb, t("insight.sheet_audit"), audit_cols, [17, 20, 16, 24, 14, 50], ())
+    wb.properties.title = data.title
+    wb.properties.subject = data.scope
+
+    materials = {m.id: m for m in p.materials}
+    sheets = [
+        LongSheet(
+            t("insight.sheet_progress"),
+            rows.progress_rows(t, p, data.scores, data.units),
+            len(matrix),
+            rows.PALETTE,
+            filtered=len(p.units),
+        ),
+        _long(
+            t("insight.sheet_reports"),
+            data.reports,
+            len(report_cols),
+            lambda lines: rows.report_rows(t, materials, data.units, lines),
+            REPORT_UNIQUE,
+            REPORT_TIMES,
+        ),
+        LongSheet(
+            t("insight.sheet_targets"),
+            rows.target_rows(t, p),
+            len(target_cols),
+            ["percent"],
+            {6: "percent"},
+        ),
+        LongSheet(t("insight.sheet_overdue"), rows.overdue_rows(t, p), len(overdue_cols)),
+        LongSheet(
+            t("insight.sheet_ranking"),
+            rows.ranking_rows(t, p, data.scores, data.units),
+            len(rank_cols),
+            ["percent"],
+            {3: "percent", 4: "percent", 5: "percent", 6: "percent"},
+        ),
+        _long(
+            t("insight.sheet_audit"),
+            data.audit,
+            len(audit_cols),
+            lambda lines: rows.audit_rows(t, data.units, lines),
+            AUDIT_UNIQUE,
+            AUDIT_TIMES,
+        ),
+    ]
+    laid_out = out.with_name(out.name + ".layout")
+    try:
+        wb.save(laid_out)
+        splice(laid_out, out, sheets)
+    finally:
+        laid_out.unlink(missing_ok=True)
+    return ExportSummary(
+        path=out,
+        units=len(p.units),
+        materials=len(p.materials),
+        reports=sheets[1].written,
+        audit=sheets[5].written,
+        overdue=sheets[3].written,
+    )

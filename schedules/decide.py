@@ -1,0 +1,228 @@
+"""Pure reminder decisions: what each outstanding material calls for on a day, and who hears it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+from functools import lru_cache
+
+from domain.model import Role
+from schedules import workdays
+from schedules.policy import ReminderPolicy
+from storage.reminders import OwedRow, PersonRow
+
+
+class Stage(StrEnum):
+    WINDOW_OPEN = "window_open"  # the reporting window (6-8月) opens today
+    UPCOMING = "upcoming"  # 7, 3, 1 days before
+    DUE = "due"  # the due day (or the last working day before it)
+    OVERDUE = "overdue"  # a nag, every N working days after the due day
+
+
+class AckStage(StrEnum):
+    NOTICE = "notice"  # newly published: please acknowledge (签收)
+    NAG = "nag"  # still not acknowledged
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    stage: Stage
+    nag: int = 0  # which overdue nag (1..max); 0 when the unit is not nagged that day
+    escalate: bool = False  # 抄报 to the admins above the unit
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    owed: OwedRow
+    step: Step
+
+    @property
+    def heard_by_unit(self) -> bool:
+        return self.step.stage is not Stage.OVERDUE or self.step.nag > 0
+
+
+@dataclass
+class Bundle:
+    """Everything one contact is told in one run: a single message."""
+
+    person: PersonRow
+    own: list[Mention] = field(default_factory=list)
+    ack: AckStage | None = None
+    ack_count: int = 0
+    escalations: dict[int, list[Mention]] = field(default_factory=dict)  # unit id → behind on
+    orphans: dict[int, list[Mention]] = field(default_factory=dict)  # unit id → nobody to tell
+
+    def __bool__(self) -> bool:
+        return bool(self.own or self.ack or self.escalations or self.orphans)
+
+
+@dataclass
+class DayPlan:
+    bundles: dict[int, Bundle]  # contact id → bundle
+    by_unit: dict[int, list[Mention]]  # every unit with something due, reached or not
+    noticed: set[int]  # units whose 签收 notice reached someone
+
+
+@dataclass(frozen=True, slots=True)
+class AckInfo:
+    pending: int  # materials not yet acknowledged
+    unnoticed: int  # of which never announced
+    noticed_on: date | None  # first announcement still unanswered
+
+
+@lru_cache(maxsize=8192)
+def steps(
+    policy: ReminderPolicy, due: date, base: date, window_start: date | None
+) -> dict[date, Step]:
+    """Every day something happens for one material, given its due day.
+
+    `base` is the day overdue nags count from: the due day, or the day a late report was
+    returned. Days that are not working days never carry a step.
+    """
+    table: dict[date, Step] = {}
+    due_day = workdays.on_or_before(due)
+    if window_start is not None and policy.window_notice:
+        opens = workdays.on_or_after(window_start)
+        if opens < due_day:
+            table[opens] = Step(Stage.WINDOW_OPEN)
+    for days in policy.before_days:
+        day = workdays.on_or_before(due - timedelta(days=days))
+        if day < due_day and (window_start is None or day >= window_start):
+            table[day] = Step(Stage.UPCOMING)
+    if policy.on_due_day:
+        table[due_day] = Step(Stage.DUE)
+    for nag in range(1, policy.overdue_max + 1):
+        table[workdays.add(base, 1 + policy.overdue_every * (nag - 1))] = Step(Stage.OVERDUE, nag)
+    if policy.escalate_after:
+        day = workdays.add(base, 1 + policy.overdue_every * policy.escalate_after)
+        nag = table[day].nag if day in table and table[day].stage is Stage.OVERDUE else 0
+        table[day] = Step(Stage.OVERDUE, nag, escalate=True)
+    return table
+
+
+def reopened_day(owed: OwedRow) -> date | None:
+    """The day a late report came back: nags start again from there."""
+    if owed.returned_on is None or owed.due is None or owed.returned_on <= owed.due:
+        return None
+    return owed.returned_on
+
+
+def step_on(policy: ReminderPolicy, owed: OwedRow, day: date) -> Step | None:
+    if owed.due is None:  # 按要求报送 without a date: nothing until an admin sets one
+        return None
+    base = reopened_day(owed) or owed.due
+    start = owed.window_start if owed.kind == "window" else None
+    return steps(policy, owed.due, base, start).get(day)
+
+
+def candidate_dues(policy: ReminderPolicy, day: date, horizon: int = 150) -> list[date]:
+    """Due days whose schedule has a step on `day` (so the store is asked only for those)."""
+    reach = max(policy.before_days, default=0) + 10
+    found = []
+    for offset in range(-horizon, reach + 1):
+        due = day + timedelta(days=offset)
+        if day in steps(policy, due, due, None):
+            found.append(due)
+    return found
+
+
+def ack_stage(policy: ReminderPolicy, info: AckInfo, day: date) -> AckStage | None:
+    if not policy.ack or info.pending == 0:
+        return None
+    if info.unnoticed or info.noticed_on is None or info.noticed_on == day:
+        return AckStage.NOTICE
+    for nag in range(1, policy.ack_max + 1):
+        if workdays.add(info.noticed_on, policy.overdue_every * nag) == day:
+            return AckStage.NAG
+    return None
+
+
+def is_away(person: PersonRow, day: date) -> bool:
+    return (
+        person.away_from is not None
+        and person.away_to is not None
+        and person.away_from <= day <= person.away_to
+    )
+
+
+def ancestors(path: str) -> list[int]:
+    """Unit ids above a unit, root first: `/1/5/9/` → [1, 5]."""
+    return [int(p) for p in path.strip("/").split("/")[:-1] if p]
+
+
+def plan_day(
+    policy: ReminderPolicy,
+    day: date,
+    people: Sequence[PersonRow],
+    unit_paths: dict[int, str],
+    owed: Iterable[OwedRow],
+    acks: dict[int, AckInfo],
+) -> DayPlan:
+    """Decide one day: who is told what. No I/O; the caller renders and queues."""
+    by_unit: dict[int, list[Mention]] = defaultdict(list)
+    # Thousands of rows share a handful of due days: decide each distinct schedule once.
+    known: dict[tuple[date | None, date | None, date | None, str], Step | None] = {}
+    for row in owed:
+        key = (row.due, row.returned_on, row.window_start, row.kind)
+        if key not in known:
+            known[key] = step_on(policy, row, day)
+        step = known[key]
+        if step is not None:
+            by_unit[row.unit_id].append(Mention(row, step))
+    members: dict[int, list[PersonRow]] = defaultdict(list)
+    province_admins: list[PersonRow] = []
+    unit_admins: dict[int, list[PersonRow]] = defaultdict(list)
+    for person in people:
+        if person.unit_id is None:
+            continue
+        members[person.unit_id].append(person)
+        if person.unreachable or is_away(person, day):
+            continue
+        if person.role == Role.PROVINCE_ADMIN:
+            province_admins.append(person)
+        elif person.role == Role.UNIT_ADMIN:
+            unit_admins[person.unit_id].append(person)
+
+    bundles: dict[int, Bundle] = {}
+
+    def bundle(person: PersonRow) -> Bundle:
+        if person.id not in bundles:
+            bundles[person.id] = Bundle(person)
+        return bundles[person.id]
+
+    def admins_over(unit_id: int) -> list[PersonRow]:
+        found = {p.id: p for p in province_admins}
+        for above in ancestors(unit_paths.get(unit_id, "/")):
+            found.update((p.id, p) for p in unit_admins.get(above, []))
+        return list(found.values())
+
+    noticed: set[int] = set()
+    for unit_id in set(by_unit) | set(acks):
+        mentions = by_unit.get(unit_id, [])
+        heard = [m for m in mentions if m.heard_by_unit]
+        info = acks.get(unit_id)
+        ack = ack_stage(policy, info, day) if info is not None else None
+        escalated = [m for m in mentions if m.step.escalate]
+        if escalated:
+            for admin in admins_over(unit_id):
+                bundle(admin).escalations[unit_id] = escalated
+        if not heard and ack is None:
+            continue
+        everyone = members.get(unit_id, [])
+        active = [p for p in everyone if p.enabled and not p.unreachable and not is_away(p, day)]
+        for person in active:
+            target = bundle(person)
+            target.own = heard
+            if ack is not None and info is not None:
+                target.ack, target.ack_count = ack, info.pending
+        if active and ack is not None:
+            noticed.add(unit_id)
+        if everyone and not active and heard:
+            for admin in admins_over(unit_id):
+                bundle(admin).orphans[unit_id] = heard
+    return DayPlan(
+        bundles={k: v for k, v in bundles.items() if v}, by_unit=dict(by_unit), noticed=noticed
+    )

@@ -1,0 +1,93 @@
+"""Reminder texts: one message per contact per run, in the contact's language."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from locales import Translator
+from schedules.decide import AckStage, Bundle, Mention, Stage
+from schedules.outbound import Buttons
+from storage.reminders import OwedRow
+
+MAX_BUTTONS = 3
+TITLE_LIMIT = 30
+
+
+def clip(text: str, limit: int = TITLE_LIMIT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def due_text(t: Translator, owed: OwedRow) -> str:
+    if owed.due is None:
+        return t("sched.due_on_request")
+    if owed.kind == "window" and owed.window_start is not None:
+        return t("sched.due_window", start=t.day(owed.window_start), end=t.day(owed.due))
+    return t("sched.due_day", due=t.day(owed.due))
+
+
+def material_line(t: Translator, owed: OwedRow) -> str:
+    return t("sched.material", code=owed.code, title=clip(owed.title))
+
+
+def mention_line(t: Translator, mention: Mention, day: date) -> str:
+    owed, step = mention.owed, mention.step
+    head = material_line(t, owed)
+    assert owed.due is not None
+    if step.stage is Stage.WINDOW_OPEN:
+        return t("sched.line_window", line=head, due=due_text(t, owed))
+    if step.stage is Stage.UPCOMING or (step.stage is Stage.DUE and owed.due > day):
+        return t(
+            "sched.line_upcoming", line=head, due=due_text(t, owed), days=(owed.due - day).days
+        )
+    if step.stage is Stage.DUE:
+        return t("sched.line_due_today", line=head)
+    late = max(1, (day - owed.due).days)
+    if step.nag:
+        return t("sched.line_overdue", line=head, due=due_text(t, owed), days=late, nag=step.nag)
+    return t("sched.line_overdue_plain", line=head, due=due_text(t, owed), days=late)
+
+
+_SECTIONS = (
+    ("sched.section_window", (Stage.WINDOW_OPEN,)),
+    ("sched.section_upcoming", (Stage.UPCOMING,)),
+    ("sched.section_due", (Stage.DUE,)),
+    ("sched.section_overdue", (Stage.OVERDUE,)),
+)
+
+
+def reminder(
+    t: Translator,
+    bundle: Bundle,
+    day: date,
+    unit_names: dict[int, str],
+    plan_title: str,
+) -> tuple[str, Buttons]:
+    """The whole message for one contact: 签收, own unit's materials, then what admins must know."""
+    lines = [t("sched.header", unit=unit_names.get(bundle.person.unit_id or 0, ""))]
+    buttons: Buttons = []
+    if bundle.ack is AckStage.NOTICE:
+        lines.append(t("sched.ack_notice", title=plan_title, count=bundle.ack_count))
+    elif bundle.ack is AckStage.NAG:
+        lines.append(t("sched.ack_nag", title=plan_title, count=bundle.ack_count))
+    if bundle.ack is not None:
+        buttons.append([(t("sched.ack_button"), "/ack")])
+    for key, stages in _SECTIONS:
+        chosen = [m for m in bundle.own if m.step.stage in stages]
+        if chosen:
+            lines.append(t(key))
+            lines += [mention_line(t, m, day) for m in chosen]
+    if bundle.own:
+        lines.append(t("sched.footer"))
+        codes = list(dict.fromkeys(m.owed.code for m in bundle.own))[:MAX_BUTTONS]
+        buttons.append([(t("sched.report_button", code=c), f"/report_pick {c}") for c in codes])
+    if bundle.escalations:
+        lines.append(t("sched.section_escalate"))
+        for unit_id, mentions in bundle.escalations.items():
+            items = "、".join(material_line(t, m.owed) for m in mentions)
+            lines.append(t("sched.escalate_line", unit=unit_names.get(unit_id, "?"), items=items))
+    if bundle.orphans:
+        lines.append(t("sched.section_orphans"))
+        for unit_id, mentions in bundle.orphans.items():
+            items = "、".join(material_line(t, m.owed) for m in mentions)
+            lines.append(t("sched.orphan_line", unit=unit_names.get(unit_id, "?"), items=items))
+    return "\n".join(lines), buttons

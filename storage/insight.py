@@ -1,0 +1,242 @@
+"""Read-only snapshot queries for the insight outputs (board, export, archive, scores).
+
+These run in a worker thread on a second, read-only connection: a national export reads
+200,000 reports for seconds, and holding the store's one connection that long would stall
+every chat. In WAL mode the snapshot sees one consistent state and never blocks a writer.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+
+from domain.model import AssignmentState, ReportStatus, UnitKind
+from insight.model import (
+    AcceptedFile,
+    AuditLine,
+    Cell,
+    MaterialCol,
+    ReportLine,
+    UnitActivity,
+    UnitRow,
+)
+from storage.db import to_db
+
+BATCH = 5000
+
+
+@contextmanager
+def snapshot(db_path: Path) -> Iterator[sqlite3.Connection]:
+    """A read-only connection holding one read transaction for its whole life."""
+    conn = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute("PRAGMA busy_timeout = 10000")
+        conn.execute("PRAGMA query_only = ON")
+        conn.execute("BEGIN")
+        yield conn
+        conn.execute("ROLLBACK")
+    finally:
+        conn.close()
+
+
+def _instant(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def units_under(conn: sqlite3.Connection, path: str) -> list[UnitRow]:
+    """Units whose path starts with `path`, in tree order."""
+    rows = conn.execute(
+        "SELECT id, code, name, short_name, kind, parent_id, region_id, path, sort FROM units"
+        " WHERE path LIKE ? ORDER BY sort, id",
+        (path + "%",),
+    ).fetchall()
+    return [UnitRow(r[0], r[1], r[2], r[3], UnitKind(r[4]), r[5], r[6], r[7], r[8]) for r in rows]
+
+
+def materials(conn: sqlite3.Connection, plan_id: int) -> list[MaterialCol]:
+    """The plan's materials in plan order."""
+    rows = conn.execute(
+        "SELECT m.id, m.code, i.no, i.title, m.title, m.due_date, m.window_start,"
+        " m.deadline_kind, m.targets, m.target_unit FROM materials m"
+        " JOIN items i ON i.id = m.item_id WHERE m.plan_id = ? ORDER BY m.sort",
+        (plan_id,),
+    ).fetchall()
+    return [
+        MaterialCol(
+            r[0], r[1], r[2], r[3], r[4], _day(r[5]), _day(r[6]), r[7], json.loads(r[8]), r[9]
+        )
+        for r in rows
+    ]
+
+
+def cells(conn: sqlite3.Connection, plan_id: int, path: str) -> list[Cell]:
+    """Every assignment of the plan for units under `path`."""
+    rows = conn.execute(
+        "SELECT a.unit_id, a.material_id, a.state, a.due_at, a.submitted_at, a.reported_count,"
+        " a.na_reason FROM assignments a JOIN units u ON u.id = a.unit_id"
+        " WHERE a.plan_id = ? AND u.path LIKE ?",
+        (plan_id, path + "%"),
+    ).fetchall()
+    states = {s.value: s for s in AssignmentState}
+    due: dict[str, datetime] = {}  # a plan has a handful of distinct deadlines
+    parse = datetime.fromisoformat
+    found = []
+    for r in rows:
+        due_at = due.get(r[3])
+        if due_at is None and r[3] is not None:
+            due_at = due[r[3]] = parse(r[3])
+        submitted = parse(r[4]) if r[4] else None
+        found.append(Cell(r[0], r[1], states[r[2]], due_at, submitted, r[5], r[6]))
+    return found
+
+
+def activity(conn: sqlite3.Connection, plan_id: int, path: str) -> dict[int, UnitActivity]:
+    """Per unit: reports made (not withdrawn), reports returned, 签收 asked for and given."""
+    made: dict[int, tuple[int, int]] = {}
+    for unit_id, reports, returned in conn.execute(
+        "SELECT a.unit_id, SUM(r.status != 'withdrawn'), SUM(r.status = 'returned')"
+        " FROM reports r JOIN assignments a ON a.id = r.assignment_id"
+        " JOIN units u ON u.id = a.unit_id WHERE a.plan_id = ? AND u.path LIKE ?"
+        " GROUP BY a.unit_id",
+        (plan_id, path + "%"),
+    ):
+        made[unit_id] = (reports or 0, returned or 0)
+    acks = _acks(conn, plan_id, path)
+    return {
+        unit_id: UnitActivity(
+            reports=made.get(unit_id, (0, 0))[0],
+            returns=made.get(unit_id, (0, 0))[1],
+            noticed=acks.get(unit_id, (0, 0))[0],
+            acked=acks.get(unit_id, (0, 0))[1],
+        )
+        for unit_id in made.keys() | acks.keys()
+    }
+
+
+def _acks(conn: sqlite3.Connection, plan_id: int, path: str) -> dict[int, tuple[int, int]]:
+    """unit → (materials announced for 签收, of which acknowledged); empty before any notice."""
+    try:
+        rows = conn.execute(
+            "SELECT k.unit_id, COUNT(*), COUNT(k.acked_at) FROM acks k"
+            " JOIN materials m ON m.id = k.material_id JOIN units u ON u.id = k.unit_id"
+            " WHERE m.plan_id = ? AND u.path LIKE ? GROUP BY k.unit_id",
+            (plan_id, path + "%"),
+        ).fetchall()
+    except sqlite3.OperationalError:  # a store from before 签收 was introduced
+        return {}
+    return {int(r[0]): (int(r[1]), int(r[2])) for r in rows}
+
+
+def _contact_labels(conn: sqlite3.Connection) -> dict[int, str]:
+    return {
+        r[0]: r[1]
+        for r in conn.execute("SELECT id, COALESCE(display_name, user_ref) FROM contacts")
+    }
+
+
+def _attachment_names(conn: sqlite3.Connection) -> Iterator[tuple[int, str]]:
+    """(report id, "a.pdf; b.jpg") for every report with files, in report order."""
+    cur = conn.execute("SELECT report_id, name FROM attachments ORDER BY report_id, id")
+    current: int | None = None
+    names: list[str] = []
+    while batch := cur.fetchmany(BATCH):
+        for report_id, name in batch:
+            if report_id != current:
+                if current is not None:
+                    yield current, "; ".join(names)
+                current, names = report_id, []
+            names.append(name)
+    if current is not None:
+        yield current, "; ".join(names)
+
+
+def report_lines(conn: sqlite3.Connection, plan_id: int, path: str) -> Iterator[ReportLine]:
+    """Every report of units under `path`, oldest first, streamed in batches."""
+    who = _contact_labels(conn)
+    statuses = {s.value: s for s in ReportStatus}
+    files = _attachment_names(conn)
+    next_files = next(files, None)
+    # Walking reports in id order (CROSS JOIN keeps them the outer loop) needs no sort, and
+    # lets the attachment names, also in report order, be merged in rather than looked up.
+    cur = conn.execute(
+        "SELECT r.id, a.unit_id, a.material_id, r.submitted_at, r.contact_id, r.count, r.note,"
+        " r.status, r.reviewer_id, r.reviewed_at, r.return_reason"
+        " FROM reports r CROSS JOIN assignments a ON a.id = r.assignment_id"
+        " JOIN units u ON u.id = a.unit_id WHERE a.plan_id = ? AND u.path LIKE ? ORDER BY r.id",
+        (plan_id, path + "%"),
+    )
+    parse = datetime.fromisoformat
+    while batch := cur.fetchmany(BATCH):
+        for r in batch:
+            report_id = r[0]
+            while next_files is not None and next_files[0] < report_id:
+                next_files = next(files, None)
+            names = next_files[1] if next_files is not None and next_files[0] == report_id else ""
+            yield ReportLine(
+                report_id,
+                r[1],
+                r[2],
+                parse(r[3]),
+                who.get(r[4]) if r[4] is not None else None,
+                r[5],
+                r[6],
+                statuses[r[7]],
+                who.get(r[8]) if r[8] is not None else None,
+                parse(r[9]) if r[9] else None,
+                r[10],
+                names,
+            )
+
+
+def audit_lines(
+    conn: sqlite3.Connection, path: str, with_unitless: bool, since: datetime
+) -> Iterator[AuditLine]:
+    """The audit trail since `since` of units under `path` (and plan-wide entries if asked)."""
+    who = _contact_labels(conn)
+    cur = conn.execute(
+        "SELECT au.at, au.unit_id, au.actor_id, au.action, au.subject, au.detail FROM audit au"
+        " LEFT JOIN units u ON u.id = au.unit_id"
+        " WHERE au.at >= ? AND (u.path LIKE ? OR (au.unit_id IS NULL AND ?)) ORDER BY au.id",
+        (to_db(since), path + "%", int(with_unitless)),
+    )
+    parse = datetime.fromisoformat
+    while batch := cur.fetchmany(BATCH):
+        for r in batch:
+            actor = who.get(r[2]) if r[2] is not None else None
+            yield AuditLine(parse(r[0]), r[1], actor, r[3], r[4], r[5])
+
+
+def accepted_files(
+    conn: sqlite3.Connection, plan_id: int, path: str, material_ids: list[int]
+) -> Iterator[AcceptedFile]:
+    """Attachments of accepted reports for these materials in units under `path`."""
+    marks = ",".join("?" for _ in material_ids)
+    cur = conn.execute(
+        "SELECT r.id, a.unit_id, a.material_id, r.reviewed_at, f.name, f.sha256, f.size"
+        " FROM reports r JOIN assignments a ON a.id = r.assignment_id"
+        " JOIN units u ON u.id = a.unit_id JOIN attachments f ON f.report_id = r.id"
+        f" WHERE a.plan_id = ? AND r.status = 'accepted' AND u.path LIKE ?"
+        f" AND a.material_id IN ({marks}) ORDER BY r.id, f.id",
+        (plan_id, path + "%", *material_ids),
+    )
+    while batch := cur.fetchmany(BATCH):
+        for r in batch:
+            yield AcceptedFile(r[0], r[1], r[2], _instant(r[3]), r[4], r[5], r[6])
+
+
+def report_count(conn: sqlite3.Connection, plan_id: int) -> int:
+    """How many reports the plan has (to judge whether an export is large)."""
+    row = conn.execute(
+        "SELECT COUNT(*) FROM reports r JOIN assignments a ON a.id = r.assignment_id"
+        " WHERE a.plan_id = ?",
+        (plan_id,),
+    ).fetchone()
+    return int(row[0]) if row else 0

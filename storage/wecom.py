@@ -1,0 +1,149 @@
+"""Queries for the WeCom channel: group robots, held report batches, numbered choices."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+from pydantic import BaseModel
+
+from storage.db import from_db, to_db
+from storage.models import Contact, StoredFile
+
+
+class Robot(BaseModel):
+    id: int
+    title: str | None
+
+
+class BatchItem(BaseModel):
+    """One held message: a report command (text) or a picture/voice/video already stored."""
+
+    id: int
+    msg_key: str
+    text: str | None
+    file: StoredFile | None
+    received_at: datetime
+
+
+async def add_robot(
+    db: aiosqlite.Connection, key: str, title: str | None, by: int | None, now: datetime
+) -> int:
+    """Register a robot's webhook key (again: the same id, title refreshed); returns its id."""
+    async with db.execute(
+        "INSERT INTO wecom_robots (webhook_key, title, created_by, created_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT(webhook_key) DO UPDATE SET title = COALESCE(excluded.title, title)"
+        " RETURNING id",
+        (key, title, by, to_db(now)),
+    ) as cur:
+        row = await cur.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+async def robot_key(db: aiosqlite.Connection, robot_id: int) -> str | None:
+    """The webhook key of a robot, or None if it was removed."""
+    async with db.execute("SELECT webhook_key FROM wecom_robots WHERE id = ?", (robot_id,)) as cur:
+        row = await cur.fetchone()
+    return str(row[0]) if row else None
+
+
+async def remove_robot(db: aiosqlite.Connection, robot_id: int) -> bool:
+    """Forget a robot and its key; False if there was none."""
+    cur = await db.execute("DELETE FROM wecom_robots WHERE id = ?", (robot_id,))
+    return cur.rowcount == 1
+
+
+async def robots(db: aiosqlite.Connection) -> list[Robot]:
+    async with db.execute("SELECT id, title FROM wecom_robots ORDER BY id") as cur:
+        return [Robot(**dict(r)) for r in await cur.fetchall()]
+
+
+async def hold(
+    db: aiosqlite.Connection,
+    user_ref: str,
+    msg_key: str,
+    text: str | None,
+    file: StoredFile | None,
+    now: datetime,
+) -> bool:
+    """Hold a message for the user's batch; False if this message was held before."""
+    cur = await db.execute(
+        "INSERT INTO wecom_batch (user_ref, msg_key, text, sha256, name, mime, size, received_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(msg_key) DO NOTHING",
+        (
+            user_ref,
+            msg_key,
+            text,
+            file.sha256 if file else None,
+            file.name if file else None,
+            file.mime if file else None,
+            file.size if file else None,
+            to_db(now),
+        ),
+    )
+    return cur.rowcount == 1
+
+
+async def held(db: aiosqlite.Connection, user_ref: str) -> list[BatchItem]:
+    """The user's held messages in arrival order (empty when none)."""
+    async with db.execute(
+        "SELECT id, msg_key, text, sha256, name, mime, size, received_at FROM wecom_batch"
+        " WHERE user_ref = ? ORDER BY id",
+        (user_ref,),
+    ) as cur:
+        rows = await cur.fetchall()
+    items = []
+    for r in rows:
+        file = (
+            StoredFile(sha256=r["sha256"], name=r["name"], mime=r["mime"], size=r["size"])
+            if r["sha256"]
+            else None
+        )
+        received = from_db(r["received_at"])
+        assert received is not None
+        items.append(
+            BatchItem(
+                id=r["id"], msg_key=r["msg_key"], text=r["text"], file=file, received_at=received
+            )
+        )
+    return items
+
+
+async def users_holding(db: aiosqlite.Connection) -> list[str]:
+    """Users with held messages (left over by a restart)."""
+    async with db.execute("SELECT DISTINCT user_ref FROM wecom_batch ORDER BY user_ref") as cur:
+        return [str(r[0]) for r in await cur.fetchall()]
+
+
+async def release(db: aiosqlite.Connection, user_ref: str, up_to_id: int) -> None:
+    """Drop the user's held messages once handed on."""
+    await db.execute("DELETE FROM wecom_batch WHERE user_ref = ? AND id <= ?", (user_ref, up_to_id))
+
+
+async def set_choices(db: aiosqlite.Connection, user_ref: str, actions: list[str]) -> None:
+    """Replace the numbered choices last shown to a user."""
+    await db.execute("DELETE FROM wecom_choices WHERE user_ref = ?", (user_ref,))
+    await db.executemany(
+        "INSERT INTO wecom_choices (user_ref, position, action) VALUES (?, ?, ?)",
+        [(user_ref, i, action) for i, action in enumerate(actions, 1)],
+    )
+
+
+async def choice(db: aiosqlite.Connection, user_ref: str, position: int) -> str | None:
+    """The action behind a number the user typed, or None."""
+    async with db.execute(
+        "SELECT action FROM wecom_choices WHERE user_ref = ? AND position = ?",
+        (user_ref, position),
+    ) as cur:
+        row = await cur.fetchone()
+    return str(row[0]) if row else None
+
+
+async def province_admins(db: aiosqlite.Connection) -> list[Contact]:
+    """Everyone who administers the whole province (configuration problems go to them)."""
+    async with db.execute(
+        "SELECT id, channel, user_ref, display_name, unit_id, role, locale, unreachable"
+        " FROM contacts WHERE role = 'province_admin' ORDER BY id"
+    ) as cur:
+        return [Contact(**dict(r)) for r in await cur.fetchall()]

@@ -1,0 +1,261 @@
+"""A fake WeCom server API on 127.0.0.1: tokens, messages, cards, media, app chats, robots.
+
+It keeps what it was sent, enforces the rules the bot must honour (valid access token, 20
+messages a minute per group robot) and can be told to fail: `fail(path, errcode)`,
+`expire_token()`, `invalid_users`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+
+CORP_ID = "ww0123456789abcdef"
+SECRET = "app-secret-for-tests"
+AGENT_ID = 1000002
+ROBOT_LIMIT = 20
+
+
+@dataclass
+class Sent:
+    """One message the bot sent, as WeCom received it."""
+
+    to: str  # userid, "robot:<key>" or "appchat:<chatid>"
+    body: dict[str, Any]
+    at: datetime
+    response_code: str | None = None  # for template cards: what a click would carry back
+
+    @property
+    def kind(self) -> str:
+        return str(self.body.get("msgtype", ""))
+
+    @property
+    def text(self) -> str:
+        """What the user reads: the text, or a card's titles and buttons."""
+        if self.kind in ("text", "markdown"):
+            return str(self.body[self.kind]["content"])
+        if self.kind == "template_card":
+            card = self.body["template_card"]
+            parts = [
+                card.get("main_title", {}).get("title", ""),
+                card.get("sub_title_text", ""),
+                "  ".join(f"[{b['text']}]" for b in card.get("button_list", [])),
+            ]
+            return "\n".join(p for p in parts if p)
+        return f"<{self.kind}>"
+
+
+@dataclass
+class FakeWeCom:
+    now: Callable[[], datetime]
+    corp_id: str = CORP_ID
+    agent_id: int = AGENT_ID
+    sent: list[Sent] = field(default_factory=list)
+    card_updates: list[dict[str, Any]] = field(default_factory=list)
+    media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    uploads: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    appchats: dict[str, dict[str, Any]] = field(default_factory=dict)
+    robot_keys: set[str] = field(default_factory=set)
+    invalid_users: set[str] = field(default_factory=set)
+    token_calls: int = 0
+    media_asked: asyncio.Event = field(default_factory=asyncio.Event)
+    hold_media: asyncio.Event | None = None  # set: media/get waits for it (a slow download)
+    rejected: list[tuple[str, int]] = field(default_factory=list)  # (path, errcode) answered
+    _tokens: dict[str, bool] = field(default_factory=dict)  # token → still valid
+    _failures: dict[str, deque[int]] = field(default_factory=lambda: defaultdict(deque))
+    _robot_sends: dict[str, deque[datetime]] = field(default_factory=lambda: defaultdict(deque))
+    _runner: web.AppRunner | None = None
+    base_url: str = ""
+
+    # --- control ---
+    def fail(self, path: str, errcode: int, times: int = 1) -> None:
+        """The next `times` calls to `path` answer `errcode`."""
+        self._failures[path].extend([errcode] * times)
+
+    def expire_token(self) -> None:
+        for token in self._tokens:
+            self._tokens[token] = False
+
+    def add_media(self, data: bytes, mime: str = "image/jpeg") -> str:
+        media_id = "M" + secrets.token_hex(12)
+        self.media[media_id] = (data, mime)
+        return media_id
+
+    def new_robot(self) -> str:
+        key = secrets.token_hex(4) + "-" + secrets.token_hex(2) + "-" + secrets.token_hex(6)
+        self.robot_keys.add(key)
+        return key
+
+    def to(self, who: str) -> list[Sent]:
+        return [s for s in self.sent if s.to == who]
+
+    # --- server ---
+    async def start(self) -> None:
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.add_routes(
+            [
+                web.get("/cgi-bin/gettoken", self._gettoken),
+                web.post("/cgi-bin/message/send", self._message_send),
+                web.post("/cgi-bin/message/update_template_card", self._update_card),
+                web.post("/cgi-bin/media/upload", self._media_upload),
+                web.get("/cgi-bin/media/get", self._media_get),
+                web.post("/cgi-bin/appchat/create", self._appchat_create),
+                web.post("/cgi-bin/appchat/send", self._appchat_send),
+                web.post("/cgi-bin/webhook/send", self._webhook_send),
+            ]
+        )
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.base_url = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # --- helpers ---
+    def _error(self, path: str, code: int, message: str = "error") -> web.Response:
+        self.rejected.append((path, code))
+        return web.json_response({"errcode": code, "errmsg": message})
+
+    def _check(self, request: web.Request) -> web.Response | None:
+        """Token and injected failures, as WeCom checks them before anything else."""
+        path = request.path
+        token = request.query.get("access_token", "")
+        if token not in self._tokens:
+            return self._error(path, 40014, "invalid access_token")
+        if not self._tokens[token]:
+            return self._error(path, 42001, "access_token expired")
+        if self._failures[path]:
+            return self._error(path, self._failures[path].popleft())
+        return None
+
+    @staticmethod
+    async def _json(request: web.Request) -> dict[str, Any]:
+        return json.loads(await request.read())
+
+    # --- endpoints ---
+    async def _gettoken(self, request: web.Request) -> web.Response:
+        self.token_calls += 1
+        if request.query.get("corpid") != self.corp_id:
+            return self._error(request.path, 40013, "invalid corpid")
+        if request.query.get("corpsecret") != SECRET:
+            return self._error(request.path, 40001, "invalid secret")
+        token = "T" + secrets.token_hex(16)
+        self._tokens[token] = True
+        return web.json_response(
+            {"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": 7200}
+        )
+
+    async def _message_send(self, request: web.Request) -> web.Response:
+        refused = self._check(request)
+        if refused is not None:
+            return refused
+        body = await self._json(request)
+        if body.get("agentid") != self.agent_id:
+            return self._error(request.path, 40056, "invalid agentid")
+        kind = body.get("msgtype")
+        if kind in ("text", "markdown"):
+            content = body[kind]["content"]
+            if not content:
+                return self._error(request.path, 44004, "empty content")
+            if len(content.encode("utf-8")) > 2048:
+                return self._error(request.path, 45002, "content size out of limit")
+        if kind == "template_card":
+            card = body["template_card"]
+            if not 1 <= len(card.get("button_list", [])) <= 6 or not card.get("task_id"):
+                return self._error(request.path, 40058, "bad card")
+        user = str(body.get("touser", ""))
+        if user in self.invalid_users:
+            return web.json_response({"errcode": 0, "errmsg": "ok", "invaliduser": user})
+        code = "R" + secrets.token_hex(8) if kind == "template_card" else None
+        self.sent.append(Sent(user, body, self.now(), code))
+        return web.json_response({"errcode": 0, "errmsg": "ok", "msgid": secrets.token_hex(8)})
+
+    async def _update_card(self, request: web.Request) -> web.Response:
+        refused = self._check(request)
+        if refused is not None:
+            return refused
+        body = await self._json(request)
+        codes = {s.response_code for s in self.sent if s.response_code}
+        used = {u["response_code"] for u in self.card_updates}
+        if body.get("response_code") not in codes or body["response_code"] in used:
+            return self._error(request.path, 40098, "invalid response_code")
+        self.card_updates.append(body)
+        return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    async def _media_upload(self, request: web.Request) -> web.Response:
+        refused = self._check(request)
+        if refused is not None:
+            return refused
+        form = await request.post()
+        media = form.get("media")
+        if not isinstance(media, web.FileField):
+            return self._error(request.path, 41004, "media missing")
+        media_id = "U" + secrets.token_hex(12)
+        self.uploads[media_id] = (media.filename, media.file.read())
+        return web.json_response(
+            {"errcode": 0, "errmsg": "ok", "type": request.query.get("type"), "media_id": media_id}
+        )
+
+    async def _media_get(self, request: web.Request) -> web.StreamResponse:
+        refused = self._check(request)
+        if refused is not None:
+            return refused
+        self.media_asked.set()
+        if self.hold_media is not None:
+            await self.hold_media.wait()
+        found = self.media.get(request.query.get("media_id", ""))
+        if found is None:
+            return self._error(request.path, 40007, "invalid media_id")
+        data, mime = found
+        return web.Response(
+            body=data,
+            content_type=mime,
+            headers={"Content-Disposition": 'attachment; filename="media.bin"'},
+        )
+
+    async def _appchat_create(self, request: web.Request) -> web.Response:
+        refused = self._check(request)
+        if refused is not None:
+            return refused
+        body = await self._json(request)
+        chatid = body.get("chatid") or secrets.token_hex(8)
+        self.appchats[chatid] = body
+        return web.json_response({"errcode": 0, "errmsg": "ok", "chatid": chatid})
+
+    async def _appchat_send(self, request: web.Request) -> web.Response:
+        refused = self._check(request)
+        if refused is not None:
+            return refused
+        body = await self._json(request)
+        if body.get("chatid") not in self.appchats:
+            return self._error(request.path, 86003, "chat not found")
+        self.sent.append(Sent(f"appchat:{body['chatid']}", body, self.now()))
+        return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    async def _webhook_send(self, request: web.Request) -> web.Response:
+        key = request.query.get("key", "")
+        if key not in self.robot_keys:
+            return self._error(request.path, 93000, "invalid webhook url")
+        if self._failures[request.path]:
+            return self._error(request.path, self._failures[request.path].popleft())
+        now = self.now()
+        window = self._robot_sends[key]
+        while window and now - window[0] >= timedelta(minutes=1):
+            window.popleft()
+        if len(window) >= ROBOT_LIMIT:
+            return self._error(request.path, 45009, "api freq out of limit")
+        window.append(now)
+        self.sent.append(Sent(f"robot:{key}", await self._json(request), now))
+        return web.json_response({"errcode": 0, "errmsg": "ok"})

@@ -1,0 +1,155 @@
+"""The progress board picture from the 2016 sample: size, colours, rows, scope, and real Chinese glyphs."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from handlers.board import draw
+from handlers.insight_data import Scope
+from insight.board_png import COLOURS, WIDTH
+from insight.fonts import cjk_font, family_name, missing_glyphs
+from insight.progress import Category
+from storage import plans
+from tests.insight_world import PRAISED, World, build
+from tests.support import local
+
+FILE = re.compile(r"📎 \S+ (.+?)\((/[^)]+)\)")
+
+
+@pytest.fixture
+async def world(tmp_path: Path):  # type: ignore[no-untyped-def]
+    built = await build(tmp_path)
+    yield built
+    await built.bot.stop()
+
+
+def sent_file(out: str) -> Path:
+    found = FILE.search(out)
+    assert found, out
+    return Path(found.group(2))
+
+
+def pixels(path: Path) -> dict[str, int]:
+    """How many pixels of each colour the picture has."""
+    image = Image.open(path).convert("RGB")
+    counts = image.getcolors(maxcolors=1 << 22) or []
+    return {f"#{r:02x}{g:02x}{b:02x}": n for n, (r, g, b) in counts}
+
+
+def colours_in(path: Path) -> set[str]:
+    return set(pixels(path))
+
+
+LEGEND_SWATCH = 24 * 22
+
+
+async def test_board_is_a_phone_width_png_with_every_state_coloured(world: World) -> None:
+    out = await world.bot.say("/board", as_="admin")
+    assert "全省进度看板(截至2016年7月29日 09:00)" in out
+    path = sent_file(out)
+    assert path.parent == world.bot.app.settings.data_dir / "exports"
+    image = Image.open(path)
+    assert image.format == "PNG"
+    assert image.width == WIDTH == 1080
+    # 29 rows of 40 px plus title, legend and footer: readable on a phone, not a poster.
+    assert 29 * 40 < image.height < 29 * 40 + 500
+    found = colours_in(path)
+    for category in Category:
+        assert COLOURS[category] in found, category
+
+
+async def test_board_draws_chinese_with_a_cjk_font_and_no_boxes(world: World) -> None:
+    async with world.store.read() as db:
+        plan = await plans.active(db)
+    assert plan is not None
+    settings = world.bot.app.settings
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        picture = draw(
+            settings.db_path,
+            plan,
+            Scope("/", "全省", None),
+            local("2016-07-29T09:00"),
+            settings.due_soon_days,
+            None,
+            world.bot.shell.t,
+            settings.data_dir / "board.png",
+        )
+    assert "CJK" in family_name(picture.font)
+    assert picture.font == cjk_font()
+    drawn = "".join(picture.texts)
+    for text in (
+        "2016年度全省安全监管系统推进服务型行政执法建设工作方案",
+        "三门峡市",
+        "已报送待审",
+        "驻马店市",
+    ):
+        assert text in drawn
+    # Every character drawn has a glyph in the font used: no tofu boxes anywhere.
+    assert picture.missing == set()
+    assert missing_glyphs(picture.font, drawn) == set()
+    assert not [w for w in caught if "missing from" in str(w.message)]
+
+
+async def test_missing_glyph_check_can_fail() -> None:
+    # A character outside the font (an emoji) is reported, so the check above has teeth.
+    assert missing_glyphs(cjk_font(), "郑州🚩") == {"🚩"}
+
+
+async def test_board_rows_follow_cities_and_flags(world: World) -> None:
+    async with world.store.read() as db:
+        plan = await plans.active(db)
+    assert plan is not None
+    settings = world.bot.app.settings
+    picture = draw(
+        settings.db_path,
+        plan,
+        Scope("/", "全省", None),
+        local("2016-07-29T09:00"),
+        settings.due_soon_days,
+        None,
+        world.bot.shell.t,
+        settings.data_dir / "board.png",
+    )
+    labels = [t for t in picture.texts if t.endswith(("市", "县", "局"))]
+    # Province first; 巩义 (a county of 郑州 by region) right under 郑州, the best group.
+    assert labels[:3] == ["省局", "郑州市", "巩义市"]
+    assert labels.index("兰考县") == labels.index("开封市") + 1
+    assert "已通过 11/463(2%) · 逾期 48 项 · 红旗单位 3 个" in picture.texts
+    assert len(PRAISED) == 3
+
+
+async def test_board_of_one_item_and_of_one_city(world: World) -> None:
+    item = await world.bot.say("/board 2", as_="admin")
+    one_item = Image.open(sent_file(item))
+    everything = Image.open(sent_file(await world.bot.say("/board", as_="admin")))
+    assert one_item.size == everything.size  # same rows, fewer (wider) columns
+    assert colours_in(sent_file(item)) >= {COLOURS[Category.ACCEPTED], COLOURS[Category.PENDING]}
+    # Item 2 is due 8月底: nothing overdue, so red appears in the legend only.
+    assert pixels(sent_file(item))[COLOURS[Category.OVERDUE]] <= LEGEND_SWATCH
+    assert pixels(sent_file(item))[COLOURS[Category.NOT_DUE]] > 50 * LEGEND_SWATCH
+
+    city = await world.bot.say("/board 郑州", as_="admin")
+    assert "郑州市进度看板" in city
+    assert Image.open(sent_file(city)).height < everything.height
+
+
+async def test_city_admin_board_covers_only_its_subtree(world: World) -> None:
+    await world.bot.invite_and_bind("郑州市", "zzadmin", "admin")
+    out = await world.bot.say("/board", as_="zzadmin")
+    assert "郑州市进度看板" in out
+    assert Image.open(sent_file(out)).height < 600  # one row
+    assert "找不到单位" in await world.bot.say("/board 开封", as_="zzadmin")
+
+
+async def test_board_refuses_bad_input_and_reporters(world: World) -> None:
+    before = set((world.bot.app.settings.data_dir / "exports").glob("*"))
+    assert "没有编号为“99”的材料" in await world.bot.say("/board 99", as_="admin")
+    assert "找不到单位“火星”" in await world.bot.say("/board 火星", as_="admin")
+    assert "没有使用该命令的权限" in await world.bot.say("/board", as_="zz")
+    assert set((world.bot.app.settings.data_dir / "exports").glob("*")) == before

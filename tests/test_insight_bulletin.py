@@ -1,0 +1,133 @@
+"""The 通报: drafted from the store, previewed, remarked, posted to subscribed groups once, recorded."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.insight_world import ON_TIME_OR_DONE, PRAISED, World, build
+
+GROUP = "全省安监工作群"
+UNITS_29 = 29
+
+
+@pytest.fixture
+async def world(tmp_path: Path):  # type: ignore[no-untyped-def]
+    built = await build(tmp_path)
+    yield built
+    await built.bot.stop()
+
+
+def section(text: str, header: str) -> list[str]:
+    """The lines of one numbered section of the bulletin, up to the next blank line."""
+    start = text.index(header) + len(header)
+    return text[start:].strip("\n").split("\n\n", 1)[0].splitlines()
+
+
+def named_units(text: str) -> set[str]:
+    lines = section(text, "三、存在逾期的单位")
+    return {m.group(1) for line in lines if (m := re.match(r"^\s+(\S+?):", line))}
+
+
+async def subscribe(world: World) -> None:
+    await world.bot.shell.handle_line(f":group {GROUP}")
+    assert "本群已订阅" in await world.bot.say("/subscribe", as_="admin")
+    await world.bot.shell.handle_line(":private")
+
+
+async def test_draft_names_exactly_the_overdue_units_and_praises_the_punctual(world: World) -> None:
+    draft = await world.bot.say("/bulletin", as_="admin")
+    assert "关于《2016年度全省安全监管系统推进服务型行政执法建设工作方案》工作进度的通报" in draft
+    assert "截至2016年7月29日,全省29个单位全年应报材料463项,已审核通过11项" in draft
+    assert "逾期未报48项,涉及25个单位" in draft
+    assert "  1. 年度方案制定情况:已通过5/29(17%)" in draft
+
+    overdue = await world.bot.say("/overdue", as_="admin")
+    # /overdue names units in full (开封市安全生产监督管理局); the bulletin by their short names.
+    late = set(re.findall(r"^(\S+?)安全生产监督管理局", overdue, re.M))
+    assert len(late) == 25
+    named = named_units(draft)
+    assert named == late
+    everyone = {
+        m.group(1)
+        for m in re.finditer(
+            r"^\S+ (\S+) \d+/\d+", await world.bot.say("/status", as_="admin"), re.M
+        )
+    }
+    assert len(everyone) == UNITS_29
+    assert named == everyone - ON_TIME_OR_DONE
+    assert "  开封市:6.1(逾期49天)" in draft
+    assert "  兰考县:1(逾期59天)、6.1(逾期49天)" in draft
+
+    praise = section(draft, "二、予以表扬的单位")
+    assert praise == ["以下单位到期任务全部按时完成,予以表扬:郑州市、巩义市、洛阳市。"]
+    assert set(praise[0].split(":")[1].rstrip("。").split("、")) == PRAISED
+    assert "第1名 省局" in draft and "将发布到0个订阅群" in draft
+
+
+async def test_remark_send_record_and_list(world: World) -> None:
+    await subscribe(world)
+    await world.bot.say("/bulletin", as_="admin")
+    asked = await world.bot.say("/bulletin note", as_="admin")
+    assert "请发送要附在通报末尾的备注" in asked
+    preview = await world.bot.say("请各逾期单位于8月5日前补报。", as_="admin")
+    assert "五、工作要求\n请各逾期单位于8月5日前补报。\n\n2016年7月29日" in preview
+    assert "发布到1个群" in preview
+
+    sent = await world.bot.say("/bulletin send", as_="admin")
+    assert "通报 #1 已发布到1个订阅群" in sent
+    assert f"推送给 group:{GROUP}" in sent
+    pushed = sent.split(f"推送给 group:{GROUP}:", 1)[1]
+    assert "三、存在逾期的单位" in pushed and "请各逾期单位于8月5日前补报。" in pushed
+
+    # Sending again posts nothing twice.
+    again = await world.bot.say("/bulletin send", as_="admin")
+    assert "没有待发布的通报草稿" in again and "推送给" not in again
+
+    listing = await world.bot.say("/bulletins", as_="admin")
+    assert "#1 2016年7月29日 09:00 · admin · 发至1个群 · 关于《2016年度" in listing
+    full = await world.bot.say("/bulletins 1", as_="admin")
+    assert "请各逾期单位于8月5日前补报。" in full and "开封市:6.1" in full
+    history = await world.bot.say("/log 省局", as_="admin")
+    assert "admin · 发布通报" in history and "发至1个群" in history
+
+
+async def test_nothing_is_sent_without_groups_or_with_a_stale_draft(world: World) -> None:
+    await world.bot.say("/bulletin", as_="admin")
+    assert "尚无订阅群可发布" in await world.bot.say("/bulletin send", as_="admin")
+    assert "尚未发布过通报" in await world.bot.say("/bulletins", as_="admin")
+    await subscribe(world)
+    world.bot.clock.advance(timedelta(hours=25))
+    assert "草稿已超过24小时" in await world.bot.say("/bulletin send", as_="admin")
+    assert "尚未发布过通报" in await world.bot.say("/bulletins", as_="admin")
+    assert "已取消通报草稿" in await world.bot.say("/bulletin cancel", as_="admin")
+    assert "没有待发布的通报草稿" in await world.bot.say("/bulletin note 补充", as_="admin")
+    assert "用法:/bulletin" in await world.bot.say("/bulletin 发给谁", as_="admin")
+    assert "没有使用该命令的权限" in await world.bot.say("/bulletin", as_="zz")
+
+
+async def test_city_admin_bulletin_covers_its_subtree_and_its_own_groups(world: World) -> None:
+    await subscribe(world)  # the province's group: not the city admin's to post to
+    await world.bot.say("/bulletin", as_="admin")
+    assert "通报 #1 已发布" in await world.bot.say("/bulletin send", as_="admin")
+    await world.bot.invite_and_bind("郑州市", "zzadmin", "admin")
+    draft = await world.bot.say("/bulletin", as_="zzadmin")
+    assert "截至2016年7月29日,郑州市1个单位全年应报材料16项" in draft
+    assert named_units(draft) == set()
+    assert "将发布到0个订阅群" in draft
+    assert "尚无订阅群可发布" in await world.bot.say("/bulletin send", as_="zzadmin")
+    await world.bot.shell.handle_line(":group 郑州市安监群")
+    await world.bot.say("/subscribe", as_="zzadmin")
+    await world.bot.shell.handle_line(":private")
+    await world.bot.say("/bulletin", as_="zzadmin")
+    sent = await world.bot.say("/bulletin send", as_="zzadmin")
+    assert "通报 #2 已发布到1个订阅群" in sent
+    assert "推送给 group:郑州市安监群" in sent and f"推送给 group:{GROUP}" not in sent
+    mine = await world.bot.say("/bulletins", as_="zzadmin")
+    assert "#2 " in mine and "#1 " not in mine
+    assert "找不到通报 #1" in await world.bot.say("/bulletins 1", as_="zzadmin")
+    everything = await world.bot.say("/bulletins", as_="admin")
+    assert "#2 " in everything and "#1 " in everything
