@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+import aiosqlite
+
 from domain.deadlines import DeadlineError, due_instant, parse_user_date
 from domain.model import AssignmentState, RequestKind, RequestStatus
 from handlers.context import Context
@@ -14,7 +16,7 @@ from handlers.notify import tell
 from handlers.render import clip
 from handlers.reporting import MAX_NOTE, parse_id
 from storage import assignments, audit, contacts, prompts, requests, units
-from storage.models import AssignmentRow, Request
+from storage.models import AssignmentRow, Contact, Request
 
 
 async def _own_assignment(ctx: Context, code: str) -> AssignmentRow:
@@ -118,82 +120,67 @@ async def _decidable(ctx: Context, request_id: int) -> Request:
     return found
 
 
+async def _close(
+    ctx: Context,
+    db: aiosqlite.Connection,
+    found: Request,
+    status: RequestStatus,
+    reason: str | None,
+) -> Contact | None:
+    """Decide a pending request and record who did it; returns the requester to tell."""
+    if not await requests.decide(db, found.id, status, ctx.contact.id, reason, ctx.now):
+        raise UserError("request.decided", id=found.id)
+    verb = "approve" if status is RequestStatus.APPROVED else "refuse"
+    detail: dict[str, object] = {"request": found.id}
+    if reason:
+        detail["reason"] = reason
+    await audit.record(
+        db,
+        at=ctx.now,
+        actor_id=ctx.contact.id,
+        action=f"{verb}_{found.kind.value}",
+        unit_id=found.unit_id,
+        subject=found.code,
+        detail=detail,
+    )
+    return await contacts.get(db, found.contact_id) if found.contact_id else None
+
+
 async def approve(ctx: Context, args: str) -> Reply:
     """`/approve ID`: grant a not-applicable or extension request."""
-    request_id = parse_id(args, "approve.usage")
-    found = await _decidable(ctx, request_id)
+    found = await _decidable(ctx, parse_id(args, "approve.usage"))
     tz: ZoneInfo = ctx.app.settings.tz
     async with ctx.write() as db:
-        if not await requests.decide(
-            db, request_id, RequestStatus.APPROVED, ctx.contact.id, None, ctx.now
-        ):
-            raise UserError("request.decided", id=request_id)
+        requester = await _close(ctx, db, found, RequestStatus.APPROVED, None)
         if found.kind is RequestKind.NOT_APPLICABLE:
             await assignments.set_not_applicable(db, found.assignment_id, found.reason)
         elif found.new_due_date is not None:
             await assignments.set_due(
                 db, found.assignment_id, found.new_due_date, due_instant(found.new_due_date, tz)
             )
-        await audit.record(
-            db,
-            at=ctx.now,
-            actor_id=ctx.contact.id,
-            action=f"approve_{found.kind.value}",
-            unit_id=found.unit_id,
-            subject=found.code,
-            detail={"request": request_id},
-        )
-        requester = await contacts.get(db, found.contact_id) if found.contact_id else None
         if requester is not None:
             await tell(
-                ctx,
-                db,
-                [requester],
-                "approved",
-                str(request_id),
-                f"notify.approved_{found.kind.value}",
-                id=request_id,
-                code=found.code,
+                ctx, db, [requester], "approved", str(found.id),
+                f"notify.approved_{found.kind.value}", id=found.id, code=found.code,
                 date=found.new_due_date.isoformat() if found.new_due_date else "",
-            )
-    return Reply(ctx.t("request.approved", id=request_id, code=found.code), replaces_choices=True)
+            )  # fmt: skip
+    return Reply(ctx.t("request.approved", id=found.id, code=found.code), replaces_choices=True)
 
 
 async def refuse(ctx: Context, args: str) -> Reply:
     """`/refuse ID reason`: turn a request down; the requester is told why."""
     words = args.split(maxsplit=1)
-    request_id = parse_id(words[0] if words else "", "refuse.usage")
-    found = await _decidable(ctx, request_id)
+    found = await _decidable(ctx, parse_id(words[0] if words else "", "refuse.usage"))
     if len(words) < 2 or not words[1].strip():
         async with ctx.write() as db:
-            await prompts.ask(db, ctx.contact.id, f"/refuse {request_id}", ctx.now)
-        return Reply(ctx.t("refuse.ask_reason", id=request_id), replaces_choices=True)
+            await prompts.ask(db, ctx.contact.id, f"/refuse {found.id}", ctx.now)
+        return Reply(ctx.t("refuse.ask_reason", id=found.id), replaces_choices=True)
     reason = _reason(words[1], "refuse.usage")
     async with ctx.write() as db:
-        if not await requests.decide(
-            db, request_id, RequestStatus.REFUSED, ctx.contact.id, reason, ctx.now
-        ):
-            raise UserError("request.decided", id=request_id)
-        await audit.record(
-            db,
-            at=ctx.now,
-            actor_id=ctx.contact.id,
-            action=f"refuse_{found.kind.value}",
-            unit_id=found.unit_id,
-            subject=found.code,
-            detail={"request": request_id, "reason": reason},
-        )
-        requester = await contacts.get(db, found.contact_id) if found.contact_id else None
+        requester = await _close(ctx, db, found, RequestStatus.REFUSED, reason)
         if requester is not None:
             await tell(
-                ctx,
-                db,
-                [requester],
-                "refused",
-                str(request_id),
-                "notify.refused",
-                id=request_id,
-                code=found.code,
-                reason=reason,
-            )
-    return Reply(ctx.t("request.refused", id=request_id, code=found.code), replaces_choices=True)
+                ctx, db, [requester], "refused", str(found.id), "notify.refused",
+                id=found.id, code=found.code, reason=reason,
+            )  # fmt: skip
+    return Reply(ctx.t("request.refused", id=found.id, code=found.code), replaces_choices=True)

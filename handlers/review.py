@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import aiosqlite
+
 from domain.model import ReportStatus
 from handlers.broadcasts import announce
 from handlers.context import Context
@@ -55,6 +57,7 @@ async def pending(ctx: Context, args: str) -> list[Reply]:
                     [
                         Choice(ctx.t("review.accept_button"), f"/accept {r.id}"),
                         Choice(ctx.t("review.return_button"), f"/return {r.id}"),
+                        Choice(ctx.t("insight.detail_button"), f"/report_detail {r.id}"),
                     ]
                 ],
             )
@@ -95,91 +98,66 @@ async def _reviewable(ctx: Context, report_id: int) -> Report:
     return found
 
 
+async def _decide(
+    ctx: Context, db: aiosqlite.Connection, found: Report, status: ReportStatus, reason: str | None
+) -> None:
+    """Move a pending report to `status`, re-derive its state and record who did it."""
+    if not await reports.set_status(
+        db,
+        found.id,
+        status,
+        expected=ReportStatus.PENDING,
+        reviewer_id=ctx.contact.id,
+        reason=reason,
+        now=ctx.now,
+    ):
+        raise UserError("review.not_pending", id=found.id)
+    await assignments.refresh_state(db, found.assignment_id)
+    detail: dict[str, object] = {"report": found.id}
+    if reason:
+        detail["reason"] = reason
+    action = "accept" if status is ReportStatus.ACCEPTED else "return"
+    await audit.record(
+        db,
+        at=ctx.now,
+        actor_id=ctx.contact.id,
+        action=action,
+        unit_id=found.unit_id,
+        subject=found.code,
+        detail=detail,
+    )
+
+
 async def accept(ctx: Context, args: str) -> Reply:
     """`/accept ID`: the report is accepted; its reporter is told."""
-    report_id = parse_id(args, "accept.usage")
-    found = await _reviewable(ctx, report_id)
+    found = await _reviewable(ctx, parse_id(args, "accept.usage"))
     async with ctx.write() as db:
-        if not await reports.set_status(
-            db,
-            report_id,
-            ReportStatus.ACCEPTED,
-            expected=ReportStatus.PENDING,
-            reviewer_id=ctx.contact.id,
-            reason=None,
-            now=ctx.now,
-        ):
-            raise UserError("review.not_pending", id=report_id)
-        await assignments.refresh_state(db, found.assignment_id)
-        await audit.record(
-            db,
-            at=ctx.now,
-            actor_id=ctx.contact.id,
-            action="accept",
-            unit_id=found.unit_id,
-            subject=found.code,
-            detail={"report": report_id},
-        )
-        await announce(ctx, db, "accepted", report_id, found.unit_id, found.code)
+        await _decide(ctx, db, found, ReportStatus.ACCEPTED, None)
+        await announce(ctx, db, "accepted", found.id, found.unit_id, found.code)
         reporter = await contacts.get(db, found.contact_id) if found.contact_id else None
         if reporter is not None and reporter.id != ctx.contact.id:
             await tell(
-                ctx,
-                db,
-                [reporter],
-                "accepted",
-                str(report_id),
-                "notify.accepted",
-                id=report_id,
-                code=found.code,
-                title=found.title,
-            )
-    return Reply(ctx.t("review.accepted", id=report_id, code=found.code), replaces_choices=True)
+                ctx, db, [reporter], "accepted", str(found.id), "notify.accepted",
+                id=found.id, code=found.code, title=found.title,
+            )  # fmt: skip
+    return Reply(ctx.t("review.accepted", id=found.id, code=found.code), replaces_choices=True)
 
 
 async def return_(ctx: Context, args: str) -> Reply:
     """`/return ID reason`: sent back for rework; every contact of the unit is told why."""
     words = args.split(maxsplit=1)
-    report_id = parse_id(words[0] if words else "", "return.usage")
-    found = await _reviewable(ctx, report_id)
+    found = await _reviewable(ctx, parse_id(words[0] if words else "", "return.usage"))
     reason = words[1].strip() if len(words) > 1 else ""
     if not reason:
         async with ctx.write() as db:
-            await prompts.ask(db, ctx.contact.id, f"/return {report_id}", ctx.now)
-        return Reply(ctx.t("return.ask_reason", id=report_id), replaces_choices=True)
+            await prompts.ask(db, ctx.contact.id, f"/return {found.id}", ctx.now)
+        return Reply(ctx.t("return.ask_reason", id=found.id), replaces_choices=True)
     if len(reason) > MAX_NOTE:
         raise UserError("report.note_too_long", limit=MAX_NOTE)
     async with ctx.write() as db:
-        if not await reports.set_status(
-            db,
-            report_id,
-            ReportStatus.RETURNED,
-            expected=ReportStatus.PENDING,
-            reviewer_id=ctx.contact.id,
-            reason=reason,
-            now=ctx.now,
-        ):
-            raise UserError("review.not_pending", id=report_id)
-        await assignments.refresh_state(db, found.assignment_id)
-        await audit.record(
-            db,
-            at=ctx.now,
-            actor_id=ctx.contact.id,
-            action="return",
-            unit_id=found.unit_id,
-            subject=found.code,
-            detail={"report": report_id, "reason": reason},
-        )
+        await _decide(ctx, db, found, ReportStatus.RETURNED, reason)
         await tell(
-            ctx,
-            db,
-            await contacts.of_unit(db, found.unit_id),
-            "returned",
-            str(report_id),
-            "notify.returned",
-            id=report_id,
-            code=found.code,
-            title=found.title,
-            reason=reason,
-        )
-    return Reply(ctx.t("review.returned", id=report_id, code=found.code), replaces_choices=True)
+            ctx, db, await contacts.of_unit(db, found.unit_id), "returned", str(found.id),
+            "notify.returned", id=found.id, code=found.code, title=found.title, reason=reason,
+        )  # fmt: skip
+    return Reply(ctx.t("review.returned", id=found.id, code=found.code), replaces_choices=True)
