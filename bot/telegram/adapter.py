@@ -1,0 +1,274 @@
+"""The Telegram channel: PTB's lifecycle inside our loop, updates in, replies and pushes out."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from urllib.parse import urlsplit
+
+from telegram import CallbackQuery, ChatMemberUpdated, InlineKeyboardMarkup, Message, Update
+from telegram.ext import Application, TypeHandler
+
+from bot.delivery import DeliveryError, RateLimits
+from bot.telegram import menu
+from bot.telegram.albums import Album, Albums
+from bot.telegram.answer import answer
+from bot.telegram.client import POLL_TIMEOUT, build_application, token_of
+from bot.telegram.files import Downloader
+from bot.telegram.inbound import (
+    CHANNEL,
+    GROUP_TYPES,
+    Inbound,
+    from_callback,
+    from_message,
+    merge_album,
+)
+from bot.telegram.journal import Journal
+from bot.telegram.lanes import Lanes
+from bot.telegram.notices import Notices
+from bot.telegram.render import CallbackTokens
+from bot.telegram.send import TelegramSender
+from bot.telegram.transport import AiohttpRequest
+from handlers import router
+from handlers.context import Services
+from handlers.messages import Reply
+from storage import chats, contacts
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+CONCURRENCY = 16  # updates handled at once (across chats); the store serialises writes anyway
+REMEMBERED = 10_000  # recent update ids, to drop a second delivery without a database read
+BINDING_WORDS = ("/start", "/bind", "开始", "绑定")
+
+
+class TelegramChannel:
+    """A running channel (see bot.delivery.RunningChannel) for one bot token."""
+
+    name = CHANNEL
+    # Telegram's published limits: ~30 messages/s overall, 1/s per chat, 20/min per group.
+    limits = RateLimits(per_second=30, per_chat_per_second=1, per_group_per_minute=20)
+
+    def __init__(
+        self,
+        services: Services,
+        *,
+        album_wait: float = 1.0,
+        retry_backoff: float = 0.5,
+        concurrency: int = CONCURRENCY,
+    ) -> None:
+        self.services = services
+        self.settings = services.settings
+        self.journal = Journal(services.store, services.clock)
+        self.application: Application = build_application(self.settings, self.journal)
+        self.application.add_handler(TypeHandler(Update, self._on_update))
+        self.bot = self.application.bot
+        self.tokens = CallbackTokens(services.store, services.clock)
+        self.sender = TelegramSender(self.bot, services.store, self.tokens, backoff=retry_backoff)
+        request = self.bot.request
+        assert isinstance(request, AiohttpRequest)
+        self.files = Downloader(
+            self.bot, request, self.settings.telegram_local_mode, backoff=retry_backoff
+        )
+        self.notices = Notices(services, self.bot)
+        self.lanes = Lanes()
+        self.albums: Albums[Inbound] = Albums(album_wait)
+        self.handled = 0  # updates finished since start (for benchmarks and health)
+        self._slots = asyncio.Semaphore(concurrency)
+        self._recent: OrderedDict[int, None] = OrderedDict()
+        self._menu_task: asyncio.Task[None] | None = None
+        self._pulse = asyncio.Event()  # set (and replaced) whenever an update comes or goes
+
+    # --- the Channel protocol ---
+    def is_group(self, chat_ref: str) -> bool:
+        return chat_ref.startswith("-")  # Telegram group and supergroup ids are negative
+
+    async def deliver(self, chat_ref: str, reply: Reply) -> None:
+        await self.sender.send_reply(chat_ref, reply)
+
+    # --- lifecycle ---
+    async def start(self) -> None:
+        await self.application.initialize()  # getMe: fails fast on a wrong token
+        for update in await self.journal.pending(self.bot):
+            log.info("replaying update %s left unhandled by the last run", update.update_id)
+            self._accept(update)
+        await self.application.start()
+        updater = self.application.updater
+        assert updater is not None
+        webhook = self.settings.telegram_webhook_url
+        if webhook:
+            await updater.start_webhook(
+                listen=self.settings.telegram_webhook_listen,
+                port=self.settings.telegram_webhook_port,
+                url_path=urlsplit(webhook).path.lstrip("/"),
+                webhook_url=webhook,
+                secret_token=self._webhook_secret(),
+                allowed_updates=ALLOWED_UPDATES,
+                drop_pending_updates=False,
+            )
+        else:
+            await updater.start_polling(
+                timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False
+            )
+        self._menu_task = asyncio.create_task(
+            menu.install(self.bot, self.services.store, self.settings), name="telegram-menu"
+        )
+
+    async def stop(self) -> None:
+        if self._menu_task is not None:
+            self._menu_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._menu_task
+        updater = self.application.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self.lanes.idle()
+        await self.journal.flush()
+        await self.application.shutdown()
+
+    def _webhook_secret(self) -> str:
+        if self.settings.telegram_webhook_secret is not None:
+            return self.settings.telegram_webhook_secret.get_secret_value()
+        return hashlib.sha256(token_of(self.settings).encode()).hexdigest()[:48]
+
+    def has_seen(self, update_id: int) -> bool:
+        """Whether this run took the update in (it may still be being handled)."""
+        return update_id in self._recent
+
+    async def wait_until(self, check: Callable[[], bool]) -> None:
+        """Wait until `check()` holds, re-checking whenever an update arrives or finishes."""
+        while not check():
+            await self._pulse.wait()
+
+    def _changed(self) -> None:
+        pulse, self._pulse = self._pulse, asyncio.Event()
+        pulse.set()
+
+    # --- updates in ---
+    async def _on_update(self, update: Update, _context: object) -> None:
+        self._accept(update)
+
+    def _accept(self, update: Update) -> None:
+        """Queue an update on its chat's lane; returns at once so polling goes on."""
+        if update.update_id in self._recent:
+            return  # delivered twice in this run; the first one is being handled
+        self._recent[update.update_id] = None
+        if len(self._recent) > REMEMBERED:
+            self._recent.popitem(last=False)
+        self._changed()
+        ids = (update.update_id,)
+        if update.callback_query is not None:
+            query = update.callback_query
+            lane = str(query.message.chat.id if query.message else query.from_user.id)
+            self.lanes.submit(lane, lambda: self._finish(ids, self._callback(update, query)))
+        elif update.message is not None:
+            self._message(update, update.message)
+        elif update.my_chat_member is not None:
+            member = update.my_chat_member
+            lane = str(member.chat.id)
+            self.lanes.submit(lane, lambda: self._finish(ids, self._membership(member)))
+        else:
+            self._skip(ids)
+
+    def _message(self, update: Update, message: Message) -> None:
+        ids = (update.update_id,)
+        lane = str(message.chat.id)
+        if message.migrate_to_chat_id is not None:
+            new_id = str(message.migrate_to_chat_id)
+            self.lanes.submit(lane, lambda: self._finish(ids, self._migrate(lane, new_id)))
+            return
+        inbound = from_message(update, message, self.bot.bot, self.files)
+        if inbound is None:
+            self._skip(ids)
+            return
+        group_id = message.media_group_id
+        if group_id is None:
+            if not inbound.addressed:
+                self._skip(ids)  # group chatter
+                return
+            self.lanes.submit(lane, lambda: self._finish(ids, self._handle(inbound)))
+            return
+        album = self.albums.add(f"{lane}:{group_id}", inbound)
+        if album is not None:  # the first item: the album is handled once it is complete
+            self.lanes.submit(lane, lambda: self._album(group_id, album))
+
+    async def _album(self, group_id: str, album: Album[Inbound]) -> None:
+        items = await album.complete()
+        self.albums.forget(album)
+        merged = merge_album(group_id, items)
+        await self._finish(merged.update_ids, self._handle(merged) if merged.addressed else None)
+
+    async def _finish(self, update_ids: tuple[int, ...], work: Awaitable[None] | None) -> None:
+        """Run the work, then cross the updates off the journal (even if the work failed)."""
+        try:
+            if work is not None:
+                await work
+        finally:
+            self.handled += len(update_ids)
+            self._changed()
+            self.journal.done(update_ids)
+            if self.journal.due or self.lanes.pending <= 1:
+                await self.journal.flush()
+
+    def _skip(self, update_ids: tuple[int, ...]) -> None:
+        self.handled += len(update_ids)
+        self.journal.done(update_ids)
+        self._changed()
+
+    async def _handle(self, inbound: Inbound) -> None:
+        too_big = self.files.too_big(list(inbound.attachments))
+        async with self._slots:
+            if too_big and self.files.limit is not None:
+                big = too_big[0]
+                replies = [
+                    await self.notices.too_big(inbound, big.name, big.size or 0, self.files.limit)
+                ]
+            else:
+                replies = await router.handle(self.services, inbound.incoming)
+            await answer(
+                self.sender, inbound.origin, replies, lambda: self.notices.open_private(inbound)
+            )
+        if inbound.incoming.text.lstrip().startswith(BINDING_WORDS):
+            await self._refresh_menu(inbound.origin.user_id)
+
+    async def _callback(self, update: Update, query: CallbackQuery) -> None:
+        with contextlib.suppress(DeliveryError):
+            await self.sender.call(str(query.from_user.id), lambda _chat: query.answer())
+        action = await self.tokens.action_for(query.data or "")
+        if action is None:
+            user = query.from_user
+            expired = await self.notices.button_expired(str(user.id), user.language_code)
+            await answer(self.sender, from_callback(update, query, "").origin, [expired], _no_link)
+            return
+        await self._handle(from_callback(update, query, action))
+
+    async def _membership(self, member: ChatMemberUpdated) -> None:
+        """In a private chat, blocking the bot or starting it again changes reachability."""
+        if member.chat.type in GROUP_TYPES:
+            return
+        blocked = member.new_chat_member.status == "kicked"
+        async with self.services.store.write() as db:
+            found = await contacts.find(db, CHANNEL, str(member.from_user.id))
+            if found is not None and found.unreachable != blocked:
+                await contacts.set_unreachable(db, found.id, blocked)
+
+    async def _migrate(self, old_id: str, new_id: str) -> None:
+        async with self.services.store.write() as db:
+            await chats.migrate(db, CHANNEL, old_id, new_id)
+        log.info("group %s is now supergroup %s", old_id, new_id)
+
+    async def _refresh_menu(self, user_id: str) -> None:
+        async with self.services.store.read() as db:
+            found = await contacts.find(db, CHANNEL, user_id)
+        if found is not None:
+            await menu.install_for(self.bot, found, self.settings)
+
+
+async def _no_link() -> tuple[str, InlineKeyboardMarkup]:
+    raise AssertionError("an expired button's answer is never private")

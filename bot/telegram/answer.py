@@ -1,0 +1,54 @@
+"""Placing the replies to one update: edit the tapped message, reply in the group, go private."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from telegram import InlineKeyboardMarkup
+
+from bot.delivery import DeliveryError, Unreachable
+from bot.telegram.inbound import Origin
+from bot.telegram.send import TelegramSender
+from handlers.messages import Reply
+from locales import LOCALES, catalog
+
+log = logging.getLogger(__name__)
+
+
+def _private_notices() -> set[str]:
+    return {catalog(locale).get("group.sent_private", "") for locale in LOCALES} - {""}
+
+
+async def answer(
+    sender: TelegramSender,
+    origin: Origin,
+    replies: list[Reply],
+    open_private: Callable[[], Awaitable[tuple[str, InlineKeyboardMarkup]]],
+) -> None:
+    """Deliver replies in order; a failure to deliver one is logged, the rest still go."""
+    edited = False
+    private_failed = False
+    group_reply_to = origin.message_id if origin.group else None
+    for reply in replies:
+        try:
+            if reply.private and origin.group:
+                if private_failed:
+                    continue
+                try:
+                    await sender.send_reply(origin.user_id, reply)
+                except Unreachable:
+                    # Never started the bot (or blocked it): show how to open the private chat.
+                    private_failed = True
+                    text, button = await open_private()
+                    await sender.send_text(origin.chat_id, text, button, group_reply_to)
+                continue
+            if private_failed and reply.text in _private_notices():
+                continue  # "sent to you in private" would not be true
+            if origin.tapped is not None and reply.replaces_choices and not edited:
+                edited = await sender.edit_reply(origin.chat_id, origin.tapped, reply)
+                if edited:
+                    continue
+            await sender.send_reply(origin.chat_id, reply, group_reply_to)
+        except DeliveryError as err:
+            log.warning("a reply to chat %s was not delivered: %s", origin.chat_id, err.detail)

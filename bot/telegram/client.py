@@ -1,0 +1,87 @@
+"""Building the PTB application from settings: API URLs, proxies, the journaling bot."""
+
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import urlsplit
+
+from telegram import Bot
+from telegram.error import TelegramError
+from telegram.ext import Application
+
+from bot.config import Settings
+from bot.telegram.journal import Journal, JournalingBot, JournalQueue
+from bot.telegram.transport import AiohttpRequest
+
+POLL_TIMEOUT = 25  # seconds Telegram may hold a getUpdates call open
+
+
+def api_urls(settings: Settings) -> tuple[str, str]:
+    """(Bot API base, file base), in PTB's form `…/bot` (the token is appended)."""
+    api = _bot_suffix(settings.telegram_api_base_url)
+    if settings.telegram_file_base_url:
+        files = _bot_suffix(settings.telegram_file_base_url)
+    else:
+        root = api.removesuffix("/bot")
+        files = f"{root}/file/bot"
+    return api, files
+
+
+def _bot_suffix(url: str) -> str:
+    url = url.strip().rstrip("/")
+    if "{token}" in url or url.endswith("/bot"):
+        return url
+    return f"{url}/bot"
+
+
+def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def token_of(settings: Settings) -> str:
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    return settings.telegram_bot_token.get_secret_value()
+
+
+def transport(settings: Settings, read_timeout: float = 30.0) -> AiohttpRequest:
+    """A local Bot API server is reached directly, whatever HTTP(S)_PROXY says."""
+    api, _ = api_urls(settings)
+    return AiohttpRequest(read_timeout=read_timeout, trust_env=not is_loopback(api))
+
+
+def build_application(settings: Settings, journal: Journal) -> Application:
+    api, files = api_urls(settings)
+    bot = JournalingBot(
+        token_of(settings),
+        base_url=api,
+        base_file_url=files,
+        request=transport(settings),
+        get_updates_request=transport(settings, read_timeout=10.0),
+        local_mode=settings.telegram_local_mode,
+        journal=journal,
+    )
+    return (
+        Application.builder().bot(bot).update_queue(JournalQueue(journal)).job_queue(None).build()
+    )
+
+
+async def bot_username(settings: Settings) -> str | None:
+    """The bot's @username: from settings, else asked of Telegram; None if unknown."""
+    if settings.telegram_bot_username:
+        return settings.telegram_bot_username.lstrip("@")
+    if settings.telegram_bot_token is None:
+        return None
+    api, files = api_urls(settings)
+    bot = Bot(token_of(settings), base_url=api, base_file_url=files, request=transport(settings))
+    try:
+        async with bot:
+            return bot.username
+    except TelegramError:
+        return None

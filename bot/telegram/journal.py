@@ -1,0 +1,102 @@
+"""The durable inbox: each update is written down before Telegram is told it arrived.
+
+Telegram forgets an update once the next getUpdates confirms it (or once the webhook
+answered 200), and PTB confirms before handling. Writing the update first and crossing it
+off after handling means a crash in between replays it at the next start; the core's
+processed-message keys keep the replay from having a second effect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from telegram import Bot, Update
+from telegram.ext import ExtBot
+
+from domain.clock import Clock
+from storage import telegram as store_telegram
+from storage.db import Store
+
+log = logging.getLogger(__name__)
+
+FLUSH_EVERY = 50
+SQL_BATCH = 500  # SQLite bounds the parameters of one statement
+
+
+class Journal:
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+        self._written: set[int] = set()  # saved and not yet handled
+        self._done: list[int] = []
+
+    async def save(self, updates: Sequence[Update]) -> None:
+        """Write down updates not written yet, in one transaction."""
+        fresh = [u for u in updates if u.update_id not in self._written]
+        if not fresh:
+            return
+        rows = [(u.update_id, json.dumps(u.to_dict(), ensure_ascii=False)) for u in fresh]
+        async with self.store.write() as db:
+            await store_telegram.inbox_save(db, rows, self.clock.now())
+        self._written.update(u.update_id for u in fresh)
+
+    def done(self, update_ids: tuple[int, ...]) -> None:
+        self._done.extend(update_ids)
+        self._written.difference_update(update_ids)
+
+    @property
+    def due(self) -> bool:
+        return len(self._done) >= FLUSH_EVERY
+
+    async def flush(self) -> None:
+        done, self._done = self._done, []
+        for start in range(0, len(done), SQL_BATCH):
+            async with self.store.write() as db:
+                await store_telegram.inbox_done(db, done[start : start + SQL_BATCH])
+
+    async def pending(self, bot: Bot) -> list[Update]:
+        async with self.store.read() as db:
+            bodies = await store_telegram.inbox_pending(db)
+        updates = []
+        for body in bodies:
+            try:
+                update = Update.de_json(json.loads(body), bot)
+            except (ValueError, TypeError, KeyError):
+                log.exception("an unreadable update in the inbox was skipped")
+                continue
+            if update is not None:
+                updates.append(update)
+        self._written.update(u.update_id for u in updates)
+        return updates
+
+
+class JournalingBot(ExtBot[None]):
+    """Each getUpdates batch is written down in one go, before PTB's next call confirms it."""
+
+    def __init__(self, *args: Any, journal: Journal, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        with self._unfrozen():
+            self.journal = journal
+
+    async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
+        updates = await super().get_updates(*args, **kwargs)
+        if updates:
+            await self.journal.save(updates)
+        return updates
+
+
+class JournalQueue(asyncio.Queue[object]):
+    """PTB's update queue; updates that did not come by getUpdates (webhook) are written here."""
+
+    def __init__(self, journal: Journal) -> None:
+        super().__init__()
+        self.journal = journal
+
+    async def put(self, item: object) -> None:
+        if isinstance(item, Update):
+            await self.journal.save([item])
+        await super().put(item)

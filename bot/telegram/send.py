@@ -1,0 +1,212 @@
+"""The one Telegram send path: chunking, HTML, flood-control pauses, retries, migrations."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import warnings
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import TypeVar
+
+from telegram import Bot, InlineKeyboardMarkup, InputFile, LinkPreviewOptions, ReplyParameters
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.delivery import DeliveryError, RetryLater, Undeliverable, Unreachable
+from bot.telegram.render import CAPTION_LIMIT, CallbackTokens, escape, split_text, utf16_len
+from handlers.messages import OutgoingFile, Reply
+from storage import chats
+from storage.db import Store
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+CHANNEL = "telegram"
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def retry_seconds(err: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = err.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class TelegramSender:
+    """Every call to Telegram that sends or edits goes through `call`.
+
+    A 429 pauses the whole bot for `retry_after` (Telegram counts per bot, not per chat);
+    network errors and 5xx are retried with exponential backoff; a migrated group is
+    followed and remembered; Forbidden and bad requests become delivery errors.
+    """
+
+    def __init__(
+        self,
+        bot: Bot,
+        store: Store,
+        tokens: CallbackTokens,
+        *,
+        attempts: int = 5,
+        backoff: float = 0.5,
+        max_wait: float = 30.0,
+    ) -> None:
+        self.bot = bot
+        self.store = store
+        self.tokens = tokens
+        self.attempts = attempts
+        self.backoff = backoff
+        self.max_wait = max_wait
+        self._paused_until = 0.0
+
+    def pause(self, seconds: float) -> None:
+        until = asyncio.get_running_loop().time() + seconds
+        self._paused_until = max(self._paused_until, until)
+
+    async def _wait_for_pause(self) -> None:
+        loop = asyncio.get_running_loop()
+        while (remaining := self._paused_until - loop.time()) > 0:
+            if remaining > self.max_wait:
+                raise RetryLater("paused by Telegram flood control", remaining)
+            await asyncio.sleep(remaining)
+
+    async def call(self, chat_id: str, action: Callable[[str], Awaitable[T]]) -> T:
+        """Run `action(chat_id)` under the bot-wide pause, retrying what can be retried."""
+        failures = 0
+        while True:
+            await self._wait_for_pause()
+            try:
+                return await action(chat_id)
+            except RetryAfter as err:
+                seconds = retry_seconds(err)
+                self.pause(seconds)
+                failures += 1
+                log.warning("Telegram flood control: pausing all sends for %.0f s", seconds)
+                if failures >= self.attempts:
+                    raise RetryLater(str(err), seconds) from err
+            except ChatMigrated as err:
+                new_id = str(err.new_chat_id)
+                async with self.store.write() as db:
+                    await chats.migrate(db, CHANNEL, chat_id, new_id)
+                log.info("group %s is now supergroup %s", chat_id, new_id)
+                chat_id = new_id
+                failures += 1
+                if failures >= self.attempts:
+                    raise DeliveryError(str(err)) from err
+            except Forbidden as err:
+                raise Unreachable(str(err)) from err
+            except BadRequest as err:  # a subclass of NetworkError: check it first
+                raise Undeliverable(str(err)) from err
+            except NetworkError as err:  # includes TimedOut and 5xx answers
+                failures += 1
+                delay = self.backoff * 2 ** (failures - 1)
+                if failures >= self.attempts:
+                    raise RetryLater(str(err), delay * 2) from err
+                await asyncio.sleep(delay)
+            except TelegramError as err:
+                raise DeliveryError(str(err)) from err
+
+    async def send_reply(self, chat_id: str, reply: Reply, reply_to: int | None = None) -> None:
+        """Text (split), then files; the buttons go on whatever is sent last."""
+        markup = await self.tokens.keyboard(reply.choices)
+        as_caption = bool(reply.files) and utf16_len(reply.text) <= CAPTION_LIMIT
+        chunks = [] if as_caption else split_text(reply.text)
+        for i, chunk in enumerate(chunks):
+            last = i == len(chunks) - 1 and not reply.files
+            await self.send_text(chat_id, chunk, markup if last else None, reply_to)
+        for i, file in enumerate(reply.files):
+            caption = reply.text if as_caption and i == 0 else None
+            last = i == len(reply.files) - 1
+            await self.send_file(chat_id, file, caption, markup if last else None, reply_to)
+
+    async def send_text(
+        self,
+        chat_id: str,
+        text: str,
+        markup: InlineKeyboardMarkup | None = None,
+        reply_to: int | None = None,
+    ) -> None:
+        await self.call(
+            chat_id,
+            lambda chat: self.bot.send_message(
+                chat,
+                escape(text),
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                reply_parameters=_reply_to(reply_to),
+                link_preview_options=NO_PREVIEW,
+            ),
+        )
+
+    async def send_file(
+        self,
+        chat_id: str,
+        file: OutgoingFile,
+        caption: str | None,
+        markup: InlineKeyboardMarkup | None,
+        reply_to: int | None,
+    ) -> None:
+        content = await asyncio.to_thread(Path(file.path).read_bytes)
+        await self.call(
+            chat_id,
+            lambda chat: self.bot.send_document(
+                chat,
+                InputFile(content, filename=file.name),
+                caption=escape(caption) if caption else None,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                reply_parameters=_reply_to(reply_to),
+            ),
+        )
+
+    async def edit_reply(self, chat_id: str, message_id: int, reply: Reply) -> bool:
+        """Put the reply in place of the tapped message; False if that message cannot be edited."""
+        chunks = split_text(reply.text) or [" "]
+        rest = Reply("\n".join(chunks[1:]), reply.choices, reply.files)
+        markup = None if rest.text or rest.files else await self.tokens.keyboard(reply.choices)
+        try:
+            await self.call(
+                chat_id,
+                lambda chat: self.bot.edit_message_text(
+                    escape(chunks[0]),
+                    chat,
+                    message_id,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                    link_preview_options=NO_PREVIEW,
+                ),
+            )
+        except Undeliverable as err:
+            if "not modified" not in err.detail:
+                await self._drop_buttons(chat_id, message_id)
+                return False
+        if rest.text or rest.files:
+            await self.send_reply(chat_id, rest)
+        return True
+
+    async def _drop_buttons(self, chat_id: str, message_id: int) -> None:
+        """A message we cannot rewrite (a file's caption, too old) at least loses its buttons."""
+        try:
+            await self.call(
+                chat_id,
+                lambda chat: self.bot.edit_message_reply_markup(
+                    chat, message_id, reply_markup=None
+                ),
+            )
+        except DeliveryError as err:
+            log.info("could not remove buttons: %s", err.detail)
+
+
+def _reply_to(message_id: int | None) -> ReplyParameters | None:
+    if message_id is None:
+        return None
+    return ReplyParameters(message_id=message_id, allow_sending_without_reply=True)
