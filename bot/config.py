@@ -82,6 +82,7 @@ class Settings(BaseSettings):
     telegram_webhook_listen: str = Field(default="127.0.0.1", alias="TELEGRAM_WEBHOOK_LISTEN")
     telegram_webhook_port: int = Field(default=8443, alias="TELEGRAM_WEBHOOK_PORT")
     telegram_webhook_secret: SecretStr | None = Field(default=None, alias="TELEGRAM_WEBHOOK_SECRET")
+    telegram_read_timeout: float = Field(default=30.0, alias="TELEGRAM_READ_TIMEOUT")
 
     # WeCom (企业微信) self-built app, and the HTTP server its callback shares with the upload page.
     wecom_corp_id: str | None = Field(default=None, alias="WECOM_CORP_ID")

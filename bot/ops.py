@@ -6,6 +6,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from bot import reach
 from bot.config import Settings
 from domain.clock import SystemClock
 from locales import Translator
@@ -48,7 +49,8 @@ async def run_restore(settings: Settings, t: Translator, source: Path, force: bo
 
 
 async def run_doctor(settings: Settings, t: Translator) -> int:
-    """`python main.py doctor`: configuration, database integrity, disk space; exit 1 on a problem."""
+    """`python main.py doctor`: config, database integrity, disk space, channel reachability;
+    exit 1 on a problem."""
     problems = 0
 
     def line(ok: bool, key: str, **params: object) -> None:
@@ -84,5 +86,7 @@ async def run_doctor(settings: Settings, t: Translator) -> int:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     free_mb = shutil.disk_usage(settings.data_dir).free // (1024 * 1024)
     line(free_mb >= MIN_FREE_MB, "ops.doctor_disk", free=free_mb, minimum=MIN_FREE_MB)
+    for found in await reach.configured(settings):
+        line(found.ok, found.key, who=found.who, detail=found.detail)
     print(t("ops.doctor_summary", problems=problems, at=t.moment(SystemClock().now())))
     return 1 if problems else 0

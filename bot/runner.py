@@ -74,14 +74,16 @@ async def run(settings: Settings, names: list[str], stop: asyncio.Event | None =
         await stop.wait()
     finally:
         await scheduler.stop()
+        # The push in flight must finish while the channels' connections are still open;
+        # pushes queued from here on wait in the outbox for the next start.
+        sender.stop()
+        await sender_task
         if web is not None:
             with contextlib.suppress(Exception):
                 await web.stop()
         for channel in reversed(channels):
             with contextlib.suppress(Exception):
                 await channel.stop()
-        sender.stop()
-        await sender_task
         await app.store.close()
 
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import aiosqlite
 
 from domain.model import AssignmentState
-from storage.db import from_db, to_db
+from storage.db import fetch_all, fetch_one, from_db, to_db
 from storage.models import AssignmentRow, UnitSummary
 
 _ROW = (
@@ -34,38 +34,42 @@ def _row(row: aiosqlite.Row) -> AssignmentRow:
 
 async def for_unit(db: aiosqlite.Connection, plan_id: int, unit_id: int) -> list[AssignmentRow]:
     """Every material of the plan for one unit, in plan order."""
-    async with db.execute(
-        f"{_ROW} WHERE a.plan_id = ? AND a.unit_id = ? ORDER BY m.sort", (plan_id, unit_id)
-    ) as cur:
-        return [_row(r) for r in await cur.fetchall()]
+    return [
+        _row(r)
+        for r in await fetch_all(
+            db, f"{_ROW} WHERE a.plan_id = ? AND a.unit_id = ? ORDER BY m.sort", (plan_id, unit_id)
+        )
+    ]
 
 
 async def outstanding_for_unit(
     db: aiosqlite.Connection, plan_id: int, unit_id: int
 ) -> list[AssignmentRow]:
     """What the unit still owes (not submitted or returned), soonest first, on-request last."""
-    async with db.execute(
-        f"{_ROW} WHERE a.plan_id = ? AND a.unit_id = ? AND a.state IN {_OUTSTANDING}"
-        " ORDER BY a.due_at IS NULL, a.due_at, m.sort",
-        (plan_id, unit_id),
-    ) as cur:
-        return [_row(r) for r in await cur.fetchall()]
+    return [
+        _row(r)
+        for r in await fetch_all(
+            db,
+            f"{_ROW} WHERE a.plan_id = ? AND a.unit_id = ? AND a.state IN {_OUTSTANDING}"
+            " ORDER BY a.due_at IS NULL, a.due_at, m.sort",
+            (plan_id, unit_id),
+        )
+    ]
 
 
 async def get(db: aiosqlite.Connection, assignment_id: int) -> AssignmentRow | None:
-    async with db.execute(f"{_ROW} WHERE a.id = ?", (assignment_id,)) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(db, f"{_ROW} WHERE a.id = ?", (assignment_id,))
     return _row(row) if row else None
 
 
 async def find(
     db: aiosqlite.Connection, plan_id: int, unit_id: int, material_id: int
 ) -> AssignmentRow | None:
-    async with db.execute(
+    row = await fetch_one(
+        db,
         f"{_ROW} WHERE a.plan_id = ? AND a.unit_id = ? AND a.material_id = ?",
         (plan_id, unit_id, material_id),
-    ) as cur:
-        row = await cur.fetchone()
+    )
     return _row(row) if row else None
 
 
@@ -74,7 +78,8 @@ async def summaries(
 ) -> list[UnitSummary]:
     """Per-unit counts over the plan, for every unit under `unit_path` ("/" is everyone)."""
     scoped = unit_path != "/"
-    async with db.execute(
+    rows = await fetch_all(
+        db,
         "SELECT a.unit_id, COUNT(*) AS total,"
         " SUM(a.state = 'accepted') AS done, SUM(a.state = 'pending') AS pending,"
         " SUM(a.state = 'returned') AS returned,"
@@ -84,8 +89,7 @@ async def summaries(
         + (" JOIN units u ON u.id = a.unit_id WHERE u.path LIKE ? AND" if scoped else " WHERE")
         + " a.plan_id = ? GROUP BY a.unit_id",
         (to_db(now), unit_path + "%", plan_id) if scoped else (to_db(now), plan_id),
-    ) as cur:
-        rows = await cur.fetchall()
+    )
     # Rows come straight from our own aggregate: skip validation, it dominates at 3,000 units.
     return [UnitSummary.model_construct(**dict(r)) for r in rows]
 
@@ -94,12 +98,15 @@ async def overdue(
     db: aiosqlite.Connection, plan_id: int, now: datetime, unit_path: str
 ) -> list[AssignmentRow]:
     """Outstanding past their due time, in units under `unit_path`, most overdue first."""
-    async with db.execute(
-        f"{_ROW} WHERE a.plan_id = ? AND a.state IN {_OUTSTANDING} AND a.due_at < ?"
-        " AND u.path LIKE ? ORDER BY a.due_at, u.sort, m.sort",
-        (plan_id, to_db(now), unit_path + "%"),
-    ) as cur:
-        return [_row(r) for r in await cur.fetchall()]
+    return [
+        _row(r)
+        for r in await fetch_all(
+            db,
+            f"{_ROW} WHERE a.plan_id = ? AND a.state IN {_OUTSTANDING} AND a.due_at < ?"
+            " AND u.path LIKE ? ORDER BY a.due_at, u.sort, m.sort",
+            (plan_id, to_db(now), unit_path + "%"),
+        )
+    ]
 
 
 async def refresh_state(db: aiosqlite.Connection, assignment_id: int) -> None:
@@ -138,7 +145,9 @@ async def set_due(
 
 async def refresh_all(db: aiosqlite.Connection, plan_id: int) -> None:
     """Re-derive every assignment's state of a plan (bulk loads, repairs)."""
-    async with db.execute("SELECT id FROM assignments WHERE plan_id = ?", (plan_id,)) as cur:
-        ids = [int(r[0]) for r in await cur.fetchall()]
+    ids = [
+        int(r[0])
+        for r in await fetch_all(db, "SELECT id FROM assignments WHERE plan_id = ?", (plan_id,))
+    ]
     for assignment_id in ids:
         await refresh_state(db, assignment_id)

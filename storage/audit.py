@@ -8,7 +8,7 @@ from typing import Any
 
 import aiosqlite
 
-from storage.db import from_db, to_db
+from storage.db import fetch_all, from_db, to_db
 from storage.models import AuditEntry
 
 
@@ -38,14 +38,14 @@ async def record(
 
 async def of_unit(db: aiosqlite.Connection, unit_id: int, limit: int) -> list[AuditEntry]:
     """A unit's history, newest first."""
-    async with db.execute(
+    rows = await fetch_all(
+        db,
         "SELECT a.id, a.at, a.actor_id, COALESCE(c.display_name, c.user_ref) AS actor_label,"
         " a.action, a.unit_id, a.subject, a.detail FROM audit a"
         " LEFT JOIN contacts c ON c.id = a.actor_id WHERE a.unit_id = ?"
         " ORDER BY a.id DESC LIMIT ?",
         (unit_id, limit),
-    ) as cur:
-        rows = await cur.fetchall()
+    )
     entries = []
     for row in rows:
         data = dict(row)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.db import to_db
+from storage.db import fetch_one, to_db
 
 
 async def record(
@@ -20,6 +20,5 @@ async def record(
 
 
 async def path_of(db: aiosqlite.Connection, sha256: str) -> str | None:
-    async with db.execute("SELECT rel_path FROM blobs WHERE sha256 = ?", (sha256,)) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(db, "SELECT rel_path FROM blobs WHERE sha256 = ?", (sha256,))
     return str(row[0]) if row else None

@@ -7,7 +7,7 @@ from datetime import datetime
 import aiosqlite
 from pydantic import BaseModel
 
-from storage.db import from_db, to_db
+from storage.db import fetch_all, fetch_one, from_db, to_db
 from storage.models import Chat
 
 _COLUMNS = (
@@ -59,12 +59,12 @@ async def save_draft(
 
 async def draft_of(db: aiosqlite.Connection, author_id: int) -> Bulletin | None:
     """The author's unsent draft, or None."""
-    async with db.execute(
+    row = await fetch_one(
+        db,
         f"SELECT {_COLUMNS}{_FROM} WHERE b.author_id = ? AND b.sent_at IS NULL"
         " ORDER BY b.id DESC LIMIT 1",
         (author_id,),
-    ) as cur:
-        row = await cur.fetchone()
+    )
     return _bulletin(row) if row else None
 
 
@@ -91,28 +91,33 @@ async def mark_sent(
 
 
 async def get(db: aiosqlite.Connection, bulletin_id: int) -> Bulletin | None:
-    async with db.execute(f"SELECT {_COLUMNS}{_FROM} WHERE b.id = ?", (bulletin_id,)) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(db, f"SELECT {_COLUMNS}{_FROM} WHERE b.id = ?", (bulletin_id,))
     return _bulletin(row) if row else None
 
 
 async def sent_under(db: aiosqlite.Connection, unit_path: str, limit: int) -> list[Bulletin]:
     """Sent bulletins whose scope lies under `unit_path`, newest first."""
-    async with db.execute(
-        f"SELECT {_COLUMNS}{_FROM} LEFT JOIN units u ON u.id = b.scope_unit_id"
-        " WHERE b.sent_at IS NOT NULL AND (u.path LIKE ? OR (u.id IS NULL AND ? = '/'))"
-        " ORDER BY b.id DESC LIMIT ?",
-        (unit_path + "%", unit_path, limit),
-    ) as cur:
-        return [_bulletin(r) for r in await cur.fetchall()]
+    return [
+        _bulletin(r)
+        for r in await fetch_all(
+            db,
+            f"SELECT {_COLUMNS}{_FROM} LEFT JOIN units u ON u.id = b.scope_unit_id"
+            " WHERE b.sent_at IS NOT NULL AND (u.path LIKE ? OR (u.id IS NULL AND ? = '/'))"
+            " ORDER BY b.id DESC LIMIT ?",
+            (unit_path + "%", unit_path, limit),
+        )
+    ]
 
 
 async def groups_in_scope(db: aiosqlite.Connection, unit_path: str) -> list[Chat]:
     """Subscribed groups an admin of `unit_path` may post to: those subscribed from within it."""
-    async with db.execute(
-        "SELECT ch.id, ch.channel, ch.chat_ref, ch.title, ch.subscribed, ch.events FROM chats ch"
-        " LEFT JOIN contacts c ON c.id = ch.subscribed_by LEFT JOIN units u ON u.id = c.unit_id"
-        " WHERE ch.subscribed = 1 AND (? = '/' OR u.path LIKE ?) ORDER BY ch.id",
-        (unit_path, unit_path + "%"),
-    ) as cur:
-        return [Chat(**dict(r)) for r in await cur.fetchall()]
+    return [
+        Chat(**dict(r))
+        for r in await fetch_all(
+            db,
+            "SELECT ch.id, ch.channel, ch.chat_ref, ch.title, ch.subscribed, ch.events FROM chats ch"
+            " LEFT JOIN contacts c ON c.id = ch.subscribed_by LEFT JOIN units u ON u.id = c.unit_id"
+            " WHERE ch.subscribed = 1 AND (? = '/' OR u.path LIKE ?) ORDER BY ch.id",
+            (unit_path, unit_path + "%"),
+        )
+    ]

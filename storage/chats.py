@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import aiosqlite
 
+from storage.db import fetch_all, fetch_one
 from storage.models import Chat
 
 _COLUMNS = "id, channel, chat_ref, title, subscribed, events"
 
 
 async def find(db: aiosqlite.Connection, channel: str, chat_ref: str) -> Chat | None:
-    async with db.execute(
-        f"SELECT {_COLUMNS} FROM chats WHERE channel = ? AND chat_ref = ?", (channel, chat_ref)
-    ) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(
+        db, f"SELECT {_COLUMNS} FROM chats WHERE channel = ? AND chat_ref = ?", (channel, chat_ref)
+    )
     return Chat(**dict(row)) if row else None
 
 
@@ -36,8 +36,12 @@ async def set_subscribed(
 
 
 async def subscribed(db: aiosqlite.Connection) -> list[Chat]:
-    async with db.execute(f"SELECT {_COLUMNS} FROM chats WHERE subscribed = 1 ORDER BY id") as cur:
-        return [Chat(**dict(r)) for r in await cur.fetchall()]
+    return [
+        Chat(**dict(r))
+        for r in await fetch_all(
+            db, f"SELECT {_COLUMNS} FROM chats WHERE subscribed = 1 ORDER BY id"
+        )
+    ]
 
 
 async def migrate(db: aiosqlite.Connection, channel: str, old_ref: str, new_ref: str) -> None:

@@ -7,7 +7,7 @@ from datetime import datetime
 import aiosqlite
 
 from domain.model import Role
-from storage.db import to_db
+from storage.db import fetch_all, fetch_one, to_db
 from storage.models import Contact
 
 _COLUMNS = "id, channel, user_ref, display_name, unit_id, role, locale, unreachable"
@@ -18,17 +18,16 @@ def _contact(row: aiosqlite.Row) -> Contact:
 
 
 async def find(db: aiosqlite.Connection, channel: str, user_ref: str) -> Contact | None:
-    async with db.execute(
+    row = await fetch_one(
+        db,
         f"SELECT {_COLUMNS} FROM contacts WHERE channel = ? AND user_ref = ?",
         (channel, user_ref),
-    ) as cur:
-        row = await cur.fetchone()
+    )
     return _contact(row) if row else None
 
 
 async def get(db: aiosqlite.Connection, contact_id: int) -> Contact | None:
-    async with db.execute(f"SELECT {_COLUMNS} FROM contacts WHERE id = ?", (contact_id,)) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(db, f"SELECT {_COLUMNS} FROM contacts WHERE id = ?", (contact_id,))
     return _contact(row) if row else None
 
 
@@ -68,31 +67,40 @@ async def set_unreachable(db: aiosqlite.Connection, contact_id: int, unreachable
 
 async def of_unit(db: aiosqlite.Connection, unit_id: int) -> list[Contact]:
     """Registered contacts of one unit (any role)."""
-    async with db.execute(
-        f"SELECT {_COLUMNS} FROM contacts WHERE unit_id = ? AND role IS NOT NULL ORDER BY id",
-        (unit_id,),
-    ) as cur:
-        return [_contact(r) for r in await cur.fetchall()]
+    return [
+        _contact(r)
+        for r in await fetch_all(
+            db,
+            f"SELECT {_COLUMNS} FROM contacts WHERE unit_id = ? AND role IS NOT NULL ORDER BY id",
+            (unit_id,),
+        )
+    ]
 
 
 async def admins_over(db: aiosqlite.Connection, unit_path: str) -> list[Contact]:
     """Admins whose scope covers a unit: unit admins of its strict ancestors, province admins."""
-    async with db.execute(
-        f"SELECT {', '.join('c.' + c.strip() for c in _COLUMNS.split(','))}"
-        " FROM contacts c JOIN units u ON u.id = c.unit_id"
-        " WHERE (c.role = 'province_admin')"
-        " OR (c.role = 'unit_admin' AND ? LIKE u.path || '%' AND ? != u.path)"
-        " ORDER BY c.id",
-        (unit_path, unit_path),
-    ) as cur:
-        return [_contact(r) for r in await cur.fetchall()]
+    return [
+        _contact(r)
+        for r in await fetch_all(
+            db,
+            f"SELECT {', '.join('c.' + c.strip() for c in _COLUMNS.split(','))}"
+            " FROM contacts c JOIN units u ON u.id = c.unit_id"
+            " WHERE (c.role = 'province_admin')"
+            " OR (c.role = 'unit_admin' AND ? LIKE u.path || '%' AND ? != u.path)"
+            " ORDER BY c.id",
+            (unit_path, unit_path),
+        )
+    ]
 
 
 async def in_subtree(db: aiosqlite.Connection, unit_path: str) -> list[Contact]:
-    async with db.execute(
-        f"SELECT {', '.join('c.' + c.strip() for c in _COLUMNS.split(','))}"
-        " FROM contacts c JOIN units u ON u.id = c.unit_id"
-        " WHERE u.path LIKE ? AND c.role IS NOT NULL ORDER BY u.sort, c.id",
-        (unit_path + "%",),
-    ) as cur:
-        return [_contact(r) for r in await cur.fetchall()]
+    return [
+        _contact(r)
+        for r in await fetch_all(
+            db,
+            f"SELECT {', '.join('c.' + c.strip() for c in _COLUMNS.split(','))}"
+            " FROM contacts c JOIN units u ON u.id = c.unit_id"
+            " WHERE u.path LIKE ? AND c.role IS NOT NULL ORDER BY u.sort, c.id",
+            (unit_path + "%",),
+        )
+    ]

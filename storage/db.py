@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from importlib import resources
@@ -27,7 +27,7 @@ def to_db(instant: datetime | None) -> str | None:
 def from_db(text: str | None) -> datetime | None:
     if text is None:
         return None
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return datetime.fromisoformat(text)  # 3.11 reads the trailing Z as UTC
 
 
 class Store:
@@ -123,3 +123,17 @@ def _migrations() -> list[tuple[int, str, str]]:
 
 def _statements(sql: str) -> list[str]:
     return [part.strip() for part in sql.split(";\n") if part.strip()]
+
+
+async def fetch_all(
+    db: aiosqlite.Connection, sql: str, params: Sequence[object] = ()
+) -> list[aiosqlite.Row]:
+    """Every row of a query in one trip to the database thread (execute + fetch + close)."""
+    return list(await db.execute_fetchall(sql, params))
+
+
+async def fetch_one(
+    db: aiosqlite.Connection, sql: str, params: Sequence[object] = ()
+) -> aiosqlite.Row | None:
+    rows = await db.execute_fetchall(sql, params)
+    return next(iter(rows), None)

@@ -6,23 +6,26 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.db import to_db
+from storage.db import fetch_all, fetch_one, to_db
 from storage.models import Draft, StoredFile
 
 
 async def get(db: aiosqlite.Connection, contact_id: int) -> Draft | None:
-    async with db.execute(
+    row = await fetch_one(
+        db,
         "SELECT contact_id, material_id, count, note FROM drafts WHERE contact_id = ?",
         (contact_id,),
-    ) as cur:
-        row = await cur.fetchone()
+    )
     if row is None:
         return None
-    async with db.execute(
-        "SELECT sha256, name, mime, size FROM draft_files WHERE contact_id = ? ORDER BY id",
-        (contact_id,),
-    ) as cur:
-        files = [StoredFile(**dict(r)) for r in await cur.fetchall()]
+    files = [
+        StoredFile(**dict(r))
+        for r in await fetch_all(
+            db,
+            "SELECT sha256, name, mime, size FROM draft_files WHERE contact_id = ? ORDER BY id",
+            (contact_id,),
+        )
+    ]
     return Draft(**dict(row), files=files)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import mimetypes
 import os
@@ -18,6 +19,7 @@ import aiofiles.os
 from storage.models import StoredFile
 
 MAX_NAME_CHARS = 120
+SMALL_FILE = 1024 * 1024  # gathered in memory and written in one go below this
 _RESERVED = {
     "CON",
     "PRN",
@@ -97,26 +99,66 @@ class FileStore:
         chunks: AsyncIterator[bytes],
         size_hint: int | None = None,
     ) -> StoredFile:
-        """Stream chunks to disk; raises FileRejected (nothing left behind) if not allowed."""
+        """Store a file's chunks; raises FileRejected (nothing left behind) if not allowed.
+
+        A small file is gathered in memory and written in one trip to a worker thread; a large
+        one is streamed to disk with aiofiles as it arrives, never held whole.
+        """
         clean = sanitize_name(name, fallback=_fallback_name(mime))
         self.policy.check_name(clean)
         self.policy.check_size(clean, size_hint)
+        source = aiter(chunks)
+        head = bytearray()
+        while len(head) <= SMALL_FILE:
+            try:
+                head += await anext(source)
+            except StopAsyncIteration:
+                break
+            self._check_total(clean, len(head))
+        else:
+            sha, size = await self._stream(clean, bytes(head), source)
+            return StoredFile(sha256=sha, name=clean, mime=_mime(mime, clean), size=size)
+        if not head:
+            raise FileRejected("empty", clean)
+        sha = hashlib.sha256(head).hexdigest()
+        await asyncio.to_thread(self._write_whole, bytes(head), sha)
+        return StoredFile(sha256=sha, name=clean, mime=_mime(mime, clean), size=len(head))
+
+    def _check_total(self, name: str, size: int) -> None:
+        if size > self.policy.max_bytes:
+            raise FileRejected("too_large", name, self.policy.max_bytes / 1024 / 1024)
+
+    def _write_whole(self, data: bytes, sha: str) -> None:
+        final = self.path_for(sha)
+        if final.exists():
+            return  # the same content is stored once
+        self._tmp.mkdir(parents=True, exist_ok=True)
+        tmp = self._tmp / f"{secrets.token_hex(8)}.part"
+        try:
+            with open(tmp, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, final)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    async def _stream(self, name: str, head: bytes, rest: AsyncIterator[bytes]) -> tuple[str, int]:
         await aiofiles.os.makedirs(self._tmp, exist_ok=True)
         tmp = self._tmp / f"{secrets.token_hex(8)}.part"
-        digest = hashlib.sha256()
-        size = 0
+        digest = hashlib.sha256(head)
+        size = len(head)
         try:
             async with aiofiles.open(tmp, "wb") as out:
-                async for chunk in chunks:
+                await out.write(head)
+                async for chunk in rest:
                     size += len(chunk)
-                    if size > self.policy.max_bytes:
-                        raise FileRejected("too_large", clean, self.policy.max_bytes / 1024 / 1024)
+                    self._check_total(name, size)
                     digest.update(chunk)
                     await out.write(chunk)
                 await out.flush()
-                os.fsync(out.fileno())
-            if size == 0:
-                raise FileRejected("empty", clean)
+                await asyncio.to_thread(os.fsync, out.fileno())
             sha = digest.hexdigest()
             final = self.path_for(sha)
             await aiofiles.os.makedirs(final.parent, exist_ok=True)
@@ -125,8 +167,7 @@ class FileStore:
             if await aiofiles.os.path.exists(tmp):
                 await aiofiles.os.remove(tmp)
             raise
-        guessed = mime or mimetypes.guess_type(clean)[0]
-        return StoredFile(sha256=sha, name=clean, mime=guessed, size=size)
+        return sha, size
 
     async def clean_partial(self) -> int:
         """Remove files left half-written by a crash; returns how many."""
@@ -143,6 +184,10 @@ async def read_path(path: Path, chunk_size: int = 256 * 1024) -> AsyncIterator[b
     async with aiofiles.open(path, "rb") as src:
         while chunk := await src.read(chunk_size):
             yield chunk
+
+
+def _mime(mime: str | None, name: str) -> str | None:
+    return mime or mimetypes.guess_type(name)[0]
 
 
 def _fallback_name(mime: str | None) -> str:

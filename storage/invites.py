@@ -7,7 +7,7 @@ from datetime import datetime
 import aiosqlite
 
 from domain.model import Role
-from storage.db import from_db, to_db
+from storage.db import fetch_one, from_db, to_db
 from storage.models import Invite
 
 
@@ -30,11 +30,11 @@ async def create(
 
 
 async def by_hash(db: aiosqlite.Connection, code_hash: str) -> Invite | None:
-    async with db.execute(
+    row = await fetch_one(
+        db,
         "SELECT id, unit_id, role, expires_at, used_at FROM invites WHERE code_hash = ?",
         (code_hash,),
-    ) as cur:
-        row = await cur.fetchone()
+    )
     if row is None:
         return None
     data = dict(row)
@@ -65,9 +65,9 @@ async def record_failure(
 async def failures_since(
     db: aiosqlite.Connection, channel: str, user_ref: str, since: datetime
 ) -> int:
-    async with db.execute(
+    row = await fetch_one(
+        db,
         "SELECT COUNT(*) FROM bind_failures WHERE channel = ? AND user_ref = ? AND at > ?",
         (channel, user_ref, to_db(since)),
-    ) as cur:
-        row = await cur.fetchone()
+    )
     return int(row[0]) if row else 0

@@ -8,7 +8,7 @@ from typing import Any
 
 import aiosqlite
 
-from storage.db import from_db, to_db
+from storage.db import fetch_all, from_db, to_db
 from storage.models import OutboxMessage
 
 
@@ -54,13 +54,16 @@ async def due(
 ) -> list[OutboxMessage]:
     """Queued messages for these channels whose time has come, oldest first."""
     marks = ",".join("?" for _ in channels)
-    async with db.execute(
-        "SELECT id, idem_key, channel, chat_ref, contact_id, kind, body, status, attempts,"
-        f" not_before FROM outbox WHERE status = 'queued' AND channel IN ({marks})"
-        " AND not_before <= ? ORDER BY not_before, id LIMIT ?",
-        (*channels, to_db(now), limit),
-    ) as cur:
-        return [_message(r) for r in await cur.fetchall()]
+    return [
+        _message(r)
+        for r in await fetch_all(
+            db,
+            "SELECT id, idem_key, channel, chat_ref, contact_id, kind, body, status, attempts,"
+            f" not_before FROM outbox WHERE status = 'queued' AND channel IN ({marks})"
+            " AND not_before <= ? ORDER BY not_before, id LIMIT ?",
+            (*channels, to_db(now), limit),
+        )
+    ]
 
 
 async def mark_sent(db: aiosqlite.Connection, message_id: int, now: datetime) -> None:
@@ -88,9 +91,12 @@ async def mark_failed(db: aiosqlite.Connection, message_id: int, error: str) -> 
 
 async def counts_by_day(db: aiosqlite.Connection, since: datetime) -> list[tuple[str, str, int]]:
     """(UTC day, status, count) for messages created since `since`."""
-    async with db.execute(
-        "SELECT substr(created_at, 1, 10) AS day, status, COUNT(*) FROM outbox"
-        " WHERE created_at >= ? GROUP BY day, status ORDER BY day, status",
-        (to_db(since),),
-    ) as cur:
-        return [(str(r[0]), str(r[1]), int(r[2])) for r in await cur.fetchall()]
+    return [
+        (str(r[0]), str(r[1]), int(r[2]))
+        for r in await fetch_all(
+            db,
+            "SELECT substr(created_at, 1, 10) AS day, status, COUNT(*) FROM outbox"
+            " WHERE created_at >= ? GROUP BY day, status ORDER BY day, status",
+            (to_db(since),),
+        )
+    ]

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import aiosqlite
 
-from storage.db import to_db
+from storage.db import fetch_all, fetch_one, to_db
 from storage.models import Item, Material, Plan
 
 _MATERIAL = (
@@ -33,40 +33,44 @@ def _material(row: aiosqlite.Row) -> Material:
 
 async def active(db: aiosqlite.Connection) -> Plan | None:
     """The plan commands work on: the most recent active one, or None."""
-    async with db.execute(
+    row = await fetch_one(
+        db,
         "SELECT id, code, year, title, document, issued_on, notes, reminders, assessment"
-        " FROM plans WHERE active = 1 ORDER BY year DESC, id DESC LIMIT 1"
-    ) as cur:
-        row = await cur.fetchone()
+        " FROM plans WHERE active = 1 ORDER BY year DESC, id DESC LIMIT 1",
+    )
     return _plan(row) if row else None
 
 
 async def exists(db: aiosqlite.Connection, code: str, year: int) -> bool:
-    async with db.execute("SELECT 1 FROM plans WHERE code = ? AND year = ?", (code, year)) as cur:
-        return await cur.fetchone() is not None
+    return (
+        await fetch_one(db, "SELECT 1 FROM plans WHERE code = ? AND year = ?", (code, year))
+        is not None
+    )
 
 
 async def count(db: aiosqlite.Connection) -> int:
-    async with db.execute("SELECT COUNT(*) FROM plans") as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(db, "SELECT COUNT(*) FROM plans")
     return int(row[0]) if row else 0
 
 
 async def items(db: aiosqlite.Connection, plan_id: int) -> list[Item]:
-    async with db.execute(
-        "SELECT id, no, title FROM items WHERE plan_id = ? ORDER BY no", (plan_id,)
-    ) as cur:
-        return [Item(**dict(r)) for r in await cur.fetchall()]
+    return [
+        Item(**dict(r))
+        for r in await fetch_all(
+            db, "SELECT id, no, title FROM items WHERE plan_id = ? ORDER BY no", (plan_id,)
+        )
+    ]
 
 
 async def materials(db: aiosqlite.Connection, plan_id: int) -> list[Material]:
-    async with db.execute(f"{_MATERIAL} WHERE m.plan_id = ? ORDER BY m.sort", (plan_id,)) as cur:
-        return [_material(r) for r in await cur.fetchall()]
+    return [
+        _material(r)
+        for r in await fetch_all(db, f"{_MATERIAL} WHERE m.plan_id = ? ORDER BY m.sort", (plan_id,))
+    ]
 
 
 async def material(db: aiosqlite.Connection, material_id: int) -> Material | None:
-    async with db.execute(f"{_MATERIAL} WHERE m.id = ?", (material_id,)) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(db, f"{_MATERIAL} WHERE m.id = ?", (material_id,))
     return _material(row) if row else None
 
 

@@ -6,14 +6,14 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.db import to_db
+from storage.db import fetch_one, to_db
 
 
 async def seen(db: aiosqlite.Connection, channel: str, key: str) -> bool:
-    async with db.execute(
-        "SELECT 1 FROM processed WHERE channel = ? AND key = ?", (channel, key)
-    ) as cur:
-        return await cur.fetchone() is not None
+    return (
+        await fetch_one(db, "SELECT 1 FROM processed WHERE channel = ? AND key = ?", (channel, key))
+        is not None
+    )
 
 
 async def mark(db: aiosqlite.Connection, channel: str, key: str, now: datetime) -> bool:

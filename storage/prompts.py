@@ -6,7 +6,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.db import to_db
+from storage.db import fetch_one, to_db
 
 
 async def ask(db: aiosqlite.Connection, contact_id: int, action: str, now: datetime) -> None:
@@ -20,8 +20,7 @@ async def ask(db: aiosqlite.Connection, contact_id: int, action: str, now: datet
 
 async def take(db: aiosqlite.Connection, contact_id: int) -> str | None:
     """The pending question's command prefix, removed as it is answered; None if none."""
-    async with db.execute("SELECT action FROM prompts WHERE contact_id = ?", (contact_id,)) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(db, "SELECT action FROM prompts WHERE contact_id = ?", (contact_id,))
     if row is None:
         return None
     await db.execute("DELETE FROM prompts WHERE contact_id = ?", (contact_id,))

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 import aiosqlite
 
-from storage.db import from_db, to_db
+from storage.db import fetch_all, fetch_one, from_db, to_db
 from storage.models import OutboxMessage
 
 _MESSAGE = (
@@ -37,20 +37,22 @@ async def due_page(
     if after is not None:
         where += " AND (not_before, id) > (?, ?)"
         params += [to_db(after[0]), after[1]]
-    async with db.execute(
-        f"{_MESSAGE} WHERE {where} ORDER BY not_before, id LIMIT ?", (*params, limit)
-    ) as cur:
-        return [_message(r) for r in await cur.fetchall()]
+    return [
+        _message(r)
+        for r in await fetch_all(
+            db, f"{_MESSAGE} WHERE {where} ORDER BY not_before, id LIMIT ?", (*params, limit)
+        )
+    ]
 
 
 async def next_due(db: aiosqlite.Connection, channels: list[str]) -> datetime | None:
     """When the earliest queued message of these channels becomes due; None if none is queued."""
     marks = ",".join("?" for _ in channels) or "NULL"
-    async with db.execute(
+    row = await fetch_one(
+        db,
         f"SELECT MIN(not_before) FROM outbox WHERE status = 'queued' AND channel IN ({marks})",
         channels,
-    ) as cur:
-        row = await cur.fetchone()
+    )
     return from_db(row[0]) if row and row[0] else None
 
 
@@ -59,14 +61,14 @@ async def counts_by_hour(
 ) -> list[tuple[datetime, str, int]]:
     """(UTC hour, status, count) of pushes created since `since` to people under `unit_path`;
     pushes to groups count only for the whole province ("/")."""
-    async with db.execute(
+    rows = await fetch_all(
+        db,
         "SELECT substr(o.created_at, 1, 13), o.status, COUNT(*) FROM outbox o"
         " LEFT JOIN contacts c ON c.id = o.contact_id LEFT JOIN units u ON u.id = c.unit_id"
         " WHERE o.created_at >= ? AND (u.path LIKE ? OR (? = '/' AND o.contact_id IS NULL))"
         " GROUP BY 1, 2 ORDER BY 1, 2",
         (to_db(since), unit_path + "%", unit_path),
-    ) as cur:
-        rows = await cur.fetchall()
+    )
     return [
         (datetime.fromisoformat(str(r[0]) + ":00:00+00:00"), str(r[1]), int(r[2])) for r in rows
     ]
@@ -86,7 +88,8 @@ async def failures(
     db: aiosqlite.Connection, since: datetime, unit_path: str, limit: int
 ) -> list[Failure]:
     """Pushes given up on since `since`, newest first, with the reason kept."""
-    async with db.execute(
+    rows = await fetch_all(
+        db,
         "SELECT o.id, o.chat_ref, COALESCE(c.display_name, c.user_ref), o.kind, o.attempts,"
         " o.last_error, o.created_at FROM outbox o"
         " LEFT JOIN contacts c ON c.id = o.contact_id LEFT JOIN units u ON u.id = c.unit_id"
@@ -94,8 +97,7 @@ async def failures(
         " AND (u.path LIKE ? OR (? = '/' AND o.contact_id IS NULL))"
         " ORDER BY o.id DESC LIMIT ?",
         (to_db(since), unit_path + "%", unit_path, limit),
-    ) as cur:
-        rows = await cur.fetchall()
+    )
     return [Failure(r[0], r[1], r[2], r[3], r[4], r[5], from_db(r[6])) for r in rows]  # type: ignore[arg-type]
 
 
@@ -112,12 +114,12 @@ class Delivered(NamedTuple):
 
 async def log(db: aiosqlite.Connection, kind: str | None = None) -> list[Delivered]:
     """Every push (or every push of one kind), in queue order: what each person was sent."""
-    async with db.execute(
+    rows = await fetch_all(
+        db,
         "SELECT id, chat_ref, contact_id, kind, body, status, not_before, sent_at FROM outbox"
         " WHERE ? IS NULL OR kind = ? ORDER BY id",
         (kind, kind),
-    ) as cur:
-        rows = await cur.fetchall()
+    )
     return [
         Delivered(
             r[0],
@@ -141,16 +143,18 @@ class Unreachable(NamedTuple):
 
 async def unreachable(db: aiosqlite.Connection, unit_path: str) -> list[Unreachable]:
     """Contacts under `unit_path` the bot cannot reach (they blocked it or left)."""
-    async with db.execute(
-        "SELECT c.id, COALESCE(c.display_name, c.user_ref), COALESCE(u.short_name, u.name)"
-        " FROM contacts c JOIN units u ON u.id = c.unit_id"
-        " WHERE c.unreachable = 1 AND u.path LIKE ? ORDER BY u.sort, c.id",
-        (unit_path + "%",),
-    ) as cur:
-        return [Unreachable(int(r[0]), r[1], r[2]) for r in await cur.fetchall()]
+    return [
+        Unreachable(int(r[0]), r[1], r[2])
+        for r in await fetch_all(
+            db,
+            "SELECT c.id, COALESCE(c.display_name, c.user_ref), COALESCE(u.short_name, u.name)"
+            " FROM contacts c JOIN units u ON u.id = c.unit_id"
+            " WHERE c.unreachable = 1 AND u.path LIKE ? ORDER BY u.sort, c.id",
+            (unit_path + "%",),
+        )
+    ]
 
 
 async def queued_count(db: aiosqlite.Connection) -> int:
-    async with db.execute("SELECT COUNT(*) FROM outbox WHERE status = 'queued'") as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(db, "SELECT COUNT(*) FROM outbox WHERE status = 'queued'")
     return int(row[0]) if row else 0

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 from pydantic import BaseModel
 
-from storage.db import from_db, to_db
+from storage.db import fetch_all, fetch_one, from_db, to_db
 
 
 class Prefs(BaseModel):
@@ -59,11 +59,11 @@ def _day(text: str | None) -> date | None:
 
 async def prefs(db: aiosqlite.Connection, contact_id: int) -> Prefs:
     """The contact's settings; defaults when it never changed them."""
-    async with db.execute(
+    row = await fetch_one(
+        db,
         "SELECT enabled, at_time, away_from, away_to FROM reminder_prefs WHERE contact_id = ?",
         (contact_id,),
-    ) as cur:
-        row = await cur.fetchone()
+    )
     return Prefs(**dict(row)) if row else Prefs()
 
 
@@ -104,21 +104,24 @@ def _person(r: Sequence) -> PersonRow:
 
 async def people(db: aiosqlite.Connection) -> list[PersonRow]:
     """Every registered contact with its settings, by unit."""
-    async with db.execute(_PEOPLE + " ORDER BY c.unit_id, c.id") as cur:
-        return [_person(r) for r in await cur.fetchall()]
+    return [_person(r) for r in await fetch_all(db, _PEOPLE + " ORDER BY c.unit_id, c.id")]
 
 
 async def unit_people(db: aiosqlite.Connection, unit_id: int) -> list[PersonRow]:
-    async with db.execute(_PEOPLE + " AND c.unit_id = ? ORDER BY c.id", (unit_id,)) as cur:
-        return [_person(r) for r in await cur.fetchall()]
+    return [
+        _person(r)
+        for r in await fetch_all(db, _PEOPLE + " AND c.unit_id = ? ORDER BY c.id", (unit_id,))
+    ]
 
 
 async def custom_times(db: aiosqlite.Connection) -> set[str]:
     """Reminder times contacts chose for themselves ("HH:MM")."""
-    async with db.execute(
-        "SELECT DISTINCT at_time FROM reminder_prefs WHERE at_time IS NOT NULL"
-    ) as cur:
-        return {str(r[0]) for r in await cur.fetchall()}
+    return {
+        str(r[0])
+        for r in await fetch_all(
+            db, "SELECT DISTINCT at_time FROM reminder_prefs WHERE at_time IS NOT NULL"
+        )
+    }
 
 
 _OWED = (
@@ -149,47 +152,59 @@ async def owed(
     or returned (their nags restart from the return), in plan order."""
     due_marks = ",".join("?" for _ in dues) or "NULL"
     window_marks = ",".join("?" for _ in window_starts) or "NULL"
-    async with db.execute(
-        f"{_OWED} AND (a.due_date IN ({due_marks}) OR a.state = 'returned'"
-        f" OR (m.deadline_kind = 'window' AND m.window_start IN ({window_marks})))"
-        " ORDER BY a.unit_id, m.sort",
-        (plan_id, *(d.isoformat() for d in dues), *(d.isoformat() for d in window_starts)),
-    ) as cur:
-        return [_owed(r, tz) for r in await cur.fetchall()]
+    return [
+        _owed(r, tz)
+        for r in await fetch_all(
+            db,
+            f"{_OWED} AND (a.due_date IN ({due_marks}) OR a.state = 'returned'"
+            f" OR (m.deadline_kind = 'window' AND m.window_start IN ({window_marks})))"
+            " ORDER BY a.unit_id, m.sort",
+            (plan_id, *(d.isoformat() for d in dues), *(d.isoformat() for d in window_starts)),
+        )
+    ]
 
 
 async def owed_by_unit(
     db: aiosqlite.Connection, plan_id: int, unit_id: int, tz: ZoneInfo
 ) -> list[OwedRow]:
     """Everything one unit still owes, soonest first, on-request last."""
-    async with db.execute(
-        f"{_OWED} AND a.unit_id = ? ORDER BY a.due_date IS NULL, a.due_date, m.sort",
-        (plan_id, unit_id),
-    ) as cur:
-        return [_owed(r, tz) for r in await cur.fetchall()]
+    return [
+        _owed(r, tz)
+        for r in await fetch_all(
+            db,
+            f"{_OWED} AND a.unit_id = ? ORDER BY a.due_date IS NULL, a.due_date, m.sort",
+            (plan_id, unit_id),
+        )
+    ]
 
 
 async def owed_material(
     db: aiosqlite.Connection, plan_id: int, material_id: int, unit_path: str, tz: ZoneInfo
 ) -> list[OwedRow]:
     """Units under `unit_path` that still owe one material."""
-    async with db.execute(
-        f"{_OWED} AND a.material_id = ? AND a.unit_id IN"
-        " (SELECT id FROM units WHERE path LIKE ?) ORDER BY a.unit_id",
-        (plan_id, material_id, unit_path + "%"),
-    ) as cur:
-        return [_owed(r, tz) for r in await cur.fetchall()]
+    return [
+        _owed(r, tz)
+        for r in await fetch_all(
+            db,
+            f"{_OWED} AND a.material_id = ? AND a.unit_id IN"
+            " (SELECT id FROM units WHERE path LIKE ?) ORDER BY a.unit_id",
+            (plan_id, material_id, unit_path + "%"),
+        )
+    ]
 
 
 async def overdue_since(
     db: aiosqlite.Connection, plan_id: int, since: datetime, until: datetime, tz: ZoneInfo
 ) -> list[OwedRow]:
     """Outstanding materials whose due time fell in (since, until]: newly overdue."""
-    async with db.execute(
-        f"{_OWED} AND a.due_at > ? AND a.due_at <= ? ORDER BY a.unit_id, m.sort",
-        (plan_id, to_db(since), to_db(until)),
-    ) as cur:
-        return [_owed(r, tz) for r in await cur.fetchall()]
+    return [
+        _owed(r, tz)
+        for r in await fetch_all(
+            db,
+            f"{_OWED} AND a.due_at > ? AND a.due_at <= ? ORDER BY a.unit_id, m.sort",
+            (plan_id, to_db(since), to_db(until)),
+        )
+    ]
 
 
 # --- 签收 ---
@@ -197,14 +212,17 @@ async def overdue_since(
 
 async def ack_pending(db: aiosqlite.Connection, plan_id: int) -> dict[int, tuple[int, int, str]]:
     """unit id → (materials not acknowledged, of which never announced, first announcement day)."""
-    async with db.execute(
-        "SELECT a.unit_id, COUNT(*), SUM(k.noticed_on IS NULL), MIN(k.noticed_on)"
-        " FROM assignments a LEFT JOIN acks k"
-        " ON k.unit_id = a.unit_id AND k.material_id = a.material_id"
-        " WHERE a.plan_id = ? AND k.acked_at IS NULL GROUP BY a.unit_id",
-        (plan_id,),
-    ) as cur:
-        return {int(r[0]): (int(r[1]), int(r[2]), r[3]) for r in await cur.fetchall()}
+    return {
+        int(r[0]): (int(r[1]), int(r[2]), r[3])
+        for r in await fetch_all(
+            db,
+            "SELECT a.unit_id, COUNT(*), SUM(k.noticed_on IS NULL), MIN(k.noticed_on)"
+            " FROM assignments a LEFT JOIN acks k"
+            " ON k.unit_id = a.unit_id AND k.material_id = a.material_id"
+            " WHERE a.plan_id = ? AND k.acked_at IS NULL GROUP BY a.unit_id",
+            (plan_id,),
+        )
+    }
 
 
 async def mark_noticed(
@@ -243,8 +261,7 @@ async def unacknowledged_units(db: aiosqlite.Connection, plan_id: int) -> set[in
 
 
 async def marks(db: aiosqlite.Connection) -> dict[str, datetime]:
-    async with db.execute("SELECT job, fired_at FROM schedule_marks") as cur:
-        rows = await cur.fetchall()
+    rows = await fetch_all(db, "SELECT job, fired_at FROM schedule_marks")
     return {str(r[0]): from_db(r[1]) for r in rows}  # type: ignore[misc]
 
 
@@ -282,13 +299,13 @@ async def record_urge(
 
 async def last_urge(db: aiosqlite.Connection, unit_id: int, since: datetime) -> LastUrge | None:
     """The latest urging of a unit after `since`, with who did it; None if none."""
-    async with db.execute(
+    row = await fetch_one(
+        db,
         "SELECT g.at, COALESCE(c.display_name, c.user_ref) FROM urges g"
         " LEFT JOIN contacts c ON c.id = g.by_contact"
         " WHERE g.unit_id = ? AND g.at > ? ORDER BY g.at DESC LIMIT 1",
         (unit_id, to_db(since)),
-    ) as cur:
-        row = await cur.fetchone()
+    )
     if row is None:
         return None
     at = from_db(row[0])
@@ -308,10 +325,11 @@ async def hold_urge(db: aiosqlite.Connection, contact_id: int, args: str, now: d
 
 async def take_urge(db: aiosqlite.Connection, contact_id: int, since: datetime) -> str | None:
     """The urging waiting for this admin's confirmation (removed); None if none or stale."""
-    async with db.execute(
-        "DELETE FROM pending_urges WHERE contact_id = ? RETURNING args, created_at", (contact_id,)
-    ) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(
+        db,
+        "DELETE FROM pending_urges WHERE contact_id = ? RETURNING args, created_at",
+        (contact_id,),
+    )
     if row is None or str(row[1]) < (to_db(since) or ""):
         return None
     return str(row[0])

@@ -7,7 +7,7 @@ from datetime import datetime
 import aiosqlite
 
 from domain.model import ReportStatus
-from storage.db import from_db, to_db
+from storage.db import fetch_all, fetch_one, from_db, to_db
 from storage.models import Report, StoredFile
 
 _REPORT = (
@@ -52,15 +52,13 @@ async def insert(
 
 
 async def by_source_key(db: aiosqlite.Connection, source_key: str) -> int | None:
-    async with db.execute("SELECT id FROM reports WHERE source_key = ?", (source_key,)) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(db, "SELECT id FROM reports WHERE source_key = ?", (source_key,))
     return int(row[0]) if row else None
 
 
 async def get(db: aiosqlite.Connection, report_id: int) -> Report | None:
     """The report with its files, or None."""
-    async with db.execute(f"{_REPORT} WHERE r.id = ?", (report_id,)) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(db, f"{_REPORT} WHERE r.id = ?", (report_id,))
     if row is None:
         return None
     report = _report(row)
@@ -69,32 +67,41 @@ async def get(db: aiosqlite.Connection, report_id: int) -> Report | None:
 
 
 async def files(db: aiosqlite.Connection, report_id: int) -> list[StoredFile]:
-    async with db.execute(
-        "SELECT sha256, name, mime, size FROM attachments WHERE report_id = ? ORDER BY id",
-        (report_id,),
-    ) as cur:
-        return [StoredFile(**dict(r)) for r in await cur.fetchall()]
+    return [
+        StoredFile(**dict(r))
+        for r in await fetch_all(
+            db,
+            "SELECT sha256, name, mime, size FROM attachments WHERE report_id = ? ORDER BY id",
+            (report_id,),
+        )
+    ]
 
 
 async def of_unit(db: aiosqlite.Connection, plan_id: int, unit_id: int, limit: int) -> list[Report]:
     """A unit's most recent reports first."""
-    async with db.execute(
-        f"{_REPORT} WHERE a.plan_id = ? AND a.unit_id = ? ORDER BY r.id DESC LIMIT ?",
-        (plan_id, unit_id, limit),
-    ) as cur:
-        return [_report(r) for r in await cur.fetchall()]
+    return [
+        _report(r)
+        for r in await fetch_all(
+            db,
+            f"{_REPORT} WHERE a.plan_id = ? AND a.unit_id = ? ORDER BY r.id DESC LIMIT ?",
+            (plan_id, unit_id, limit),
+        )
+    ]
 
 
 async def pending_under(
     db: aiosqlite.Connection, plan_id: int, unit_path: str, exclude_unit_id: int | None
 ) -> list[Report]:
     """Reports awaiting review in units under `unit_path`, oldest first."""
-    async with db.execute(
-        f"{_REPORT} WHERE a.plan_id = ? AND r.status = 'pending' AND u.path LIKE ?"
-        " AND a.unit_id IS NOT ? ORDER BY r.id",
-        (plan_id, unit_path + "%", exclude_unit_id),
-    ) as cur:
-        return [_report(r) for r in await cur.fetchall()]
+    return [
+        _report(r)
+        for r in await fetch_all(
+            db,
+            f"{_REPORT} WHERE a.plan_id = ? AND r.status = 'pending' AND u.path LIKE ?"
+            " AND a.unit_id IS NOT ? ORDER BY r.id",
+            (plan_id, unit_path + "%", exclude_unit_id),
+        )
+    ]
 
 
 async def set_status(

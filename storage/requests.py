@@ -7,7 +7,7 @@ from datetime import date, datetime
 import aiosqlite
 
 from domain.model import RequestKind, RequestStatus
-from storage.db import from_db, to_db
+from storage.db import fetch_all, fetch_one, from_db, to_db
 from storage.models import Request
 
 _REQUEST = (
@@ -51,30 +51,32 @@ async def insert(
 
 
 async def get(db: aiosqlite.Connection, request_id: int) -> Request | None:
-    async with db.execute(f"{_REQUEST} WHERE q.id = ?", (request_id,)) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(db, f"{_REQUEST} WHERE q.id = ?", (request_id,))
     return _request(row) if row else None
 
 
 async def open_for(db: aiosqlite.Connection, assignment_id: int, kind: RequestKind) -> int | None:
     """Id of a pending request of that kind for the assignment, or None."""
-    async with db.execute(
+    row = await fetch_one(
+        db,
         "SELECT id FROM requests WHERE assignment_id = ? AND kind = ? AND status = 'pending'",
         (assignment_id, kind.value),
-    ) as cur:
-        row = await cur.fetchone()
+    )
     return int(row[0]) if row else None
 
 
 async def pending_under(
     db: aiosqlite.Connection, plan_id: int, unit_path: str, exclude_unit_id: int | None
 ) -> list[Request]:
-    async with db.execute(
-        f"{_REQUEST} WHERE a.plan_id = ? AND q.status = 'pending' AND u.path LIKE ?"
-        " AND a.unit_id IS NOT ? ORDER BY q.id",
-        (plan_id, unit_path + "%", exclude_unit_id),
-    ) as cur:
-        return [_request(r) for r in await cur.fetchall()]
+    return [
+        _request(r)
+        for r in await fetch_all(
+            db,
+            f"{_REQUEST} WHERE a.plan_id = ? AND q.status = 'pending' AND u.path LIKE ?"
+            " AND a.unit_id IS NOT ? ORDER BY q.id",
+            (plan_id, unit_path + "%", exclude_unit_id),
+        )
+    ]
 
 
 async def decide(

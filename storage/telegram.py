@@ -6,7 +6,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.db import to_db
+from storage.db import fetch_all, fetch_one, to_db
 from storage.models import Contact
 
 _ADMIN_ROLES = ("unit_admin", "province_admin")
@@ -31,8 +31,9 @@ async def inbox_done(db: aiosqlite.Connection, update_ids: list[int]) -> None:
 
 async def inbox_pending(db: aiosqlite.Connection) -> list[str]:
     """Bodies of updates received but not handled (a crash came between), oldest first."""
-    async with db.execute("SELECT body FROM telegram_inbox ORDER BY update_id") as cur:
-        return [str(r[0]) for r in await cur.fetchall()]
+    return [
+        str(r[0]) for r in await fetch_all(db, "SELECT body FROM telegram_inbox ORDER BY update_id")
+    ]
 
 
 async def callback_save(db: aiosqlite.Connection, token: str, action: str, now: datetime) -> None:
@@ -44,16 +45,18 @@ async def callback_save(db: aiosqlite.Connection, token: str, action: str, now: 
 
 async def callback_action(db: aiosqlite.Connection, token: str) -> str | None:
     """The action stored under a button token; None if unknown."""
-    async with db.execute("SELECT action FROM telegram_callbacks WHERE token = ?", (token,)) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(db, "SELECT action FROM telegram_callbacks WHERE token = ?", (token,))
     return str(row[0]) if row else None
 
 
 async def admins(db: aiosqlite.Connection, channel: str) -> list[Contact]:
     """Registered admins on a channel (they get the longer command menu)."""
-    async with db.execute(
-        "SELECT id, channel, user_ref, display_name, unit_id, role, locale, unreachable"
-        " FROM contacts WHERE channel = ? AND role IN (?, ?) ORDER BY id",
-        (channel, *_ADMIN_ROLES),
-    ) as cur:
-        return [Contact(**dict(r)) for r in await cur.fetchall()]
+    return [
+        Contact(**dict(r))
+        for r in await fetch_all(
+            db,
+            "SELECT id, channel, user_ref, display_name, unit_id, role, locale, unreachable"
+            " FROM contacts WHERE channel = ? AND role IN (?, ?) ORDER BY id",
+            (channel, *_ADMIN_ROLES),
+        )
+    ]

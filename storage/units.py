@@ -5,6 +5,7 @@ from __future__ import annotations
 import aiosqlite
 
 from domain.model import UnitKind
+from storage.db import fetch_all, fetch_one
 from storage.models import Unit
 
 _COLUMNS = "id, code, name, short_name, kind, parent_id, region_id, path"
@@ -19,28 +20,31 @@ def _unit(row: aiosqlite.Row) -> Unit:
 
 async def all_units(db: aiosqlite.Connection) -> list[Unit]:
     """Every unit, in tree order."""
-    async with db.execute(f"SELECT {_COLUMNS} FROM units ORDER BY sort, id") as cur:
-        return [_unit(r) for r in await cur.fetchall()]
+    return [
+        _unit(r) for r in await fetch_all(db, f"SELECT {_COLUMNS} FROM units ORDER BY sort, id")
+    ]
 
 
 async def get(db: aiosqlite.Connection, unit_id: int) -> Unit | None:
-    async with db.execute(f"SELECT {_COLUMNS} FROM units WHERE id = ?", (unit_id,)) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(db, f"SELECT {_COLUMNS} FROM units WHERE id = ?", (unit_id,))
     return _unit(row) if row else None
 
 
 async def by_code(db: aiosqlite.Connection, code: str) -> Unit | None:
-    async with db.execute(f"SELECT {_COLUMNS} FROM units WHERE code = ?", (code,)) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(db, f"SELECT {_COLUMNS} FROM units WHERE code = ?", (code,))
     return _unit(row) if row else None
 
 
 async def subtree(db: aiosqlite.Connection, root: Unit) -> list[Unit]:
     """The unit and all its descendants, in tree order."""
-    async with db.execute(
-        f"SELECT {_COLUMNS} FROM units WHERE path LIKE ? ORDER BY sort, id", (root.path + "%",)
-    ) as cur:
-        return [_unit(r) for r in await cur.fetchall()]
+    return [
+        _unit(r)
+        for r in await fetch_all(
+            db,
+            f"SELECT {_COLUMNS} FROM units WHERE path LIKE ? ORDER BY sort, id",
+            (root.path + "%",),
+        )
+    ]
 
 
 async def upsert(
@@ -62,8 +66,7 @@ async def upsert(
         " parent_id = excluded.parent_id, sort = excluded.sort",
         (code, name, short_name, kind, parent_id, sort),
     )
-    async with db.execute("SELECT id FROM units WHERE code = ?", (code,)) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(db, "SELECT id FROM units WHERE code = ?", (code,))
     assert row is not None
     return int(row[0])
 

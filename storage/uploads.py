@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import aiosqlite
 from pydantic import BaseModel
 
-from storage.db import from_db, to_db
+from storage.db import fetch_one, from_db, to_db
 
 # An upload that started but never finished (the server stopped mid-way) frees its link again.
 STALE_CLAIM = timedelta(hours=1)
@@ -31,8 +31,7 @@ async def signing_key(db: aiosqlite.Connection) -> str:
         "INSERT INTO upload_keys (id, secret) VALUES (1, ?) ON CONFLICT DO NOTHING",
         (secrets.token_urlsafe(32),),
     )
-    async with db.execute("SELECT secret FROM upload_keys WHERE id = 1") as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(db, "SELECT secret FROM upload_keys WHERE id = 1")
     assert row is not None
     return str(row[0])
 
@@ -55,12 +54,12 @@ async def create(
 
 
 async def get(db: aiosqlite.Connection, link_id: int) -> UploadLink | None:
-    async with db.execute(
+    row = await fetch_one(
+        db,
         "SELECT id, contact_id, unit_id, material_id, expires_at, claimed_at, used_at, files"
         " FROM upload_links WHERE id = ?",
         (link_id,),
-    ) as cur:
-        row = await cur.fetchone()
+    )
     if row is None:
         return None
     data = dict(row)

@@ -7,7 +7,7 @@ from datetime import datetime
 import aiosqlite
 from pydantic import BaseModel
 
-from storage.db import from_db, to_db
+from storage.db import fetch_all, fetch_one, from_db, to_db
 from storage.models import Contact, StoredFile
 
 
@@ -30,21 +30,20 @@ async def add_robot(
     db: aiosqlite.Connection, key: str, title: str | None, by: int | None, now: datetime
 ) -> int:
     """Register a robot's webhook key (again: the same id, title refreshed); returns its id."""
-    async with db.execute(
+    row = await fetch_one(
+        db,
         "INSERT INTO wecom_robots (webhook_key, title, created_by, created_at) VALUES (?, ?, ?, ?)"
         " ON CONFLICT(webhook_key) DO UPDATE SET title = COALESCE(excluded.title, title)"
         " RETURNING id",
         (key, title, by, to_db(now)),
-    ) as cur:
-        row = await cur.fetchone()
+    )
     assert row is not None
     return int(row[0])
 
 
 async def robot_key(db: aiosqlite.Connection, robot_id: int) -> str | None:
     """The webhook key of a robot, or None if it was removed."""
-    async with db.execute("SELECT webhook_key FROM wecom_robots WHERE id = ?", (robot_id,)) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(db, "SELECT webhook_key FROM wecom_robots WHERE id = ?", (robot_id,))
     return str(row[0]) if row else None
 
 
@@ -55,8 +54,10 @@ async def remove_robot(db: aiosqlite.Connection, robot_id: int) -> bool:
 
 
 async def robots(db: aiosqlite.Connection) -> list[Robot]:
-    async with db.execute("SELECT id, title FROM wecom_robots ORDER BY id") as cur:
-        return [Robot(**dict(r)) for r in await cur.fetchall()]
+    return [
+        Robot(**dict(r))
+        for r in await fetch_all(db, "SELECT id, title FROM wecom_robots ORDER BY id")
+    ]
 
 
 async def hold(
@@ -87,12 +88,12 @@ async def hold(
 
 async def held(db: aiosqlite.Connection, user_ref: str) -> list[BatchItem]:
     """The user's held messages in arrival order (empty when none)."""
-    async with db.execute(
+    rows = await fetch_all(
+        db,
         "SELECT id, msg_key, text, sha256, name, mime, size, received_at FROM wecom_batch"
         " WHERE user_ref = ? ORDER BY id",
         (user_ref,),
-    ) as cur:
-        rows = await cur.fetchall()
+    )
     items = []
     for r in rows:
         file = (
@@ -112,8 +113,10 @@ async def held(db: aiosqlite.Connection, user_ref: str) -> list[BatchItem]:
 
 async def users_holding(db: aiosqlite.Connection) -> list[str]:
     """Users with held messages (left over by a restart)."""
-    async with db.execute("SELECT DISTINCT user_ref FROM wecom_batch ORDER BY user_ref") as cur:
-        return [str(r[0]) for r in await cur.fetchall()]
+    return [
+        str(r[0])
+        for r in await fetch_all(db, "SELECT DISTINCT user_ref FROM wecom_batch ORDER BY user_ref")
+    ]
 
 
 async def release(db: aiosqlite.Connection, user_ref: str, up_to_id: int) -> None:
@@ -132,18 +135,21 @@ async def set_choices(db: aiosqlite.Connection, user_ref: str, actions: list[str
 
 async def choice(db: aiosqlite.Connection, user_ref: str, position: int) -> str | None:
     """The action behind a number the user typed, or None."""
-    async with db.execute(
+    row = await fetch_one(
+        db,
         "SELECT action FROM wecom_choices WHERE user_ref = ? AND position = ?",
         (user_ref, position),
-    ) as cur:
-        row = await cur.fetchone()
+    )
     return str(row[0]) if row else None
 
 
 async def province_admins(db: aiosqlite.Connection) -> list[Contact]:
     """Everyone who administers the whole province (configuration problems go to them)."""
-    async with db.execute(
-        "SELECT id, channel, user_ref, display_name, unit_id, role, locale, unreachable"
-        " FROM contacts WHERE role = 'province_admin' ORDER BY id"
-    ) as cur:
-        return [Contact(**dict(r)) for r in await cur.fetchall()]
+    return [
+        Contact(**dict(r))
+        for r in await fetch_all(
+            db,
+            "SELECT id, channel, user_ref, display_name, unit_id, role, locale, unreachable"
+            " FROM contacts WHERE role = 'province_admin' ORDER BY id",
+        )
+    ]

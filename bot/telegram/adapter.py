@@ -157,7 +157,11 @@ class TelegramChannel:
     def _accept(self, update: Update) -> None:
         """Queue an update on its chat's lane; returns at once so polling goes on."""
         if update.update_id in self._recent:
-            return  # delivered twice in this run; the first one is being handled
+            # Delivered twice in this run: not handled again, but the second getUpdates wrote
+            # it to the journal again, so cross it off there once the first one is finished.
+            repeat = (update.update_id,)
+            self.lanes.submit(_lane_of(update), lambda: self._finish(repeat, None))
+            return
         self._recent[update.update_id] = None
         if len(self._recent) > REMEMBERED:
             self._recent.popitem(last=False)
@@ -268,6 +272,15 @@ class TelegramChannel:
             found = await contacts.find(db, CHANNEL, user_id)
         if found is not None:
             await menu.install_for(self.bot, found, self.settings)
+
+
+def _lane_of(update: Update) -> str:
+    """The chat whose lane an update is handled on (as in `_accept`)."""
+    chat = update.effective_chat
+    if chat is not None:
+        return str(chat.id)
+    user = update.effective_user
+    return str(user.id) if user is not None else "-"
 
 
 async def _no_link() -> tuple[str, InlineKeyboardMarkup]:

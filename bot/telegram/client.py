@@ -62,7 +62,7 @@ def build_application(settings: Settings, journal: Journal) -> Application:
         token_of(settings),
         base_url=api,
         base_file_url=files,
-        request=transport(settings),
+        request=transport(settings, read_timeout=settings.telegram_read_timeout),
         get_updates_request=transport(settings, read_timeout=10.0),
         local_mode=settings.telegram_local_mode,
         journal=journal,
