@@ -17,7 +17,7 @@ from locales import Translator
 from storage import processed
 from storage.db import Store
 from storage.files import FileStore
-from storage.models import Contact, Plan, Unit
+from storage.models import Contact, Material, Plan, Unit
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -36,6 +36,9 @@ class Services:
     files: FileStore
     clock: Clock
     outbox_changed: Callable[[], None] = lambda: None
+    # A plan's materials never change after import (a re-import is a new plan), so every
+    # message can share one copy instead of reading them again.
+    materials: dict[int, list[Material]] = field(default_factory=dict)
 
 
 @dataclass

@@ -131,8 +131,11 @@ def find_material(materials: list[Material], code: str) -> Material:
 
 async def plan_materials(ctx: Context) -> list[Material]:
     plan = require_plan(ctx)
-    async with ctx.read() as db:
-        return await plans.materials(db, plan.id)
+    cached = ctx.app.materials.get(plan.id)
+    if cached is None:
+        async with ctx.read() as db:
+            cached = ctx.app.materials[plan.id] = await plans.materials(db, plan.id)
+    return cached
 
 
 def looks_like_code(token: str) -> bool:

@@ -11,9 +11,8 @@ from handlers.messages import Incoming, Reply
 from handlers.registry import BY_WORD, Command
 from handlers.reporting import add_to_draft, start_draft
 from locales import DEFAULT_LOCALE, Translator, normalize
-from storage import contacts, plans, processed, prompts, units
+from storage import contacts, prompts, sessions
 from storage.files import FileRejected
-from storage.models import Contact
 
 log = logging.getLogger(__name__)
 
@@ -45,15 +44,19 @@ async def handle(app: Services, msg: Incoming) -> list[Reply]:
         normalize(msg.language) or app.settings.locale or DEFAULT_LOCALE, app.settings.tz
     )
     try:
-        if msg.message_key:
-            async with app.store.read() as db:
-                if await processed.seen(db, msg.channel, msg.message_key):
-                    return []
-        contact = await _identify(app, msg, now)
-        t = Translator(contact.locale or t.locale, app.settings.tz)
         async with app.store.read() as db:
-            unit = await units.get(db, contact.unit_id) if contact.unit_id else None
-            plan = await plans.active(db)
+            session = await sessions.load(db, msg.channel, msg.user_ref, msg.message_key)
+        if session.seen:
+            return []
+        contact = session.contact
+        if contact is None or (msg.user_name is not None and contact.display_name != msg.user_name):
+            async with app.store.write() as db:
+                contact = await contacts.ensure(db, msg.channel, msg.user_ref, msg.user_name, now)
+        unit = (
+            session.unit if contact.unit_id == (session.unit.id if session.unit else None) else None
+        )
+        plan = session.plan
+        t = Translator(contact.locale or t.locale, app.settings.tz)
         ctx = Context(app=app, msg=msg, contact=contact, unit=unit, plan=plan, t=t, now=now)
         replies = await _dispatch(ctx)
         if ctx.wrote_outbox:
@@ -69,15 +72,6 @@ async def handle(app: Services, msg: Incoming) -> list[Reply]:
     except Exception:
         log.exception("handler failed for %s message", msg.channel)
         return [Reply(t("error.internal"), is_error=True)]
-
-
-async def _identify(app: Services, msg: Incoming, now) -> Contact:
-    async with app.store.read() as db:
-        found = await contacts.find(db, msg.channel, msg.user_ref)
-    if found is not None and (msg.user_name is None or found.display_name == msg.user_name):
-        return found
-    async with app.store.write() as db:
-        return await contacts.ensure(db, msg.channel, msg.user_ref, msg.user_name, now)
 
 
 async def _dispatch(ctx: Context) -> list[Reply]:
