@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.fake_telegram import FakeTelegram
 from tests.support import ShellBot
+from tests.telegram_harness import TelegramBot
 
 
 @pytest.fixture
@@ -29,3 +31,18 @@ def photo(tmp_path: Path) -> Path:
     path = tmp_path / "现场照片.jpg"
     path.write_bytes(b"\xff\xd8\xff\xe0 a jpeg of the site meeting")
     return path
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    """A fake Telegram Bot API server on 127.0.0.1."""
+    async with FakeTelegram() as server:
+        yield server
+
+
+@pytest.fixture
+async def tg(tmp_path: Path, fake: FakeTelegram) -> AsyncIterator[TelegramBot]:
+    """The real Telegram channel, running against the fake server."""
+    bot = await TelegramBot.start(tmp_path / "data", fake)
+    yield bot
+    await bot.stop()

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -22,12 +21,6 @@ from tests.support import settings_for
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST_USER = 3001
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as server:
-        yield server
 
 
 async def queue_pushes(data_dir: Path, fake: FakeTelegram, count: int, chats: int) -> list[str]:

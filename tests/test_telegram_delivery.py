@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from handlers.messages import Choice, OutgoingFile, Reply
 from storage import contacts
 from tests.fake_telegram import FakeTelegram
 from tests.support import report_id
 from tests.telegram_harness import TelegramBot, buttons, eventually, texts
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as server:
-        yield server
-
-
-@pytest.fixture
-async def tg(tmp_path: Path, fake: FakeTelegram) -> AsyncIterator[TelegramBot]:
-    bot = await TelegramBot.start(tmp_path / "data", fake)
-    yield bot
-    await bot.stop()
 
 
 async def test_a_6000_character_message_arrives_in_two_parts_cut_at_a_line(

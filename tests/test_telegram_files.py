@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from storage import reports
 from tests.fake_telegram import FakeTelegram
 from tests.support import report_id
 from tests.telegram_harness import TelegramBot, texts
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as server:
-        yield server
-
-
-@pytest.fixture
-async def tg(tmp_path: Path, fake: FakeTelegram) -> AsyncIterator[TelegramBot]:
-    bot = await TelegramBot.start(tmp_path / "data", fake)
-    yield bot
-    await bot.stop()
 
 
 async def test_a_25_mb_file_is_refused_with_the_way_out(

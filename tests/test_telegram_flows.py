@@ -4,29 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from bot import cli
 from storage import contacts, reports
 from tests.fake_telegram import FakeTelegram
 from tests.support import find_code, report_id
 from tests.telegram_harness import TelegramBot, buttons, texts
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as server:
-        yield server
-
-
-@pytest.fixture
-async def tg(tmp_path: Path, fake: FakeTelegram) -> AsyncIterator[TelegramBot]:
-    bot = await TelegramBot.start(tmp_path / "data", fake)
-    yield bot
-    await bot.stop()
 
 
 def _last_with(messages: list[dict], text: str) -> dict:

@@ -2,30 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
 from storage import chats
 from tests.fake_telegram import FakeTelegram
 from tests.support import find_code
 from tests.telegram_harness import TelegramBot, buttons, texts
 
 GROUP = -100_500
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as server:
-        yield server
-
-
-@pytest.fixture
-async def tg(tmp_path: Path, fake: FakeTelegram) -> AsyncIterator[TelegramBot]:
-    bot = await TelegramBot.start(tmp_path / "data", fake)
-    yield bot
-    await bot.stop()
 
 
 async def test_subscribe_in_a_group_registers_it_and_answers_in_thread(

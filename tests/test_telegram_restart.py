@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
-import pytest
 from telegram import Update
 
 from storage import telegram as store_telegram
@@ -16,12 +14,6 @@ from storage.db import Store
 from tests.fake_telegram import FakeTelegram
 from tests.support import local
 from tests.telegram_harness import TelegramBot, texts
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as server:
-        yield server
 
 
 async def _reports_of(tg: TelegramBot, code: str) -> int:

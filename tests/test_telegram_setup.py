@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -15,12 +14,6 @@ import pytest
 from bot import runner
 from tests.fake_telegram import FakeTelegram
 from tests.telegram_harness import ADMIN_ID, TelegramBot, telegram_settings, texts
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as server:
-        yield server
 
 
 def _menu(fake: FakeTelegram, language: str = "", chat: int | None = None) -> dict[str, str]:
