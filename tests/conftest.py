@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.fake_telegram import FakeTelegram
+from tests.insight_world import World, build
 from tests.support import ShellBot
 from tests.telegram_harness import TelegramBot
 
@@ -46,3 +47,11 @@ async def tg(tmp_path: Path, fake: FakeTelegram) -> AsyncIterator[TelegramBot]:
     bot = await TelegramBot.start(tmp_path / "data", fake)
     yield bot
     await bot.stop()
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    """The 2016 sample with reports in every state, for the admin outputs."""
+    built = await build(tmp_path)
+    yield built
+    await built.bot.stop()

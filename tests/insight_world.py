@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -265,3 +266,13 @@ async def run_cli(args: list[str], data_dir: Path) -> tuple[int, str, str]:
     out, err = await asyncio.wait_for(proc.communicate(), 120)
     assert proc.returncode is not None
     return proc.returncode, out.decode(), err.decode()
+
+
+FILE = re.compile(r"📎 \S+ (.+?)\((/[^)]+)\)")
+
+
+def sent_file(out: str) -> Path:
+    """The path of the file the shell printed as sent (`📎 文件 name(path)`)."""
+    found = FILE.search(out)
+    assert found, out
+    return Path(found.group(2))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 import tracemalloc
 import zipfile
 from datetime import UTC, datetime
@@ -16,24 +15,10 @@ from domain.model import UnitKind
 from insight.model import AcceptedFile, MaterialCol, UnitRow
 from insight.zip_archive import write_archive
 from locales import Translator
-from tests.insight_world import World, build, run_cli
+from tests.insight_world import World, run_cli, sent_file
 from tests.support import SHANGHAI
 
-FILE = re.compile(r"📎 \S+ (.+?)\((/[^)]+)\)")
 INDEX = "目录.xlsx"
-
-
-@pytest.fixture
-async def world(tmp_path: Path):  # type: ignore[no-untyped-def]
-    built = await build(tmp_path)
-    yield built
-    await built.bot.stop()
-
-
-def sent_file(out: str) -> Path:
-    found = FILE.search(out)
-    assert found, out
-    return Path(found.group(2))
 
 
 def contents(path: Path) -> dict[str, bytes]:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import re
 import warnings
 from pathlib import Path
 
-import pytest
 from PIL import Image
 
 from handlers.board import draw
@@ -15,23 +13,8 @@ from insight.board_png import COLOURS, WIDTH
 from insight.fonts import cjk_font, family_name, missing_glyphs
 from insight.progress import Category
 from storage import plans
-from tests.insight_world import PRAISED, World, build
+from tests.insight_world import PRAISED, World, sent_file
 from tests.support import local
-
-FILE = re.compile(r"📎 \S+ (.+?)\((/[^)]+)\)")
-
-
-@pytest.fixture
-async def world(tmp_path: Path):  # type: ignore[no-untyped-def]
-    built = await build(tmp_path)
-    yield built
-    await built.bot.stop()
-
-
-def sent_file(out: str) -> Path:
-    found = FILE.search(out)
-    assert found, out
-    return Path(found.group(2))
 
 
 def pixels(path: Path) -> dict[str, int]:

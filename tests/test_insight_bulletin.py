@@ -4,21 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
-
-from tests.insight_world import ON_TIME_OR_DONE, PRAISED, World, build
+from tests.insight_world import ON_TIME_OR_DONE, PRAISED, World
 
 GROUP = "全省安监工作群"
 UNITS_29 = 29
-
-
-@pytest.fixture
-async def world(tmp_path: Path):  # type: ignore[no-untyped-def]
-    built = await build(tmp_path)
-    yield built
-    await built.bot.stop()
 
 
 def section(text: str, header: str) -> list[str]:

@@ -10,23 +10,9 @@ import pytest
 from openpyxl import load_workbook
 
 from handlers import export
-from tests.insight_world import ON_TIME_OR_DONE, PLAN, World, build, run_cli
+from tests.insight_world import ON_TIME_OR_DONE, PLAN, World, run_cli, sent_file
 
-FILE = re.compile(r"📎 \S+ (.+?)\((/[^)]+)\)")
 STATUS_LINE = re.compile(r"^\S+ (\S+) (\d+)/(\d+)", re.M)
-
-
-@pytest.fixture
-async def world(tmp_path: Path):  # type: ignore[no-untyped-def]
-    built = await build(tmp_path)
-    yield built
-    await built.bot.stop()
-
-
-def sent_file(out: str) -> Path:
-    found = FILE.search(out)
-    assert found, out
-    return Path(found.group(2))
 
 
 def rows(sheet) -> list[tuple]:  # type: ignore[no-untyped-def]

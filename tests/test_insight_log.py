@@ -5,18 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
-
-from tests.insight_world import World, build
+from tests.insight_world import World
 
 FILES = re.compile(r"📎 \S+ (.+?)\((/[^)]+)\)")
-
-
-@pytest.fixture
-async def world(tmp_path: Path):  # type: ignore[no-untyped-def]
-    built = await build(tmp_path)
-    yield built
-    await built.bot.stop()
 
 
 async def test_log_shows_who_did_what_newest_first(world: World) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -12,16 +11,9 @@ from domain.model import AssignmentState, UnitKind
 from insight import progress
 from insight.model import Cell, MaterialCol, UnitActivity, UnitRow
 from insight.score import rules_from, scores
-from tests.insight_world import World, build
+from tests.insight_world import World
 
 NOW = datetime(2016, 7, 29, 1, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def world(tmp_path: Path):  # type: ignore[no-untyped-def]
-    built = await build(tmp_path)
-    yield built
-    await built.bot.stop()
 
 
 def unit(uid: int) -> UnitRow:
