@@ -34,12 +34,8 @@ async def _telegram(app: App) -> RunningChannel:
     return TelegramChannel(app.services)
 
 
-def _factories() -> dict[str, ChannelFactory]:
-    """Channel name → factory; imported lazily so a channel's library loads only when used."""
-    found: dict[str, ChannelFactory] = {}
-    found["telegram"] = _telegram
-    found["wecom"] = _wecom
-    return found
+# Channel name → factory; each imports its channel lazily, so a library loads only when used.
+FACTORIES: dict[str, ChannelFactory] = {"telegram": _telegram, "wecom": _wecom}
 
 
 def configured_channels(settings: Settings) -> list[str]:
@@ -54,11 +50,10 @@ def configured_channels(settings: Settings) -> list[str]:
 
 async def run(settings: Settings, names: list[str], stop: asyncio.Event | None = None) -> None:
     """Start the named channels, the outbox sender and the scheduler; stop on a signal."""
-    factories = _factories()
     clock = SystemClock()
     app = await open_app(settings, clock)
     stop = stop or _stop_on_signals()
-    channels = [await factories[name](app) for name in names]
+    channels = [await FACTORIES[name](app) for name in names]
     web = http_server.build(app.services, channels)  # WeCom callback, upload page
     sender = Sender(app.store, clock, channels, tz=settings.tz, locale=settings.locale)
     app.services.outbox_changed = sender.wake
