@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import secrets
+from datetime import datetime
 
 from aiohttp import web
 
 from bot.upload import html
-from bot.upload.links import LinkCheck, check
+from bot.upload.links import LinkCheck, LinkTarget, check
 from bot.upload.receive import BadUpload, hand_in, read_form
 from handlers.context import Services
 from locales import DEFAULT_LOCALE, Translator, normalize
@@ -66,17 +67,24 @@ class UploadPage:
         )
         return self._respond(page, STATUS[state])
 
-    async def show(self, request: web.Request) -> web.Response:
-        found = await check(self.services, request.match_info["token"], self.services.clock.now())
+    async def _open(
+        self, request: web.Request, now: datetime
+    ) -> tuple[Translator, LinkTarget | web.Response]:
+        """The link's target if it may take files now, else the page that says why not."""
+        found = await check(self.services, request.match_info["token"], now)
         t = self._translator(request, found)
         if found.target is None:
-            return self._refusal(t, found.state)
+            return t, self._refusal(t, found.state)
         target = found.target
         if not target.reportable and not target.joins_draft:
-            return self._respond(
-                html.message_page(t, t("upload.not_open", code=target.material.code), [], False),
-                409,
-            )
+            page = html.message_page(t, t("upload.not_open", code=target.material.code), [], False)
+            return t, self._respond(page, 409)
+        return t, target
+
+    async def show(self, request: web.Request) -> web.Response:
+        t, target = await self._open(request, self.services.clock.now())
+        if isinstance(target, web.Response):
+            return target
         settings = self.services.settings
         nonce = secrets.token_urlsafe(12)
         page = html.form_page(
@@ -96,16 +104,9 @@ class UploadPage:
 
     async def submit(self, request: web.Request) -> web.Response:
         now = self.services.clock.now()
-        found = await check(self.services, request.match_info["token"], now)
-        t = self._translator(request, found)
-        if found.target is None:
-            return self._refusal(t, found.state)
-        target = found.target
-        if not target.reportable and not target.joins_draft:
-            return self._respond(
-                html.message_page(t, t("upload.not_open", code=target.material.code), [], False),
-                409,
-            )
+        t, target = await self._open(request, now)
+        if isinstance(target, web.Response):
+            return target
         settings = self.services.settings
         most = settings.upload_max_files * settings.max_attachment_bytes + FORM_OVERHEAD
         if request.content_length is not None and request.content_length > most:
