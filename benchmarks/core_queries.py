@@ -8,6 +8,11 @@ the storage layer), then times the full router path (identify → authorise → 
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 import argparse
 import asyncio
 import random
@@ -15,98 +20,16 @@ import statistics
 import tempfile
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
+from benchmarks.national import national_plan
 from bot.app import open_app
 from bot.config import Settings
 from domain.clock import ManualClock
-from domain.deadlines import parse_deadline
-from domain.model import ReportStatus, Role, UnitKind
-from domain.plan_file import PlanFile, PlanItem, PlanMaterial, PlanUnit
+from domain.model import ReportStatus, Role
 from handlers import router
 from handlers.messages import Incoming
 from handlers.plan_import import import_plan
 from storage import assignments, contacts, plans, reports
-
-DEADLINES = [
-    "3月底",
-    "4月底",
-    "5月底",
-    "6月上旬",
-    "6月底",
-    "7月底",
-    "8月底",
-    "9月底",
-    "10月底",
-    "年底",
-]
-
-
-def national_plan(n_units: int, n_materials: int) -> PlanFile:
-    units = [
-        PlanUnit(
-            code="root",
-            name="全国总局",
-            short="总局",
-            kind=UnitKind.PROVINCE,
-            parent=None,
-            region=None,
-        )
-    ]
-    provinces = 31
-    for p in range(provinces):
-        units.append(
-            PlanUnit(
-                code=f"p{p}",
-                name=f"第{p}省局",
-                short=None,
-                kind=UnitKind.CITY,
-                parent="root",
-                region=None,
-            )
-        )
-    for c in range(n_units - provinces - 1):
-        units.append(
-            PlanUnit(
-                code=f"c{c}",
-                name=f"第{c}县局",
-                short=None,
-                kind=UnitKind.COUNTY,
-                parent=f"p{c % provinces}",
-                region=None,
-            )
-        )
-    kinds = frozenset(UnitKind)
-    items = []
-    for i in range(n_materials // 3):
-        materials = [
-            PlanMaterial(
-                code=f"{i + 1}.{s + 1}",
-                item_no=i + 1,
-                seq=s + 1,
-                title=f"材料{i + 1}.{s + 1}",
-                deadline=parse_deadline(random.choice(DEADLINES), 2016),
-                targets={},
-                target_unit=None,
-                applies_to=kinds,
-            )
-            for s in range(3)
-        ]
-        items.append(
-            PlanItem(no=i + 1, title=f"事项{i + 1}", applies_to=kinds, materials=materials)
-        )
-    return PlanFile(
-        code="bench",
-        year=2016,
-        title="基准",
-        document=None,
-        issued=None,
-        notes=[],
-        reminders={},
-        assessment={},
-        units=units,
-        items=items,
-    )
 
 
 async def build(
@@ -115,7 +38,7 @@ async def build(
     settings = Settings(BOT_DATA_DIR=data_dir)  # type: ignore[call-arg]
     clock = ManualClock(datetime(2016, 7, 15, 2, 0, tzinfo=UTC))
     app = await open_app(settings, clock, seed_sample=False)
-    plan = national_plan(n_units, n_materials)
+    plan = national_plan(n_units, n_materials, random.Random(7))
     t0 = time.perf_counter()
     done = await import_plan(app.store, plan, settings.tz, clock.now())
     print(

@@ -30,12 +30,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.national import national_plan  # noqa: E402
 from bot.app import open_app  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from domain.clock import ManualClock  # noqa: E402
-from domain.deadlines import parse_deadline  # noqa: E402
-from domain.model import ReportStatus, Role, UnitKind  # noqa: E402
-from domain.plan_file import PlanFile, PlanItem, PlanMaterial, PlanUnit  # noqa: E402
+from domain.model import ReportStatus, Role  # noqa: E402
 from handlers.board import draw  # noqa: E402
 from handlers.export import build_export  # noqa: E402
 from handlers.insight_data import Scope  # noqa: E402
@@ -45,56 +44,8 @@ from storage import assignments, audit, blobs, contacts, plans, reports, units  
 from storage.models import StoredFile  # noqa: E402
 
 NOW = datetime(2016, 9, 15, 2, 0, tzinfo=UTC)
-DEADLINES = ["5月底", "6月上旬", "6月底", "7月底", "8月底", "9月底", "10月底", "年底", "按要求报送"]
 NOTES = [None, None, "已按要求完成", "附现场照片及签到表", "补充材料,请审核"]
 NAMES = ["工作方案.pdf", "现场照片.jpg", "签到表.xlsx", "总结报告.docx", "视频.mp4"]
-REGIONS = 10
-
-
-def _unit(code: str, name: str, kind: UnitKind, parent: str | None) -> PlanUnit:
-    return PlanUnit(code=code, name=name, short=None, kind=kind, parent=parent, region=None)
-
-
-def national_plan(n_units: int, n_materials: int, rng: random.Random) -> PlanFile:
-    units = [_unit("root", "全国总局", UnitKind.PROVINCE, None)]
-    for r in range(REGIONS):
-        units.append(_unit(f"r{r}", f"第{r + 1}片区局", UnitKind.CITY, "root"))
-    per_region = -(-(n_units - 1 - REGIONS) // REGIONS)  # rounded up: at least n_units
-    for r in range(REGIONS):
-        for c in range(per_region):
-            name = f"第{r + 1}片区第{c + 1}县局"
-            units.append(_unit(f"r{r}c{c}", name, UnitKind.COUNTY, f"r{r}"))
-    kinds = frozenset(UnitKind)
-    items = []
-    for i in range(n_materials // 3):
-        materials = [
-            PlanMaterial(
-                code=f"{i + 1}.{s + 1}",
-                item_no=i + 1,
-                seq=s + 1,
-                title=f"第{i + 1}项工作的第{s + 1}项材料",
-                deadline=parse_deadline(rng.choice(DEADLINES), 2016),
-                targets={UnitKind.COUNTY: 50, UnitKind.CITY: 30} if s == 2 else {},
-                target_unit="例" if s == 2 else None,
-                applies_to=kinds,
-            )
-            for s in range(3)
-        ]
-        items.append(
-            PlanItem(no=i + 1, title=f"第{i + 1}项工作", applies_to=kinds, materials=materials)
-        )
-    return PlanFile(
-        code="national",
-        year=2016,
-        title="2016年度全国推进服务型行政执法建设工作方案(基准)",
-        document=None,
-        issued=None,
-        notes=[],
-        reminders={},
-        assessment={},
-        units=units,
-        items=items,
-    )
 
 
 async def build(data_dir: Path, n_units: int, n_materials: int, n_reports: int) -> None:
