@@ -39,6 +39,8 @@ class Services:
     # A plan's materials never change after import (a re-import is a new plan), so every
     # message can share one copy instead of reading them again.
     materials: dict[int, list[Material]] = field(default_factory=dict)
+    # Units, likewise, are written only by a plan import, which makes a new active plan.
+    units: dict[int, list[Unit]] = field(default_factory=dict)
 
 
 @dataclass

@@ -59,15 +59,25 @@ def can_review(ctx: Context, unit: Unit) -> bool:
     )
 
 
+async def all_units(ctx: Context) -> list[Unit]:
+    """Every unit, in tree order; read once per active plan (units change only on import)."""
+    key = ctx.plan.id if ctx.plan else None
+    cached = ctx.app.units.get(key) if key is not None else None
+    if cached is None:
+        async with ctx.read() as db:
+            cached = await units.all_units(db)
+        if key is not None:
+            ctx.app.units = {key: cached}
+    return cached
+
+
 async def visible_units(ctx: Context) -> list[Unit]:
-    async with ctx.read() as db:
-        if ctx.role is Role.PROVINCE_ADMIN:
-            return await units.all_units(db)
-        return (
-            await units.subtree(db, require_unit(ctx))
-            if ctx.role is Role.UNIT_ADMIN
-            else [require_unit(ctx)]
-        )
+    if ctx.role is Role.PROVINCE_ADMIN:
+        return await all_units(ctx)
+    if ctx.role is Role.UNIT_ADMIN:
+        own = require_unit(ctx)
+        return [u for u in await all_units(ctx) if u.path.startswith(own.path)]
+    return [require_unit(ctx)]
 
 
 def _unit_keys(unit: Unit) -> set[str]:
@@ -96,9 +106,7 @@ async def resolve_unit(ctx: Context, query: str) -> Unit:
     Matching runs over every unit before the scope filter, so `郑州市` names the city even for
     a county admin whose own unit's full name contains it — and is then refused as unknown.
     """
-    async with ctx.read() as db:
-        everyone = await units.all_units(db)
-    found = [u for u in match_units(everyone, query) if can_see(ctx, u)]
+    found = [u for u in match_units(await all_units(ctx), query) if can_see(ctx, u)]
     if not found:
         raise UserError("error.unit_unknown", query=query[:40])
     if len(found) > 1:

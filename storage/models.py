@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -91,7 +92,10 @@ class AssignmentRow(BaseModel):
     target_unit: str | None
 
 
-class UnitSummary(BaseModel):
+@dataclass(frozen=True, slots=True)
+class UnitSummary:
+    """One unit's counts over a plan: a plain slotted row, as /status builds thousands at once."""
+
     unit_id: int
     total: int
     done: int

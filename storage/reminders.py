@@ -250,11 +250,18 @@ async def acknowledge(
         " acked_at = excluded.acked_at, acked_by = excluded.acked_by WHERE acks.acked_at IS NULL",
         (to_db(now), contact_id, plan_id, unit_id),
     )
+    await db.execute(
+        "UPDATE assignments SET acked = 1 WHERE plan_id = ? AND unit_id = ?", (plan_id, unit_id)
+    )
     return cur.rowcount
 
 
 async def unacknowledged_units(db: aiosqlite.Connection, plan_id: int) -> set[int]:
-    return set(await ack_pending(db, plan_id))
+    """Units with any material of the plan not acknowledged (read from the covering index)."""
+    rows = await fetch_all(
+        db, "SELECT DISTINCT unit_id FROM assignments WHERE plan_id = ? AND acked = 0", (plan_id,)
+    )
+    return {int(r[0]) for r in rows}
 
 
 # --- job marks ---
