@@ -75,8 +75,7 @@ async def build(data_dir: Path, n_units: int, n_materials: int, n_reports: int) 
             StoredFile(sha256=f"{k:064x}", name=NAMES[k % len(NAMES)], mime=None, size=1000 + k)
             for k in range(50)
         ]
-        for f in stored:
-            await blobs.record(db, f.sha256, f.size, f"bench/{f.sha256}", start)
+        await blobs.record(db, stored, lambda sha: f"bench/{sha}", start)
         for i in range(n_reports):
             assignment_id = 1 + rng.randrange(done.assignments)
             at = start + timedelta(minutes=rng.randrange(120 * 24 * 60))

@@ -36,6 +36,7 @@ async def open_app(settings: Settings, clock: Clock, *, seed_sample: bool = True
         FilePolicy(
             settings.max_attachment_bytes, frozenset(t.lower() for t in settings.allowed_types)
         ),
+        store,
     )
     removed = await files.clean_partial()
     if removed:

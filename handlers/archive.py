@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,7 +47,7 @@ def build_archive(
         materials = {m.id: m for m in snap.materials(conn, plan.id)}
         chosen = sorted(materials) if material_ids is None else sorted(material_ids)
         files = snap.accepted_files(conn, plan.id, scope.path, chosen)
-        return write_archive(files, locate, units, materials, t, out)
+        return write_archive(files, partial(snap.open_blob, conn, locate), units, materials, t, out)
 
 
 async def archive(ctx: Context, args: str) -> Reply:

@@ -59,8 +59,8 @@ async def detail(ctx: Context, args: str) -> Reply:
     if found.files:
         lines.append(t("insight.detail_files", count=len(found.files)))
     for f in found.files:
-        path = ctx.app.files.path_for(f.sha256)
-        if path.is_file():
+        path = await ctx.app.files.local_path(f.sha256)
+        if path is not None:
             attached.append(OutgoingFile(str(path), f.name, f.mime))
             lines.append(f"  · {clip(f.name, 80)} ({_size(f.size)})")
         else:

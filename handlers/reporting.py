@@ -45,8 +45,7 @@ async def store_files(ctx: Context, files: tuple[IncomingFile, ...]) -> list[Sto
 
 
 async def _record_blobs(ctx: Context, db: aiosqlite.Connection, files: list[StoredFile]) -> None:
-    for f in files:
-        await blobs.record(db, f.sha256, f.size, ctx.app.files.relative(f.sha256), ctx.now)
+    await blobs.record(db, files, ctx.app.files.relative, ctx.now)
 
 
 async def reportable(ctx: Context, material: Material) -> AssignmentRow:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from openpyxl import Workbook
 
@@ -55,13 +56,13 @@ def _unique(path: str, used: set[str]) -> str:
 
 def write_archive(
     files: Iterable[AcceptedFile],
-    locate: Callable[[str], Path],
+    open_blob: Callable[[str], BinaryIO | None],
     units: dict[int, UnitRow],
     materials: dict[int, MaterialCol],
     t: Translator,
     out: Path,
 ) -> ArchiveSummary:
-    """Stream every file from disk into `out`; a half-written archive is never left under `out`."""
+    """Stream every file into `out`; a half-written archive is never left under `out`."""
     summary = ArchiveSummary(path=out)
     index = Workbook(write_only=True)
     sheet = index.create_sheet(t("insight.archive_index_sheet"))
@@ -87,9 +88,9 @@ def write_archive(
                 material, unit = materials[f.material_id], units[f.unit_id]
                 name = sanitize_name(f"{material.code} {f.name}")
                 arcname = _unique(f"{folder_of(material, unit)}/{name}", used)
-                source = locate(f.sha256)
+                source = open_blob(f.sha256)
                 reviewed = f.reviewed_at.astimezone(t.tz) if f.reviewed_at else None
-                if not source.is_file():
+                if source is None:
                     summary.missing.append(arcname)
                     arcname = t("insight.archive_missing")
                 else:
@@ -98,7 +99,7 @@ def write_archive(
                         zipfile.ZIP_STORED if extension(f.name) in _STORED else zipfile.ZIP_DEFLATED
                     )
                     info.file_size = f.size
-                    with source.open("rb") as src, zf.open(info, "w", force_zip64=True) as dst:
+                    with source as src, zf.open(info, "w", force_zip64=True) as dst:
                         shutil.copyfileobj(src, dst, CHUNK)
                     summary.files += 1
                     summary.bytes += f.size

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import sqlite3
 from dataclasses import dataclass
@@ -26,20 +27,23 @@ class BackupResult:
 async def backup(store: Store, files_root: Path, dest: Path) -> BackupResult:
     """A consistent copy while the bot runs: the database snapshot first, then every file it names.
 
-    Attachment files are immutable and written before the rows that refer to them, so every
-    blob in the snapshot is already complete on disk.
+    Small attachments are inside the database and come with it. Attachment files are
+    immutable and written before the rows that refer to them, so every blob in the snapshot
+    is already complete on disk.
     """
     await asyncio.to_thread(dest.mkdir, parents=True, exist_ok=False)
     target = await aiosqlite.connect(dest / DB_NAME)
     try:
         async with store.read() as db:
             await db.backup(target)
-        async with target.execute("SELECT rel_path FROM blobs") as cur:
-            rel_paths = [str(r[0]) for r in await cur.fetchall()]
+        async with target.execute("SELECT rel_path, size, content IS NOT NULL FROM blobs") as cur:
+            blobs = [(str(r[0]), int(r[1]), bool(r[2])) for r in await cur.fetchall()]
     finally:
         await target.close()
-    copied = await asyncio.to_thread(_copy_files, files_root, dest / FILES_DIR, rel_paths)
-    return BackupResult(path=dest, files=len(rel_paths), bytes=copied)
+    on_disk = [rel for rel, _, inline in blobs if not inline]
+    copied = await asyncio.to_thread(_copy_files, files_root, dest / FILES_DIR, on_disk)
+    inline_bytes = sum(size for _, size, inline in blobs if inline)
+    return BackupResult(path=dest, files=len(blobs), bytes=copied + inline_bytes)
 
 
 def _copy_files(source: Path, dest: Path, rel_paths: list[str]) -> int:
@@ -79,7 +83,7 @@ async def check_backup(source: Path) -> str:
 
 
 def restore(source: Path, data_dir: Path, files_dir: Path) -> int:
-    """Replace the data dir's database and files with a backup's; returns files restored.
+    """Replace the data dir's database and files with a backup's; returns attachments restored.
 
     The caller makes sure the bot is stopped. The old database (and its WAL) is moved aside,
     never deleted, so a restore can itself be undone.
@@ -100,4 +104,11 @@ def restore(source: Path, data_dir: Path, files_dir: Path) -> int:
                 out.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(src, out)
                 restored += 1
-    return restored
+    with contextlib.closing(sqlite3.connect(db_path)) as conn:
+        try:
+            (inline,) = conn.execute(
+                "SELECT COUNT(*) FROM blobs WHERE content IS NOT NULL"
+            ).fetchone()
+        except sqlite3.OperationalError:  # a backup from before small files were kept inside
+            inline = 0
+    return restored + int(inline)

@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 import aiosqlite
 
 from storage.db import fetch_one, to_db
+from storage.models import StoredFile
 
 
 async def record(
-    db: aiosqlite.Connection, sha256: str, size: int, rel_path: str, now: datetime
+    db: aiosqlite.Connection,
+    files: Sequence[StoredFile],
+    rel_path: Callable[[str], str],
+    now: datetime,
 ) -> None:
-    await db.execute(
-        "INSERT INTO blobs (sha256, size, rel_path, created_at) VALUES (?, ?, ?, ?)"
+    """Note each file's blob (once per content), with its content when it is kept inline."""
+    if not files:
+        return
+    at = to_db(now)
+    await db.executemany(
+        "INSERT INTO blobs (sha256, size, rel_path, created_at, content) VALUES (?, ?, ?, ?, ?)"
         " ON CONFLICT DO NOTHING",
-        (sha256, size, rel_path, to_db(now)),
+        [(f.sha256, f.size, rel_path(f.sha256), at, f.content) for f in files],
     )
 
 
-async def path_of(db: aiosqlite.Connection, sha256: str) -> str | None:
-    row = await fetch_one(db, "SELECT rel_path FROM blobs WHERE sha256 = ?", (sha256,))
-    return str(row[0]) if row else None
+async def content(db: aiosqlite.Connection, sha256: str) -> bytes | None:
+    """A blob's bytes when kept in the database; None when it lives on disk (or is unknown)."""
+    row = await fetch_one(db, "SELECT content FROM blobs WHERE sha256 = ?", (sha256,))
+    return bytes(row[0]) if row and row[0] is not None else None

@@ -9,16 +9,20 @@ import os
 import re
 import secrets
 import unicodedata
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import aiofiles
 import aiofiles.os
 
+from storage import blobs
+from storage.db import Store
 from storage.models import StoredFile
 
 MAX_NAME_CHARS = 120
+INLINE_MAX = 64 * 1024  # kept in the database, in the report's own transaction, up to this
 SMALL_FILE = 1024 * 1024  # gathered in memory and written in one go below this
 _RESERVED = {
     "CON",
@@ -79,11 +83,18 @@ class FilePolicy:
 
 
 class FileStore:
-    """Content-addressed files under `root`; a file is visible only once complete."""
+    """Content-addressed files: small ones in the database, the rest under `root`.
 
-    def __init__(self, root: Path, policy: FilePolicy) -> None:
+    A file on disk is visible only once complete. A small file is not written anywhere by
+    `save`: its bytes ride on the StoredFile until `blobs.record` puts them in the same
+    transaction as the report or draft that carries them (one file created per report costs
+    more than everything else a report does; see README, Performance).
+    """
+
+    def __init__(self, root: Path, policy: FilePolicy, store: Store) -> None:
         self.root = root
         self.policy = policy
+        self.store = store
         self._tmp = root / "tmp"
 
     def path_for(self, sha256: str) -> Path:
@@ -101,8 +112,9 @@ class FileStore:
     ) -> StoredFile:
         """Store a file's chunks; raises FileRejected (nothing left behind) if not allowed.
 
-        A small file is gathered in memory and written in one trip to a worker thread; a large
-        one is streamed to disk with aiofiles as it arrives, never held whole.
+        Up to INLINE_MAX the bytes come back on the StoredFile for the database; up to
+        SMALL_FILE they are written in one trip to a worker thread; a larger file is streamed
+        to disk with aiofiles as it arrives, never held whole.
         """
         clean = sanitize_name(name, fallback=_fallback_name(mime))
         self.policy.check_name(clean)
@@ -120,9 +132,50 @@ class FileStore:
             return StoredFile(sha256=sha, name=clean, mime=_mime(mime, clean), size=size)
         if not head:
             raise FileRejected("empty", clean)
-        sha = hashlib.sha256(head).hexdigest()
-        await asyncio.to_thread(self._write_whole, bytes(head), sha)
-        return StoredFile(sha256=sha, name=clean, mime=_mime(mime, clean), size=len(head))
+        data = bytes(head)
+        sha = hashlib.sha256(data).hexdigest()
+        inline = data if len(data) <= INLINE_MAX else None
+        if inline is None:
+            await asyncio.to_thread(self._write_whole, data, sha)
+        return StoredFile(
+            sha256=sha, name=clean, mime=_mime(mime, clean), size=len(data), content=inline
+        )
+
+    def reader(self, stored: StoredFile) -> Callable[[], AsyncIterator[bytes]]:
+        """Read a file again: from the bytes it carries if just saved, else from where it is kept."""
+        if stored.content is not None:
+            return partial(_once, stored.content)
+        return partial(self.chunks, stored.sha256)
+
+    async def chunks(self, sha256: str) -> AsyncIterator[bytes]:
+        async with self.store.read() as db:
+            inline = await blobs.content(db, sha256)
+        if inline is not None:
+            yield inline
+            return
+        async for chunk in read_path(self.path_for(sha256)):
+            yield chunk
+
+    async def content(self, sha256: str) -> bytes | None:
+        """A stored file's bytes, wherever they are kept; None if it is gone."""
+        async with self.store.read() as db:
+            inline = await blobs.content(db, sha256)
+        if inline is not None:
+            return inline
+        path = self.path_for(sha256)
+        return await asyncio.to_thread(path.read_bytes) if path.is_file() else None
+
+    async def local_path(self, sha256: str) -> Path | None:
+        """A path to hand to a channel: a small file is copied out to its place under `root`."""
+        path = self.path_for(sha256)
+        if path.is_file():
+            return path
+        async with self.store.read() as db:
+            inline = await blobs.content(db, sha256)
+        if inline is None:
+            return None
+        await asyncio.to_thread(self._write_whole, inline, sha256)
+        return path
 
     def _check_total(self, name: str, size: int) -> None:
         if size > self.policy.max_bytes:
@@ -178,6 +231,10 @@ class FileStore:
             leftover.unlink(missing_ok=True)
             removed += 1
         return removed
+
+
+async def _once(content: bytes) -> AsyncIterator[bytes]:
+    yield content
 
 
 async def read_path(path: Path, chunk_size: int = 256 * 1024) -> AsyncIterator[bytes]:

@@ -7,12 +7,14 @@ every chat. In WAL mode the snapshot sees one consistent state and never blocks 
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from domain.model import AssignmentState, ReportStatus, UnitKind
 from insight.model import (
@@ -230,6 +232,17 @@ def accepted_files(
     while batch := cur.fetchmany(BATCH):
         for r in batch:
             yield AcceptedFile(r[0], r[1], r[2], _instant(r[3]), r[4], r[5], r[6])
+
+
+def open_blob(
+    conn: sqlite3.Connection, locate: Callable[[str], Path], sha256: str
+) -> BinaryIO | None:
+    """A stored file opened for reading in a worker thread, wherever it is kept; None if gone."""
+    row = conn.execute("SELECT content FROM blobs WHERE sha256 = ?", (sha256,)).fetchone()
+    if row is not None and row[0] is not None:
+        return io.BytesIO(row[0])
+    path = locate(sha256)
+    return path.open("rb") if path.is_file() else None
 
 
 def report_count(conn: sqlite3.Connection, plan_id: int) -> int:

@@ -25,6 +25,7 @@ class BlobRow:
     sha256: str
     size: int
     rel_path: str
+    content: bytes | None  # kept in the database; None for a file on disk
 
 
 async def all_reports(db: aiosqlite.Connection) -> list[SourcedReport]:
@@ -53,9 +54,19 @@ async def all_reports(db: aiosqlite.Connection) -> list[SourcedReport]:
 
 async def all_blobs(db: aiosqlite.Connection) -> list[BlobRow]:
     """Every recorded file content; [] when none."""
+    rows = await fetch_all(
+        db,
+        "SELECT sha256, size, rel_path, content FROM blobs ORDER BY sha256",
+        (),
+    )
     return [
-        BlobRow(sha256=str(r["sha256"]), size=int(r["size"]), rel_path=str(r["rel_path"]))
-        for r in await fetch_all(db, "SELECT sha256, size, rel_path FROM blobs ORDER BY sha256", ())
+        BlobRow(
+            sha256=str(r["sha256"]),
+            size=int(r["size"]),
+            rel_path=str(r["rel_path"]),
+            content=None if r["content"] is None else bytes(r["content"]),
+        )
+        for r in rows
     ]
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from domain.model import (
     AssignmentState,
@@ -139,6 +139,8 @@ class StoredFile(BaseModel):
     name: str
     mime: str | None
     size: int
+    # The bytes of a small file between its arrival and its transaction (see FileStore.save).
+    content: bytes | None = Field(default=None, exclude=True, repr=False)
 
 
 class Report(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from tests.support import ShellBot, find_code, local, report_id
@@ -185,3 +186,18 @@ async def test_a_return_late_at_night_reaches_the_unit_in_the_morning(
     bot.clock.set(local("2016-05-21T08:00"))
     await bot.sender.drain()
     assert "缺少签到表" in bot.out.getvalue().split("已退回报送")[-1]
+
+
+async def test_small_and_large_attachments_both_come_back_intact(
+    bot: ShellBot, pdf: Path, tmp_path: Path
+) -> None:
+    scan = tmp_path / "扫描件.pdf"
+    scan.write_bytes(b"%PDF-1.4 " + bytes(range(256)) * 1024)  # 256 KB
+    await bot.invite_and_bind("郑州", "zz")
+    number = report_id(await bot.say("/report 1", as_="zz", files=[pdf, scan]))
+    on_disk = [p.read_bytes() for p in bot.app.settings.files_dir.rglob("*") if p.is_file()]
+    assert on_disk == [scan.read_bytes()]  # the small one is kept in the database, with its report
+    detail = await bot.say(f"/report_detail {number}", as_="admin")
+    sent = re.findall(r"^📎 文件 (.+?)\((.+)\)$", detail, re.MULTILINE)
+    assert [name for name, _ in sent] == [pdf.name, scan.name]
+    assert [Path(path).read_bytes() for _, path in sent] == [pdf.read_bytes(), scan.read_bytes()]

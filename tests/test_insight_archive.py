@@ -88,7 +88,7 @@ async def test_large_files_are_streamed_not_held_in_memory(tmp_path: Path) -> No
     tracemalloc.start()
     summary = write_archive(
         iter(files),
-        lambda sha: big,
+        lambda sha: big.open("rb"),
         {1: unit},
         {8: material},
         Translator("zh_CN", SHANGHAI),

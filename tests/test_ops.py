@@ -14,29 +14,35 @@ from tests.test_cli import run
 
 async def test_backup_wipe_restore_gives_the_same_status(tmp_path: Path, pdf: Path) -> None:
     data = tmp_path / "data"
+    scan = tmp_path / "扫描件.pdf"  # too big to keep inside the database: a file on disk
+    scan.write_bytes(b"%PDF-1.4 " + bytes(range(256)) * 1024)
     bot = await ShellBot.start(data)
     await bot.invite_and_bind("郑州", "zz")
-    number = report_id(await bot.say("/report 1 年度方案", as_="zz", files=[pdf]))
+    number = report_id(await bot.say("/report 1 年度方案", as_="zz", files=[pdf, scan]))
     await bot.say(f"/accept {number}", as_="admin")
     await bot.say("/report 6.1", as_="zz", files=[pdf])
     status_before = await bot.say("/status", as_="admin")
+    async with bot.app.store.read() as db:
+        shas = [str(r[0]) for r in await db.execute_fetchall("SELECT sha256 FROM attachments")]
     # Online: the bot is still open while the backup runs.
     result = await backup(bot.app.store, bot.app.settings.files_dir, tmp_path / "backups" / "b1")
-    assert result.files == 1
+    assert result.files == 2
+    assert result.bytes == pdf.stat().st_size + scan.stat().st_size
     await bot.stop()
 
     shutil.rmtree(data)
     done = run(["restore", str(result.path)], data)
     assert done.returncode == 0, done.stderr
-    assert "1 个附件" in done.stdout
+    assert "2 个附件" in done.stdout
 
     again = await ShellBot.start(data)
     try:
         assert await again.say("/status", as_="admin") == status_before
         history = await again.say("/history", as_="zz")
-        assert f"#{number} [1]" in history and "已通过" in history
-        restored = list((data / "files").rglob("*"))
-        assert any(p.is_file() and p.read_bytes() == pdf.read_bytes() for p in restored)
+        assert f"#{number} [1]" in history and "已通过 · 附件2个" in history
+        files = again.app.services.files
+        contents = {await files.content(sha) for sha in shas}
+        assert contents == {pdf.read_bytes(), scan.read_bytes()}
     finally:
         await again.stop()
 

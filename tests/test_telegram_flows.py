@@ -88,7 +88,8 @@ async def test_report_by_buttons_with_an_album_and_a_pdf(
     expected = {hashlib.sha256(c).hexdigest() for c in [*shots, pdf]}
     assert {f.sha256 for f in stored} == expected  # the originals, not the thumbnails
     for f in stored:
-        assert tg.app.services.files.path_for(f.sha256).read_bytes()
+        content = await tg.app.services.files.content(f.sha256)
+        assert content is not None and hashlib.sha256(content).hexdigest() == f.sha256
 
 
 async def test_a_command_in_a_photo_caption_reports_at_once(

@@ -31,7 +31,8 @@ async def stored_files(bot: WeComBot, number: int) -> list[bytes]:
         report = await reports.get(db, number)
         files = await reports.files(db, number)
     assert report is not None
-    return [bot.app.services.files.path_for(f.sha256).read_bytes() for f in files]
+    found = [await bot.app.services.files.content(f.sha256) for f in files]
+    return [content for content in found if content is not None]
 
 
 async def test_full_report_with_two_images(bot: WeComBot) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from functools import partial
 
 from aiohttp import BodyPartReader, MultipartReader
 
@@ -14,7 +13,7 @@ from handlers.messages import Incoming, IncomingFile, Reply
 from handlers.notify import body
 from handlers.reporting import MAX_NOTE
 from storage import outbox, uploads
-from storage.files import FileStore, read_path
+from storage.files import FileStore
 from storage.models import StoredFile
 
 CHUNK = 256 * 1024
@@ -90,7 +89,7 @@ async def hand_in(
                 name=f.name,
                 mime=f.mime,
                 size=f.size,
-                read=partial(read_path, services.files.path_for(f.sha256)),
+                read=services.files.reader(f),
             )
             for f in stored
         ),

@@ -10,13 +10,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import datetime
-from functools import partial
 
 from handlers.messages import Incoming, IncomingFile
 from handlers.router import split_command
-from storage import processed, wecom
+from storage import blobs, processed, wecom
 from storage.db import Store
-from storage.files import FileStore, read_path
+from storage.files import FileStore
 from storage.models import StoredFile
 
 CHANNEL = "wecom"
@@ -50,6 +49,8 @@ class ReportWindow:
         """Keep a message for the batch; recorded as handled in the same transaction."""
         async with self.store.write() as db:
             if await wecom.hold(db, user, key, text, file, now):
+                if file is not None:  # a small file's bytes are kept from now on
+                    await blobs.record(db, [file], self.files.relative, now)
                 await processed.mark(db, CHANNEL, key, now)
         self.restart(user)
 
@@ -91,7 +92,7 @@ class ReportWindow:
                 name=item.file.name,
                 mime=item.file.mime,
                 size=item.file.size,
-                read=partial(read_path, self.files.path_for(item.file.sha256)),
+                read=self.files.reader(item.file),
             )
             for item in items
             if item.file is not None
