@@ -61,11 +61,14 @@ async def test_an_update_left_in_the_inbox_by_a_crash_is_handled_at_start(
     # What a crash leaves behind: an update written down (and so confirmed to Telegram,
     # which will not send it again) but never handled.
     lost = fake.message(zz, "/report 6.1 已制定方案", push=False) | {"update_id": 555_555}
+    garbled = {"update_id": 555_556, "message": {"message_id": 9}}  # no chat, no date
     store = Store(tmp_path / "data" / "bot.sqlite3")
     await store.open()
     async with store.write() as db:
         await store_telegram.inbox_save(
-            db, [(555_555, json.dumps(lost))], local("2016-05-20T09:00")
+            db,
+            [(555_555, json.dumps(lost)), (555_556, json.dumps(garbled))],
+            local("2016-05-20T09:00"),
         )
     await store.close()
 
