@@ -29,7 +29,7 @@ from domain.model import ReportStatus, Role
 from handlers import router
 from handlers.messages import Incoming
 from handlers.plan_import import import_plan
-from storage import assignments, contacts, plans, reports
+from storage import contacts, reports
 
 
 async def build(
@@ -74,9 +74,6 @@ async def build(
                     reason=None,
                     now=now,
                 )
-        active = await plans.active(db)
-        assert active is not None
-        await assignments.refresh_all(db, active.id)
     print(
         f"stored {n_contacts} contacts and {n_reports} reports in {time.perf_counter() - t0:.1f}s"
     )

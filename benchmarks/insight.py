@@ -119,7 +119,6 @@ async def build(data_dir: Path, n_units: int, n_materials: int, n_reports: int) 
                     unit_id=owner[assignment_id],
                     subject=str(report_id),
                 )
-        await assignments.refresh_all(db, plan.id)
     await app.store.close()
     print(
         f"built {done.units:,} units × {done.materials} materials = {done.assignments:,} assignments,"

@@ -84,7 +84,6 @@ async def _submit(
         now=ctx.now,
         source_key=ctx.msg.message_key and f"{ctx.msg.channel}:{ctx.msg.message_key}",
     )
-    await assignments.refresh_state(db, row.id)
     await audit.record(
         db,
         at=ctx.now,
@@ -297,7 +296,6 @@ async def withdraw(ctx: Context, args: str) -> Reply:
             now=ctx.now,
         ):
             raise UserError("withdraw.not_pending", id=report_id)
-        await assignments.refresh_state(db, found.assignment_id)
         await audit.record(
             db,
             at=ctx.now,

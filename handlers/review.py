@@ -13,7 +13,7 @@ from handlers.messages import Choice, Reply
 from handlers.notify import tell
 from handlers.render import clip
 from handlers.reporting import MAX_NOTE, parse_id
-from storage import assignments, audit, contacts, prompts, reports, requests, units
+from storage import audit, contacts, prompts, reports, requests, units
 from storage.models import Report
 
 LISTED = 20
@@ -112,7 +112,6 @@ async def _decide(
         now=ctx.now,
     ):
         raise UserError("review.not_pending", id=found.id)
-    await assignments.refresh_state(db, found.assignment_id)
     detail: dict[str, object] = {"report": found.id}
     if reason:
         detail["reason"] = reason

@@ -108,24 +108,6 @@ async def overdue(
     ]
 
 
-async def refresh_state(db: aiosqlite.Connection, assignment_id: int) -> None:
-    """Re-derive state from the latest live report (not-applicable stays as it is)."""
-    await db.execute(
-        "UPDATE assignments SET"
-        " last_report_id = (SELECT id FROM reports WHERE assignment_id = assignments.id"
-        "   AND status != 'withdrawn' ORDER BY id DESC LIMIT 1),"
-        " state = CASE WHEN state = 'not_applicable' THEN state ELSE COALESCE("
-        "   (SELECT status FROM reports WHERE assignment_id = assignments.id"
-        "    AND status != 'withdrawn' ORDER BY id DESC LIMIT 1), 'not_submitted') END,"
-        " submitted_at = (SELECT submitted_at FROM reports WHERE assignment_id = assignments.id"
-        "   AND status != 'withdrawn' ORDER BY id DESC LIMIT 1),"
-        " reported_count = COALESCE((SELECT SUM(count) FROM reports"
-        "   WHERE assignment_id = assignments.id AND status IN ('pending', 'accepted')), 0)"
-        " WHERE id = ?",
-        (assignment_id,),
-    )
-
-
 async def set_not_applicable(db: aiosqlite.Connection, assignment_id: int, reason: str) -> None:
     await db.execute(
         "UPDATE assignments SET state = ?, na_reason = ? WHERE id = ?",
@@ -140,13 +122,3 @@ async def set_due(
         "UPDATE assignments SET due_date = ?, due_at = ? WHERE id = ?",
         (due_date.isoformat(), to_db(due_at), assignment_id),
     )
-
-
-async def refresh_all(db: aiosqlite.Connection, plan_id: int) -> None:
-    """Re-derive every assignment's state of a plan (bulk loads, repairs)."""
-    ids = [
-        int(r[0])
-        for r in await fetch_all(db, "SELECT id FROM assignments WHERE plan_id = ?", (plan_id,))
-    ]
-    for assignment_id in ids:
-        await refresh_state(db, assignment_id)

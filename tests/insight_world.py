@@ -197,7 +197,6 @@ async def build(tmp: Path) -> World:
                     subject=sent.code,
                     detail=detail,
                 )
-            await assignments.refresh_state(db, row.id)
         world.report_ids.append(report_id)
     for code, mcode, reason, at in NOT_APPLICABLE:
         unit, contact = people[code]
