@@ -15,6 +15,8 @@ async def announce(
     ctx: Context, db: aiosqlite.Connection, kind: str, report_id: int, unit_id: int, code: str
 ) -> int:
     """Queue `kind` ("submitted" or "accepted") to groups that chose events and see the unit."""
+    if not ctx.event_groups:
+        return 0
     audiences = [a for a in await broadcasts.audiences(db) if a.events]
     unit = await units.get(db, unit_id) if audiences else None
     if unit is None:

@@ -52,6 +52,8 @@ class Context:
     plan: Plan | None
     t: Translator
     now: datetime
+    # False when, as the message arrived, no group had asked for report events (saves a query).
+    event_groups: bool = True
     wrote_outbox: bool = False
     _marked: bool = field(default=False, repr=False)
 

@@ -57,7 +57,16 @@ async def handle(app: Services, msg: Incoming) -> list[Reply]:
         )
         plan = session.plan
         t = Translator(contact.locale or t.locale, app.settings.tz)
-        ctx = Context(app=app, msg=msg, contact=contact, unit=unit, plan=plan, t=t, now=now)
+        ctx = Context(
+            app=app,
+            msg=msg,
+            contact=contact,
+            unit=unit,
+            plan=plan,
+            t=t,
+            now=now,
+            event_groups=session.event_groups,
+        )
         replies = await _dispatch(ctx)
         if ctx.wrote_outbox:
             app.outbox_changed()

@@ -16,7 +16,8 @@ _UNIT = ("id", "code", "name", "short_name", "kind", "parent_id", "region_id", "
 _PLAN = ("id", "code", "year", "title", "document", "issued_on", "notes", "reminders", "assessment")
 
 _SQL = (
-    "SELECT EXISTS(SELECT 1 FROM processed WHERE channel = ? AND key = ?), "
+    "SELECT EXISTS(SELECT 1 FROM processed WHERE channel = ? AND key = ?),"
+    " EXISTS(SELECT 1 FROM chats WHERE subscribed = 1 AND events = 1), "
     + ", ".join(f"c.{c}" for c in _CONTACT)
     + ", "
     + ", ".join(f"u.{c}" for c in _UNIT)
@@ -36,6 +37,7 @@ class Session:
     contact: Contact | None  # None on first sight
     unit: Unit | None
     plan: Plan | None  # the active plan
+    event_groups: bool  # some group wants to hear of each report and review
 
 
 async def load(
@@ -45,10 +47,10 @@ async def load(
     row = await fetch_one(db, _SQL, (channel, message_key or "", channel, user_ref))
     assert row is not None  # the outer SELECT always yields one row
     values = list(row)
-    seen = bool(values[0])
-    contact_values = dict(zip(_CONTACT, values[1:9], strict=True))
-    unit_values = dict(zip(_UNIT, values[9:17], strict=True))
-    plan_values = dict(zip(_PLAN, values[17:26], strict=True))
+    seen, event_groups = bool(values[0]), bool(values[1])
+    contact_values = dict(zip(_CONTACT, values[2:10], strict=True))
+    unit_values = dict(zip(_UNIT, values[10:18], strict=True))
+    plan_values = dict(zip(_PLAN, values[18:27], strict=True))
     contact = None
     if contact_values["id"] is not None:
         contact_values["role"] = Role(contact_values["role"]) if contact_values["role"] else None
@@ -63,4 +65,10 @@ async def load(
         for key in ("notes", "reminders", "assessment"):
             plan_values[key] = json.loads(plan_values[key])
         plan = Plan(**plan_values)
-    return Session(seen=seen and message_key is not None, contact=contact, unit=unit, plan=plan)
+    return Session(
+        seen=seen and message_key is not None,
+        contact=contact,
+        unit=unit,
+        plan=plan,
+        event_groups=event_groups,
+    )
