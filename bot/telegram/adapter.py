@@ -17,7 +17,7 @@ from bot.delivery import DeliveryError, RateLimits
 from bot.telegram import menu
 from bot.telegram.albums import Album, Albums
 from bot.telegram.answer import answer
-from bot.telegram.client import POLL_TIMEOUT, build_application, token_of
+from bot.telegram.client import POLL_TIMEOUT, ChannelBot, build_application, token_of
 from bot.telegram.files import Downloader
 from bot.telegram.inbound import (
     CHANNEL,
@@ -66,7 +66,9 @@ class TelegramChannel:
         self.journal = Journal(services.store, services.clock)
         self.application: Application = build_application(self.settings, self.journal)
         self.application.add_handler(TypeHandler(Update, self._on_update))
-        self.bot = self.application.bot
+        bot = self.application.bot
+        assert isinstance(bot, ChannelBot)
+        self.bot = bot
         self.tokens = CallbackTokens(services.store, services.clock)
         self.sender = TelegramSender(self.bot, services.store, self.tokens, backoff=retry_backoff)
         request = self.bot.request

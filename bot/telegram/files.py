@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from telegram import Bot, File, Message
+from telegram import Message
 from telegram.error import BadRequest, NetworkError
 
+from bot.telegram.client import ChannelBot
 from bot.telegram.transport import AiohttpRequest
 from handlers.messages import IncomingFile
 from storage.files import FileRejected, read_path
@@ -64,7 +65,7 @@ class Downloader:
     """Files are fetched only when the core stores them, streamed chunk by chunk."""
 
     def __init__(
-        self, bot: Bot, transport: AiohttpRequest, local_mode: bool, backoff: float = 0.5
+        self, bot: ChannelBot, transport: AiohttpRequest, local_mode: bool, backoff: float = 0.5
     ) -> None:
         self.bot = bot
         self.transport = transport
@@ -89,16 +90,16 @@ class Downloader:
         )
 
     async def stream(self, attachment: Attachment) -> AsyncIterator[bytes]:
-        file = await self._get_file(attachment)
-        path = file.file_path or ""
+        path = await self._file_path(attachment)
         if self.local_mode and Path(path).is_absolute():
             async for chunk in read_path(Path(path), CHUNK):
                 yield chunk
             return
+        url = f"{self.bot.base_file_url}/{path}"
         started = False
         for attempt in range(1, ATTEMPTS + 1):
             try:
-                async for chunk in self.transport.stream(path, CHUNK):
+                async for chunk in self.transport.stream(url, CHUNK):
                     started = True
                     yield chunk
                 return
@@ -108,10 +109,12 @@ class Downloader:
                     raise
                 await asyncio.sleep(self.backoff * attempt)
 
-    async def _get_file(self, attachment: Attachment) -> File:
+    async def _file_path(self, attachment: Attachment) -> str:
+        """getFile's file_path: a URL path under the file base, or a local path (local mode)."""
         for attempt in range(1, ATTEMPTS + 1):
             try:
-                return await self.bot.get_file(attachment.file_id)
+                found = await self.bot.post_unparsed("getFile", {"file_id": attachment.file_id})
+                return str(found.get("file_path") or "")
             except BadRequest as err:
                 if "too big" in str(err).lower():
                     limit = (self.limit or CLOUD_DOWNLOAD_LIMIT) / 1024 / 1024

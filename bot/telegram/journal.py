@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from telegram import Bot, Update
-from telegram.ext import ExtBot
 
 from domain.clock import Clock
 from storage import telegram as store_telegram
@@ -82,25 +81,6 @@ class Journal:
                 updates.append(update)
         self._written.update(u.update_id for u in updates)
         return updates
-
-
-class JournalingBot(ExtBot[None]):
-    """Each getUpdates batch is written down in one go, before PTB's next call confirms it.
-
-    The batch is caught at `_do_post` (ExtBot's documented hook for wrapping API calls),
-    where it is still Telegram's JSON: writing that costs a fraction of `Update.to_dict()`.
-    """
-
-    def __init__(self, *args: Any, journal: Journal, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        with self._unfrozen():
-            self.journal = journal
-
-    async def _do_post(self, endpoint: str, data: dict[str, Any], **kwargs: Any) -> Any:
-        result = await super()._do_post(endpoint, data, **kwargs)
-        if endpoint == "getUpdates" and isinstance(result, list) and result:
-            await self.journal.save_json(result)
-        return result
 
 
 class JournalQueue(asyncio.Queue[object]):

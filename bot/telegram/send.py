@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
 
-from telegram import Bot, InlineKeyboardMarkup, InputFile, LinkPreviewOptions, ReplyParameters
+from telegram import InlineKeyboardMarkup, InputFile, LinkPreviewOptions, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -23,6 +23,7 @@ from telegram.error import (
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.delivery import DeliveryError, RetryLater, Undeliverable, Unreachable
+from bot.telegram.client import ChannelBot
 from bot.telegram.render import CAPTION_LIMIT, CallbackTokens, escape, split_text, utf16_len
 from handlers.messages import OutgoingFile, Reply
 from storage import chats
@@ -52,7 +53,7 @@ class TelegramSender:
 
     def __init__(
         self,
-        bot: Bot,
+        bot: ChannelBot,
         store: Store,
         tokens: CallbackTokens,
         *,
@@ -137,13 +138,16 @@ class TelegramSender:
     ) -> None:
         await self.call(
             chat_id,
-            lambda chat: self.bot.send_message(
-                chat,
-                escape(text),
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-                reply_parameters=_reply_to(reply_to),
-                link_preview_options=NO_PREVIEW,
+            lambda chat: self.bot.post_unparsed(
+                "sendMessage",
+                {
+                    "chat_id": chat,
+                    "text": escape(text),
+                    "parse_mode": ParseMode.HTML,
+                    "reply_markup": markup,
+                    "reply_parameters": _reply_to(reply_to),
+                    "link_preview_options": NO_PREVIEW,
+                },
             ),
         )
 
@@ -176,13 +180,16 @@ class TelegramSender:
         try:
             await self.call(
                 chat_id,
-                lambda chat: self.bot.edit_message_text(
-                    escape(chunks[0]),
-                    chat,
-                    message_id,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                    link_preview_options=NO_PREVIEW,
+                lambda chat: self.bot.post_unparsed(
+                    "editMessageText",
+                    {
+                        "chat_id": chat,
+                        "message_id": message_id,
+                        "text": escape(chunks[0]),
+                        "parse_mode": ParseMode.HTML,
+                        "reply_markup": markup,
+                        "link_preview_options": NO_PREVIEW,
+                    },
                 ),
             )
         except Undeliverable as err:
