@@ -148,8 +148,7 @@ class FileStore:
         return partial(self.chunks, stored.sha256)
 
     async def chunks(self, sha256: str) -> AsyncIterator[bytes]:
-        async with self.store.read() as db:
-            inline = await blobs.content(db, sha256)
+        inline = await self._inline(sha256)
         if inline is not None:
             yield inline
             return
@@ -158,8 +157,7 @@ class FileStore:
 
     async def content(self, sha256: str) -> bytes | None:
         """A stored file's bytes, wherever they are kept; None if it is gone."""
-        async with self.store.read() as db:
-            inline = await blobs.content(db, sha256)
+        inline = await self._inline(sha256)
         if inline is not None:
             return inline
         path = self.path_for(sha256)
@@ -170,12 +168,15 @@ class FileStore:
         path = self.path_for(sha256)
         if path.is_file():
             return path
-        async with self.store.read() as db:
-            inline = await blobs.content(db, sha256)
+        inline = await self._inline(sha256)
         if inline is None:
             return None
         await asyncio.to_thread(self._write_whole, inline, sha256)
         return path
+
+    async def _inline(self, sha256: str) -> bytes | None:
+        async with self.store.read() as db:
+            return await blobs.content(db, sha256)
 
     def _check_total(self, name: str, size: int) -> None:
         if size > self.policy.max_bytes:
