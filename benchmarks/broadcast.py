@@ -28,7 +28,8 @@ from schedules.decide import candidate_dues, plan_day
 from schedules.policy import DEFAULT
 from storage import outbox
 from storage.reminders import OwedRow, PersonRow
-from tests.fake_telegram import ApiError, FakeTelegram
+from tests.fake_bot_api import ApiError
+from tests.fake_telegram import FakeTelegram
 from tests.support import settings_for
 
 FIRST_USER = 10_000_000

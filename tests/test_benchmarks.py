@@ -1,0 +1,51 @@
+"""The benchmark scripts the README quotes still run end to end (at a toy size; no timing)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def bench(script: str, *args: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_", "BENCH_"))}
+    done = subprocess.run(
+        [sys.executable, f"benchmarks/{script}", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+@pytest.mark.slow
+def test_core_queries() -> None:
+    out = bench("core_queries.py", "--units", "31", "--reports", "200", "--contacts", "40")
+    assert "/todo (one unit)" in out and "/status (all units)" in out
+
+
+@pytest.mark.slow
+def test_insight_outputs() -> None:
+    out = bench("insight.py", "--units", "31", "--reports", "200")
+    assert "export (all units, 200 reports" in out and "board (3 units)" in out
+
+
+@pytest.mark.slow
+def test_broadcast_drain_and_decision() -> None:
+    out = bench("broadcast.py", "--contacts", "30")
+    assert "drained 30 in" in out and "429 answers provoked: 0" in out
+
+
+@pytest.mark.slow
+def test_telegram_updates_stores_every_report_of_the_mix() -> None:
+    out = bench("telegram_updates.py", "--updates", "60", "--rounds", "1")
+    assert "reports stored by the bot: 24 " in out  # 2 in 5 of the mix carry a PDF
+    assert "CPU per update, bot ÷ echo:" in out
