@@ -155,14 +155,6 @@ class FileStore:
         async for chunk in read_path(self.path_for(sha256)):
             yield chunk
 
-    async def content(self, sha256: str) -> bytes | None:
-        """A stored file's bytes, wherever they are kept; None if it is gone."""
-        inline = await self._inline(sha256)
-        if inline is not None:
-            return inline
-        path = self.path_for(sha256)
-        return await asyncio.to_thread(path.read_bytes) if path.is_file() else None
-
     async def local_path(self, sha256: str) -> Path | None:
         """A path to hand to a channel: a small file is copied out to its place under `root`."""
         path = self.path_for(sha256)

@@ -15,6 +15,7 @@ from bot.shell import ShellChannel
 from domain.clock import ManualClock
 from schedules.jobs import JobEnv
 from schedules.runtime import ensure_marks, run_due
+from storage.files import FileStore
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -95,3 +96,8 @@ def report_id(text: str) -> int:
     match = re.search(r"#(\d+)", text)
     assert match, f"no report id in {text!r}"
     return int(match.group(1))
+
+
+async def stored_bytes(files: FileStore, sha256: str) -> bytes:
+    """A stored attachment's bytes, wherever the store keeps them."""
+    return b"".join([chunk async for chunk in files.chunks(sha256)])

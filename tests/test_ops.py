@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.logs import KeyValueFormatter, RedactingFilter
 from storage.backup import backup
-from tests.support import ShellBot, report_id
+from tests.support import ShellBot, report_id, stored_bytes
 from tests.test_cli import run
 
 
@@ -41,7 +41,7 @@ async def test_backup_wipe_restore_gives_the_same_status(tmp_path: Path, pdf: Pa
         history = await again.say("/history", as_="zz")
         assert f"#{number} [1]" in history and "已通过 · 附件2个" in history
         files = again.app.services.files
-        contents = {await files.content(sha) for sha in shas}
+        contents = {await stored_bytes(files, sha) for sha in shas}
         assert contents == {pdf.read_bytes(), scan.read_bytes()}
     finally:
         await again.stop()

@@ -9,7 +9,7 @@ from pathlib import Path
 from bot import cli
 from storage import contacts, reports
 from tests.fake_telegram import FakeTelegram
-from tests.support import find_code, report_id
+from tests.support import find_code, report_id, stored_bytes
 from tests.telegram_harness import TelegramBot, buttons, texts
 
 
@@ -88,8 +88,8 @@ async def test_report_by_buttons_with_an_album_and_a_pdf(
     expected = {hashlib.sha256(c).hexdigest() for c in [*shots, pdf]}
     assert {f.sha256 for f in stored} == expected  # the originals, not the thumbnails
     for f in stored:
-        content = await tg.app.services.files.content(f.sha256)
-        assert content is not None and hashlib.sha256(content).hexdigest() == f.sha256
+        content = await stored_bytes(tg.app.services.files, f.sha256)
+        assert hashlib.sha256(content).hexdigest() == f.sha256
 
 
 async def test_a_command_in_a_photo_caption_reports_at_once(

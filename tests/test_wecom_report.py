@@ -10,7 +10,7 @@ import pytest
 
 from handlers.messages import Reply
 from storage import reports, wecom
-from tests.support import find_code, report_id
+from tests.support import find_code, report_id, stored_bytes
 from tests.wecom_support import WeComBot
 
 PHOTO_A = b"\xff\xd8\xff\xe0 site meeting, photo one"
@@ -31,8 +31,7 @@ async def stored_files(bot: WeComBot, number: int) -> list[bytes]:
         report = await reports.get(db, number)
         files = await reports.files(db, number)
     assert report is not None
-    found = [await bot.app.services.files.content(f.sha256) for f in files]
-    return [content for content in found if content is not None]
+    return [await stored_bytes(bot.app.services.files, f.sha256) for f in files]
 
 
 async def test_full_report_with_two_images(bot: WeComBot) -> None:
