@@ -9,7 +9,7 @@ from PIL import Image
 
 from handlers.board import draw
 from handlers.insight_data import Scope
-from insight.board_png import COLOURS, WIDTH
+from insight.board_png import COLOURS, WIDTH, BoardPicture
 from insight.fonts import cjk_font, family_name, missing_glyphs
 from insight.progress import Category
 from storage import plans
@@ -31,6 +31,24 @@ def colours_in(path: Path) -> set[str]:
 LEGEND_SWATCH = 24 * 22
 
 
+async def province_board(world: World) -> BoardPicture:
+    """The whole province's board on 29 July 2016, drawn straight from the world's store."""
+    async with world.store.read() as db:
+        plan = await plans.active(db)
+    assert plan is not None
+    settings = world.bot.app.settings
+    return draw(
+        settings.db_path,
+        plan,
+        Scope("/", "全省", None),
+        local("2016-07-29T09:00"),
+        settings.due_soon_days,
+        None,
+        world.bot.shell.t,
+        settings.data_dir / "board.png",
+    )
+
+
 async def test_board_is_a_phone_width_png_with_every_state_coloured(world: World) -> None:
     out = await world.bot.say("/board", as_="admin")
     assert "全省进度看板(截至2016年7月29日 09:00)" in out
@@ -47,22 +65,9 @@ async def test_board_is_a_phone_width_png_with_every_state_coloured(world: World
 
 
 async def test_board_draws_chinese_with_a_cjk_font_and_no_boxes(world: World) -> None:
-    async with world.store.read() as db:
-        plan = await plans.active(db)
-    assert plan is not None
-    settings = world.bot.app.settings
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        picture = draw(
-            settings.db_path,
-            plan,
-            Scope("/", "全省", None),
-            local("2016-07-29T09:00"),
-            settings.due_soon_days,
-            None,
-            world.bot.shell.t,
-            settings.data_dir / "board.png",
-        )
+        picture = await province_board(world)
     assert "CJK" in family_name(picture.font)
     assert picture.font == cjk_font()
     drawn = "".join(picture.texts)
@@ -85,20 +90,7 @@ async def test_missing_glyph_check_can_fail() -> None:
 
 
 async def test_board_rows_follow_cities_and_flags(world: World) -> None:
-    async with world.store.read() as db:
-        plan = await plans.active(db)
-    assert plan is not None
-    settings = world.bot.app.settings
-    picture = draw(
-        settings.db_path,
-        plan,
-        Scope("/", "全省", None),
-        local("2016-07-29T09:00"),
-        settings.due_soon_days,
-        None,
-        world.bot.shell.t,
-        settings.data_dir / "board.png",
-    )
+    picture = await province_board(world)
     labels = [t for t in picture.texts if t.endswith(("市", "县", "局"))]
     # Province first; 巩义 (a county of 郑州 by region) right under 郑州, the best group.
     assert labels[:3] == ["省局", "郑州市", "巩义市"]
