@@ -44,6 +44,26 @@ def test_scripted_shell_lists_tasks_and_status(tmp_path: Path) -> None:
         assert unit in out
 
 
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
+    """`python main.py | head`: the pipe closes after a few lines; the bot ends quietly."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_", "WECOM_"))}
+    env["BOT_DATA_DIR"] = str(tmp_path / "data")
+    read, write = os.pipe()
+    with subprocess.Popen(
+        [sys.executable, "main.py"],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=write,
+        stderr=subprocess.PIPE,
+        env=env,
+    ) as proc:
+        os.close(write)
+        os.close(read)  # the reader is gone before the bot writes anything
+        _, err = proc.communicate(b"/tasks\n/status\n" * 20, timeout=60)
+    assert b"Traceback" not in err, err.decode()[-2000:]
+    assert proc.returncode == 1
+
+
 def test_plan_import_reports_the_line_and_stores_nothing(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     sample = (ROOT / "plans" / "henan-2016.yaml").read_text("utf-8")
