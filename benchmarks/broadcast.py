@@ -21,11 +21,11 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.app import open_app
-from bot.sender import Sender
 from bot.telegram.adapter import TelegramChannel
 from domain.clock import SystemClock
 from schedules.decide import candidate_dues, plan_day
 from schedules.policy import DEFAULT
+from schedules.sender import Sender
 from storage import outbox
 from storage.reminders import OwedRow, PersonRow
 from tests.fake_bot_api import ApiError

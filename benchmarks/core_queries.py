@@ -25,9 +25,9 @@ from benchmarks.national import national_plan
 from bot.app import open_app
 from bot.config import Settings
 from domain.clock import ManualClock
+from domain.messages import Incoming
 from domain.model import ReportStatus, Role
 from handlers import router
-from handlers.messages import Incoming
 from handlers.plan_import import import_plan
 from storage import contacts, reports
 

@@ -196,8 +196,8 @@ def _since(start: tuple[float, float, float]) -> dict[str, float]:
 
 
 async def child_bot(url: str, data: Path, total: int) -> dict[str, float]:
-    from bot.sender import Sender
     from bot.telegram.adapter import TelegramChannel
+    from schedules.sender import Sender
 
     app = await open_app(settings(data, url), ManualClock(local(NOW)))
     channel = TelegramChannel(app.services)

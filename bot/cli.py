@@ -14,7 +14,6 @@ from bot.app import App, bootstrap_admins, open_app
 from bot.config import Settings
 from bot.runner import configured_channels
 from bot.runner import run as run_channels
-from bot.sender import Sender
 from bot.shell import OPERATOR, ShellChannel
 from domain.clock import OffsetClock, SystemClock
 from domain.plan_file import PlanFileError, load_plan_file
@@ -26,6 +25,7 @@ from locales import Translator
 from schedules import policy as reminder_policy
 from schedules.jobs import JobEnv
 from schedules.runtime import ensure_marks, run_due
+from schedules.sender import Sender
 from storage import units
 
 

@@ -11,11 +11,11 @@ from collections.abc import Awaitable, Callable
 from bot import http_server
 from bot.app import App, open_app
 from bot.config import Settings
-from bot.delivery import RunningChannel
-from bot.sender import Sender
 from domain.clock import SystemClock
+from schedules.delivery import RunningChannel
 from schedules.jobs import JobEnv
 from schedules.runtime import Scheduler
+from schedules.sender import Sender
 
 log = logging.getLogger(__name__)
 

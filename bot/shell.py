@@ -10,12 +10,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-from bot.delivery import RateLimits
 from domain.deadlines import DeadlineError, parse_user_date
+from domain.messages import ChatKind, Choice, Incoming, IncomingFile, Reply
 from handlers import router
 from handlers.context import Services
-from handlers.messages import ChatKind, Choice, Incoming, IncomingFile, Reply
 from locales import Translator
+from schedules.delivery import RateLimits
 from storage.files import read_path
 
 CHANNEL = "shell"

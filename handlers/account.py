@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from domain.messages import Reply
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.invites import bind_with_code
-from handlers.messages import Reply
 from locales import LOCALES, Translator, normalize
 from storage import contacts
 

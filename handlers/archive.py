@@ -7,6 +7,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from domain.messages import OutgoingFile, Reply
 from handlers.context import Context
 from handlers.insight_data import (
     Scope,
@@ -17,7 +18,6 @@ from handlers.insight_data import (
     scope_of,
 )
 from handlers.lookup import require_plan
-from handlers.messages import OutgoingFile, Reply
 from locales import Translator
 from storage import insight as snap
 from storage.models import Plan

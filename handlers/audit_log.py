@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from domain.messages import Reply
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.lookup import resolve_unit
-from handlers.messages import Reply
 from handlers.render import clip
 from storage import audit
 from storage.models import AuditEntry

@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from domain.messages import OutgoingFile, Reply
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.insight_data import (
@@ -20,7 +21,6 @@ from handlers.insight_data import (
     scope_of,
 )
 from handlers.lookup import looks_like_code, require_plan, resolve_unit
-from handlers.messages import OutgoingFile, Reply
 from locales import Translator
 from storage.models import Plan
 

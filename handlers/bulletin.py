@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from domain.messages import Choice, Reply
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.insight_data import collect, heavy, scope_of
 from handlers.lookup import norm, require_plan
-from handlers.messages import Choice, Reply
 from handlers.notify import body
 from handlers.render import clip
 from handlers.reporting import MAX_NOTE, parse_id

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 import aiosqlite
 
 from domain.clock import Clock
+from domain.messages import ChatKind, Incoming
 from domain.model import Role
-from handlers.messages import ChatKind, Incoming
 from locales import Translator
 from storage import processed
 from storage.db import Store

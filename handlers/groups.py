@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from domain.messages import Reply
 from handlers.context import Context
 from handlers.errors import UserError
-from handlers.messages import Reply
 from storage import audit, chats
 
 

@@ -9,11 +9,11 @@ from datetime import datetime, timedelta
 
 import aiosqlite
 
+from domain.messages import Reply
 from domain.model import Role
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.lookup import can_see, resolve_unit
-from handlers.messages import Reply
 from storage import audit, contacts, invites, units
 from storage.models import Unit
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import aiosqlite
 
+from domain.messages import Choice
 from handlers.context import Context
-from handlers.messages import Choice
 from locales import DEFAULT_LOCALE, Translator
 from schedules.policy import policy_from
 from schedules.quiet import deliver_at

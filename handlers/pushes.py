@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
 
+from domain.messages import Reply
 from handlers.context import Context
 from handlers.lookup import scope_path
-from handlers.messages import Reply
 from handlers.render import clip
 from storage import pushes as store
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from domain.messages import Reply
 from handlers.context import Context
 from handlers.insight_data import collect, heavy, scope_of
 from handlers.lookup import require_plan
-from handlers.messages import Reply
 
 LISTED = 50
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from domain.messages import Reply
 from domain.model import Role
 from handlers import (
     account,
@@ -29,7 +30,6 @@ from handlers import (
     webhooks,
 )
 from handlers.context import Context
-from handlers.messages import Reply
 
 Handler = Callable[[Context, str], Awaitable[Reply | list[Reply]]]
 

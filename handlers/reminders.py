@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from domain.deadlines import DeadlineError, parse_user_date
+from domain.messages import Choice, Reply
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.lookup import require_plan, require_unit
-from handlers.messages import Choice, Reply
 from handlers.render import clip
 from schedules.decide import is_away
 from schedules.policy import DEFAULT, ReminderPolicy, parse_clock, policy_from

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from domain.messages import OutgoingFile, Reply
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.lookup import can_see
-from handlers.messages import OutgoingFile, Reply
 from handlers.render import clip
 from handlers.reporting import parse_id
 from storage import contacts, reports, units

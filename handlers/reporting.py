@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import aiosqlite
 
+from domain.messages import Choice, IncomingFile, Reply
 from domain.model import AssignmentState, ReportStatus
 from handlers.broadcasts import announce
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.lookup import find_material, plan_materials, require_plan, require_unit
-from handlers.messages import Choice, IncomingFile, Reply
 from handlers.render import clip, deadline_text
 from handlers.upload_links import upload_choices
 from storage import assignments, audit, blobs, drafts, reports

@@ -7,11 +7,11 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from domain.deadlines import DeadlineError, due_instant, parse_user_date
+from domain.messages import Reply
 from domain.model import AssignmentState, RequestKind, RequestStatus
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.lookup import can_review, find_material, plan_materials, require_plan, require_unit
-from handlers.messages import Reply
 from handlers.notify import tell
 from handlers.render import clip
 from handlers.reporting import MAX_NOTE, parse_id

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import aiosqlite
 
+from domain.messages import Choice, Reply
 from domain.model import ReportStatus
 from handlers.broadcasts import announce
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.lookup import can_review, require_plan, scope_path
-from handlers.messages import Choice, Reply
 from handlers.notify import tell
 from handlers.render import clip
 from handlers.reporting import MAX_NOTE, parse_id

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import unicodedata
 
+from domain.messages import Incoming, Reply
 from handlers.context import AlreadyHandled, Context, Services
 from handlers.errors import UserError
-from handlers.messages import Incoming, Reply
 from handlers.registry import BY_WORD, Command
 from handlers.reporting import add_to_draft, start_draft
 from locales import DEFAULT_LOCALE, Translator, normalize

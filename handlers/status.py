@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from domain.messages import Reply
 from domain.model import Light
 from handlers.context import Context
 from handlers.lookup import can_see, require_plan, resolve_unit, scope_path, visible_units
-from handlers.messages import Reply
 from handlers.reminders import unacknowledged_lines
 from handlers.render import LIGHT_ICON, assignment_line
 from storage import assignments

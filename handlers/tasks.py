@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from domain.messages import Choice, Reply
 from handlers.context import Context
 from handlers.lookup import plan_materials, require_plan, require_unit
-from handlers.messages import Choice, Reply
 from handlers.render import assignment_line, deadline_text
 from storage import assignments, plans
 from storage.models import Material

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from domain.messages import Reply
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.lookup import find_material, plan_materials, require_unit
-from handlers.messages import Reply
 from handlers.reporting import reportable
 from handlers.upload_links import LinkClaims, sign, signing_secret
 from storage import uploads

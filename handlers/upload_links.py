@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 
 import aiosqlite
 
+from domain.messages import Choice
 from handlers.context import Context
-from handlers.messages import Choice
 from storage import uploads
 
 TOKEN_MAX = 400

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import aiosqlite
 
 from domain.deadlines import DeadlineError, due_instant, parse_user_date
+from domain.messages import Choice, Reply
 from domain.model import Role
 from handlers.context import Context
 from handlers.errors import UserError
@@ -21,7 +22,6 @@ from handlers.lookup import (
     scope_path,
     visible_units,
 )
-from handlers.messages import Choice, Reply
 from handlers.reminders import policy_of
 from handlers.render import clip
 from schedules.decide import is_away

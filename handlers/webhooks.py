@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlsplit
 
+from domain.messages import Reply
 from handlers.context import Context
 from handlers.errors import UserError
-from handlers.messages import Reply
 from handlers.render import clip
 from storage import audit, chats, wecom
 

@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 from bot.app import App, bootstrap_admins, open_app
 from bot.config import Settings
-from bot.sender import Sender
 from bot.shell import ShellChannel
 from domain.clock import ManualClock
 from schedules.jobs import JobEnv
 from schedules.runtime import ensure_marks, run_due
+from schedules.sender import Sender
 from storage.files import FileStore
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

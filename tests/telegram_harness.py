@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import App, open_app
-from bot.sender import Sender
 from bot.telegram.adapter import TelegramChannel
 from domain.clock import ManualClock
+from schedules.sender import Sender
 from storage import outbox
 from tests.fake_telegram import FakeTelegram
 from tests.support import find_code, local, settings_for

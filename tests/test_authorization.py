@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from domain.messages import ChatKind, Incoming, Reply
 from handlers import router
-from handlers.messages import ChatKind, Incoming, Reply
 from tests.support import ShellBot, report_id
 
 MATERIALS = 40

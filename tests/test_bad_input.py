@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from domain.messages import Incoming, IncomingFile
 from handlers import router
-from handlers.messages import Incoming, IncomingFile
 from storage import assignments, plans
 from tests.support import ShellBot
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
+from domain.messages import Incoming, IncomingFile, Reply
 from handlers import router
-from handlers.messages import Incoming, IncomingFile, Reply
 from storage import plans, reports
 from tests.support import ShellBot
 

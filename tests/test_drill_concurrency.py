@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator
 import pytest
 from openpyxl import load_workbook
 
+from domain.messages import Incoming, IncomingFile, Reply
 from handlers import router
-from handlers.messages import Incoming, IncomingFile, Reply
 from storage import inspect
 from tests.support import ShellBot
 

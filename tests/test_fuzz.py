@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain.deadlines import DeadlineError, parse_deadline, parse_user_date
+from domain.messages import Incoming
 from domain.plan_file import PlanFileError, load_plan
 from handlers import router
-from handlers.messages import Incoming
 from handlers.registry import COMMANDS
 from storage import assignments, plans
 from tests.support import ShellBot

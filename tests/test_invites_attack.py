@@ -6,9 +6,9 @@ import asyncio
 import math
 from datetime import timedelta
 
+from domain.messages import Incoming
 from handlers import router
 from handlers.invites import _ALPHABET, CODE_CHARS, code_hash, new_code
-from handlers.messages import Incoming
 from storage import contacts
 from tests.support import ShellBot, find_code
 

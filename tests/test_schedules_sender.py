@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.delivery import DeliveryError, RateLimits, RetryLater, Unreachable
-from bot.sender import Sender
 from domain.clock import SystemClock
-from handlers.messages import Reply
+from domain.messages import Reply
+from schedules.delivery import DeliveryError, RateLimits, RetryLater, Unreachable
+from schedules.sender import Sender
 from storage import outbox, pushes
 from tests.support import ShellBot
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from handlers.messages import Choice, OutgoingFile, Reply
+from domain.messages import Choice, OutgoingFile, Reply
 from storage import contacts
 from tests.fake_telegram import FakeTelegram
 from tests.support import report_id

@@ -15,7 +15,7 @@ from bot import runner
 from bot.wecom.api import WeComApi, WeComError
 from bot.wecom.mapping import card, split_text
 from domain.clock import ManualClock
-from handlers.messages import Choice, OutgoingFile, Reply
+from domain.messages import Choice, OutgoingFile, Reply
 from tests.fake_wecom import AGENT_ID, CORP_ID, SECRET, FakeWeCom
 from tests.support import local, settings_for
 from tests.wecom_support import AES_KEY, TOKEN, WeComBot, encrypt, sign

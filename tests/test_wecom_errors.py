@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.sender import Sender
 from handlers.notify import body
+from schedules.sender import Sender
 from storage import contacts, outbox
 from storage.db import from_db
 from tests.support import find_code

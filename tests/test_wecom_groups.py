@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.delivery import RetryLater, Undeliverable
-from bot.sender import Sender
-from handlers.messages import Reply
+from domain.messages import Reply
+from schedules.delivery import RetryLater, Undeliverable
 from schedules.jobs import JobEnv
 from schedules.runtime import ensure_marks, run_due
+from schedules.sender import Sender
 from tests.fake_wecom import ROBOT_LIMIT
 from tests.support import find_code, local
 from tests.wecom_support import WeComBot

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.messages import Reply
+from domain.messages import Reply
 from storage import reports, wecom
 from tests.support import find_code, report_id, stored_bytes
 from tests.wecom_support import WeComBot

@@ -23,9 +23,9 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from bot import http_server
 from bot.app import App, open_app
-from bot.sender import Sender
 from bot.wecom.adapter import WeComChannel
 from domain.clock import ManualClock
+from schedules.sender import Sender
 from tests.fake_wecom import AGENT_ID, CORP_ID, SECRET, FakeWeCom, Sent
 from tests.support import local, settings_for
 

@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 from telegram import CallbackQuery, ChatMemberUpdated, InlineKeyboardMarkup, Message, Update
 from telegram.ext import Application, TypeHandler
 
-from bot.delivery import DeliveryError, RateLimits
 from bot.telegram import menu
 from bot.telegram.albums import Album, Albums
 from bot.telegram.answer import answer
@@ -33,9 +32,10 @@ from bot.telegram.notices import Notices
 from bot.telegram.render import CallbackTokens
 from bot.telegram.send import TelegramSender
 from bot.telegram.transport import AiohttpRequest
+from domain.messages import Reply
 from handlers import router
 from handlers.context import Services
-from handlers.messages import Reply
+from schedules.delivery import DeliveryError, RateLimits
 from storage import chats, contacts
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ BINDING_WORDS = ("/start", "/bind", "开始", "绑定")
 
 
 class TelegramChannel:
-    """A running channel (see bot.delivery.RunningChannel) for one bot token."""
+    """A running channel (see schedules.delivery.RunningChannel) for one bot token."""
 
     name = CHANNEL
     # Telegram's published limits: ~30 messages/s overall, 1/s per chat, 20/min per group.

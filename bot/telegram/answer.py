@@ -7,11 +7,11 @@ from collections.abc import Awaitable, Callable
 
 from telegram import InlineKeyboardMarkup
 
-from bot.delivery import DeliveryError, Unreachable
 from bot.telegram.inbound import Origin
 from bot.telegram.send import TelegramSender
-from handlers.messages import Reply
+from domain.messages import Reply
 from locales import LOCALES, catalog
+from schedules.delivery import DeliveryError, Unreachable
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from telegram.error import BadRequest, NetworkError
 
 from bot.telegram.client import ChannelBot
 from bot.telegram.transport import AiohttpRequest
-from handlers.messages import IncomingFile
+from domain.messages import IncomingFile
 from storage.files import FileRejected, read_path
 
 CLOUD_DOWNLOAD_LIMIT = 20 * 1024 * 1024  # getFile refuses bigger files unless the server is local

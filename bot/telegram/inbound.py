@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from telegram import CallbackQuery, Chat, Message, Update, User
 
 from bot.telegram.files import Attachment, Downloader, attachments
-from handlers.messages import ChatKind, Incoming
+from domain.messages import ChatKind, Incoming
 
 CHANNEL = "telegram"
 GROUP_TYPES = {Chat.GROUP, Chat.SUPERGROUP}

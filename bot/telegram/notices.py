@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.telegram.inbound import CHANNEL, Inbound
+from domain.messages import Reply
 from handlers.context import Services
-from handlers.messages import Reply
 from locales import Translator, normalize
 from storage import contacts
 

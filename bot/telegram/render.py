@@ -8,7 +8,7 @@ import secrets
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from domain.clock import Clock
-from handlers.messages import Choice
+from domain.messages import Choice
 from storage import telegram as store_telegram
 from storage.db import Store
 

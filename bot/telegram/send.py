@@ -22,10 +22,10 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.delivery import DeliveryError, RetryLater, Undeliverable, Unreachable
 from bot.telegram.client import ChannelBot
 from bot.telegram.render import CAPTION_LIMIT, CallbackTokens, escape, split_text, utf16_len
-from handlers.messages import OutgoingFile, Reply
+from domain.messages import OutgoingFile, Reply
+from schedules.delivery import DeliveryError, RetryLater, Undeliverable, Unreachable
 from storage import chats
 from storage.db import Store
 

@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 from aiohttp import BodyPartReader, MultipartReader
 
 from bot.upload.links import LinkTarget
+from domain.messages import Incoming, IncomingFile, Reply
 from handlers import router
 from handlers.context import Services
-from handlers.messages import Incoming, IncomingFile, Reply
 from handlers.notify import body
 from handlers.reporting import MAX_NOTE
 from storage import outbox, uploads

@@ -8,7 +8,6 @@ from pathlib import Path
 import aiofiles.os
 from aiohttp import web
 
-from bot.delivery import RateLimits, RetryLater, Undeliverable
 from bot.wecom import mapping
 from bot.wecom.alerts import report_config_problem
 from bot.wecom.api import WeComApi, WeComError
@@ -17,9 +16,10 @@ from bot.wecom.crypto import CallbackCrypto
 from bot.wecom.errors import CONFIG_PROBLEMS, delivery_error
 from bot.wecom.inbound import Inbox
 from bot.wecom.robots import RobotSender, crowded_wait
+from domain.messages import OutgoingFile, Reply
 from handlers.context import Services
-from handlers.messages import OutgoingFile, Reply
 from locales import DEFAULT_LOCALE, Translator
+from schedules.delivery import RateLimits, RetryLater, Undeliverable
 from storage import chats, contacts, wecom
 
 log = logging.getLogger(__name__)

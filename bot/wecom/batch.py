@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Callable
 from datetime import datetime
 
-from handlers.messages import Incoming, IncomingFile
+from domain.messages import Incoming, IncomingFile
 from handlers.router import split_command
 from storage import blobs, processed, wecom
 from storage.db import Store

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.delivery import DeliveryError, RetryLater, Undeliverable, Unreachable
 from bot.wecom.api import InvalidUser, WeComError
+from schedules.delivery import DeliveryError, RetryLater, Undeliverable, Unreachable
 
 # 45009: API frequency limit; 45033: too many concurrent calls. WeCom asks for a minute's rest.
 RATE_LIMITED = frozenset({45009, 45033})

@@ -8,15 +8,15 @@ from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
-from bot.delivery import DeliveryError, RetryLater, Undeliverable, Unreachable
 from bot.wecom.api import WeComApi, WeComError
 from bot.wecom.batch import CHANNEL, ReportWindow, starts_report
 from bot.wecom.mapping import Inbound, replace_name
+from domain.messages import Incoming, Reply
 from handlers import router
 from handlers.context import Services
-from handlers.messages import Incoming, Reply
 from handlers.notify import body
 from locales import DEFAULT_LOCALE, Translator
+from schedules.delivery import DeliveryError, RetryLater, Undeliverable, Unreachable
 from storage import contacts, outbox, processed, wecom
 from storage.files import FileRejected
 

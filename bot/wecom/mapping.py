@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from handlers.messages import Choice
+from domain.messages import Choice
 
 TEXT_BYTES = 2048  # message/send and robots cut text beyond this
 CARD_BUTTONS = 6  # button_interaction holds at most six

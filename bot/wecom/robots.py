@@ -6,9 +6,9 @@ from collections import defaultdict, deque
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.delivery import RetryLater, Undeliverable
 from bot.wecom.api import WeComApi
 from domain.clock import Clock
+from schedules.delivery import RetryLater, Undeliverable
 from storage import wecom
 from storage.db import Store
 

@@ -9,7 +9,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.delivery import (
+from domain.clock import Clock
+from domain.messages import Choice, Reply
+from locales import DEFAULT_LOCALE
+from schedules import alerts
+from schedules.delivery import (
     Channel,
     DeliveryError,
     RateLimits,
@@ -17,10 +21,6 @@ from bot.delivery import (
     Undeliverable,
     Unreachable,
 )
-from domain.clock import Clock
-from handlers.messages import Choice, Reply
-from locales import DEFAULT_LOCALE
-from schedules import alerts
 from storage import contacts, outbox, pushes
 from storage.db import Store
 from storage.models import OutboxMessage

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from handlers.messages import Reply
+from domain.messages import Reply
 
 
 @dataclass(frozen=True)
