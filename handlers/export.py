@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from domain.messages import OutgoingFile, Reply
+from domain.progress_rows import AuditLine, ReportLine
 from handlers.context import Context
 from handlers.export_worker import audit_of, render_long_sheet
 from handlers.insight_data import Scope, collect_from, download_name, heavy, output_path, scope_of
 from handlers.lookup import require_plan
-from insight.model import AuditLine, ReportLine
 from locales import Translator
 from storage import insight as snap
 from storage.models import Plan

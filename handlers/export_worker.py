@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from insight.model import AuditLine
+from domain.progress_rows import AuditLine
 from insight.xlsx_rows import render_audit, render_reports
 from locales import Translator
 from storage import insight as snap

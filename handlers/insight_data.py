@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from domain.model import Role
+from domain.progress_rows import UnitRow
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.lookup import find_material, looks_like_code, norm, plan_materials, require_unit
 from insight import progress as matrix
 from insight import score
-from insight.model import UnitRow
 from insight.progress import Progress
 from insight.score import Score
 from locales import Translator

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from insight.model import UnitRow
+from domain.progress_rows import UnitRow
 from insight.progress import Progress, Tally
 from insight.score import Score
 from locales import Translator

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from domain.model import AssignmentState, UnitKind
+from domain.progress_rows import Cell, MaterialCol, UnitRow
 from domain.status import OUTSTANDING
-from insight.model import Cell, MaterialCol, UnitRow
 
 
 class Category(StrEnum):

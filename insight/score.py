@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from insight.model import UnitActivity
+from domain.progress_rows import UnitActivity
 from insight.progress import Category, Progress
 
 log = logging.getLogger(__name__)

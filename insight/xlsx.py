@@ -11,8 +11,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
+from domain.progress_rows import AuditLine, ReportLine, UnitRow
 from insight import xlsx_rows as rows
-from insight.model import AuditLine, ReportLine, UnitRow
 from insight.progress import Category, Progress
 from insight.score import Score
 from insight.xlsx_rows import (

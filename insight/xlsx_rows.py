@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from insight.model import AuditLine, MaterialCol, ReportLine, UnitRow
+from domain.progress_rows import AuditLine, MaterialCol, ReportLine, UnitRow
 from insight.progress import Category, Progress
 from insight.score import Score
 from insight.xlsx_stream import Cell, LongSheet, Styled, write_rows

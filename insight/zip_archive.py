@@ -12,9 +12,9 @@ from typing import BinaryIO
 
 from openpyxl import Workbook
 
-from insight.model import AcceptedFile, MaterialCol, UnitRow
+from domain.file_names import extension, sanitize_name
+from domain.progress_rows import AcceptedFile, MaterialCol, UnitRow
 from locales import Translator
-from storage.files import extension, sanitize_name
 
 CHUNK = 1 << 20
 # Already compressed: deflating them again costs time and saves nothing.

@@ -6,33 +6,22 @@ import asyncio
 import hashlib
 import mimetypes
 import os
-import re
 import secrets
-import unicodedata
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import Path, PurePosixPath
 
 import aiofiles
 import aiofiles.os
 
+from domain.file_names import extension, sanitize_name
 from storage import blobs
 from storage.db import Store
 from storage.models import StoredFile
 
-MAX_NAME_CHARS = 120
 INLINE_MAX = 64 * 1024  # kept in the database, in the report's own transaction, up to this
 SMALL_FILE = 1024 * 1024  # gathered in memory and written in one go below this
-_RESERVED = {
-    "CON",
-    "PRN",
-    "AUX",
-    "NUL",
-    *(f"COM{i}" for i in range(10)),
-    *(f"LPT{i}" for i in range(10)),
-}
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
 
 
 class FileRejected(Exception):
@@ -43,29 +32,6 @@ class FileRejected(Exception):
         self.reason = reason
         self.name = name
         self.limit_mb = limit_mb
-
-
-def sanitize_name(raw: str | None, fallback: str = "file") -> str:
-    """A display/storage-safe file name: no paths, control or reserved names, bounded length."""
-    name = unicodedata.normalize("NFC", raw or "")
-    name = PureWindowsPath(PurePosixPath(name.replace("\x00", "")).name).name
-    name = _UNSAFE.sub("_", name).strip(" .")
-    if not name:
-        name = fallback
-    stem, dot, ext = name.rpartition(".")
-    if not dot:
-        stem, ext = name, ""
-    if stem.upper() in _RESERVED or name.upper() in _RESERVED:
-        stem = f"_{stem}"
-    ext = ext[:16]
-    budget = MAX_NAME_CHARS - (len(ext) + 1 if ext else 0)
-    stem = stem[:budget] or fallback
-    return f"{stem}.{ext}" if ext else stem
-
-
-def extension(name: str) -> str:
-    _, dot, ext = name.rpartition(".")
-    return ext.lower() if dot else ""
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from domain.model import AssignmentState, ReportStatus, UnitKind
-from insight.model import (
+from domain.progress_rows import (
     AcceptedFile,
     AuditLine,
     Cell,

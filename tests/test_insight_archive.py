@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from domain.model import UnitKind
-from insight.model import AcceptedFile, MaterialCol, UnitRow
+from domain.progress_rows import AcceptedFile, MaterialCol, UnitRow
 from insight.zip_archive import write_archive
 from locales import Translator
 from tests.insight_world import World, run_cli, sent_file

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain.model import AssignmentState, UnitKind
+from domain.progress_rows import Cell, MaterialCol, UnitActivity, UnitRow
 from insight import progress
-from insight.model import Cell, MaterialCol, UnitActivity, UnitRow
 from insight.score import rules_from, scores
 from tests.insight_world import World
 

@@ -1,4 +1,4 @@
-"""Plain rows the insight generators read: cheap slotted dataclasses, built in bulk by storage."""
+"""A plan's progress as plain slotted rows (units, materials, cells, reports, files…)."""
 
 from __future__ import annotations
 
