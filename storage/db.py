@@ -1,9 +1,10 @@
-"""The store: one aiosqlite connection, its lock, transactions and migrations."""
+"""The store: a write connection and a read-only one, their locks, transactions and migrations."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -31,17 +32,20 @@ def from_db(text: str | None) -> datetime | None:
 
 
 class Store:
-    """Owns the connection; every read and write goes through `read()` or `write()`.
+    """Owns the connections; every read and write goes through `read()` or `write()`.
 
-    One connection serialised by one lock means a reader never sees another
-    task's half-done transaction, and writes never meet "database is locked"
-    inside this process; the busy timeout covers other processes (the CLI).
+    Writes share one connection serialised by one lock, so they never meet "database is
+    locked" inside this process; the busy timeout covers other processes (the CLI). Reads go
+    to a second, read-only connection (as datasette does): in WAL mode a reader sees only
+    committed data and never waits behind a write transaction.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._conn: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        self._read_lock = asyncio.Lock()
 
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -53,22 +57,56 @@ class Store:
         await conn.execute("PRAGMA foreign_keys = ON")
         self._conn = conn
         await self._migrate()
+        self._reader = await self._open_reader()
+
+    async def _open_reader(self) -> aiosqlite.Connection:
+        """Read-only, autocommit: no read transaction stays open between `read()` blocks."""
+        uri = self.path.resolve().as_uri() + "?mode=ro"
+        reader = await aiosqlite.connect(uri, uri=True, isolation_level=None)
+        reader.row_factory = aiosqlite.Row
+        await reader.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        rows = await reader.execute_fetchall("PRAGMA journal_mode")
+        mode = str(next(iter(rows))[0])
+        if mode != "wal":  # without WAL every read would wait behind the writer
+            await reader.close()
+            raise RuntimeError(f"{self.path} is in {mode} journal mode, not WAL")
+        return reader
 
     async def close(self) -> None:
+        # The writer closes last: the last connection checkpoints the WAL and removes it.
+        if self._reader is not None:
+            await self._reader.close()
+            self._reader = None
         if self._conn is not None:
             await self._conn.close()
             self._conn = None
 
     @property
     def conn(self) -> aiosqlite.Connection:
+        """The write connection."""
         if self._conn is None:
             raise RuntimeError("store is not open")
         return self._conn
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
-        async with self._lock:
-            yield self.conn
+        """One snapshot: every statement inside sees the same committed state.
+
+        Callers read a list and then its counts in one block and expect them to agree, so
+        the block is one read transaction (deferred BEGIN: the snapshot starts at the first
+        SELECT, after any write this task has committed). The read connection has its own
+        lock, since two blocks cannot share one transaction; readers wait only for readers.
+        """
+        async with self._read_lock:
+            if self._reader is None:
+                raise RuntimeError("store is not open")
+            db = self._reader
+            await db.execute("BEGIN")
+            try:
+                yield db
+            finally:
+                if db.in_transaction:
+                    await db.execute("ROLLBACK")
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -122,7 +160,17 @@ def _migrations() -> list[tuple[int, str, str]]:
 
 
 def _statements(sql: str) -> list[str]:
-    return [part.strip() for part in sql.split(";\n") if part.strip()]
+    """Whole statements, so a trigger body's `;` or one inside a string literal never splits one."""
+    found: list[str] = []
+    buffer = ""
+    for line in sql.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            found.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():  # a last statement without its ';' (or a trailing comment)
+        found.append(buffer.strip())
+    return found
 
 
 async def fetch_all(

@@ -16,9 +16,10 @@ from aiohttp import web
 from bot.app import open_app
 from domain.clock import SystemClock
 from domain.model import Role
-from storage import contacts, inspect, units
+from storage import contacts, units
 from storage import telegram as store_telegram
 from storage.db import Store
+from tests import inspect_store
 from tests.fake_telegram import FakeTelegram
 from tests.support import settings_for
 
@@ -182,13 +183,13 @@ class Peek:
     async def __aexit__(self, *exc: object) -> None:
         await self.store.close()
 
-    async def reports(self) -> list[inspect.SourcedReport]:
+    async def reports(self) -> list[inspect_store.SourcedReport]:
         async with self.store.read() as db:
-            return await inspect.all_reports(db)
+            return await inspect_store.all_reports(db)
 
-    async def blobs(self) -> list[inspect.BlobRow]:
+    async def blobs(self) -> list[inspect_store.BlobRow]:
         async with self.store.read() as db:
-            return await inspect.all_blobs(db)
+            return await inspect_store.all_blobs(db)
 
     async def inbox(self) -> list[str]:
         async with self.store.read() as db:
@@ -196,7 +197,7 @@ class Peek:
 
     async def outbox(self) -> dict[str, int]:
         async with self.store.read() as db:
-            return await inspect.outbox_counts(db)
+            return await inspect_store.outbox_counts(db)
 
     async def until(self, check, within: float) -> None:  # type: ignore[no-untyped-def]
         """Poll the store until `await check(self)` holds, failing after `within` seconds."""

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from domain.messages import Incoming, IncomingFile, Reply
 from handlers import router
-from storage import inspect
+from tests import inspect_store
 from tests.support import ShellBot
 
 UNITS = ["郑州", "开封", "洛阳", "平顶山", "安阳", "鹤壁", "新乡", "焦作", "濮阳", "许昌"]
@@ -82,5 +82,5 @@ async def test_hundred_reporters_while_an_admin_exports_and_draws_the_board(
     assert len(list(book["报送明细"].iter_rows(values_only=True))) == 101  # header + 100
     book.close()
     async with bot.app.store.read() as db:
-        stored = await inspect.all_reports(db)
+        stored = await inspect_store.all_reports(db)
     assert len(stored) == 100 and all(len(r.files) == 1 for r in stored)

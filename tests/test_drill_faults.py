@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 
 from locales import Translator
-from storage import inspect
 from storage import telegram as store_telegram
+from tests import inspect_store
 from tests.drill_world import ACK, PLAN, UNITS, reporters
 from tests.fake_telegram import Failure, FakeTelegram
 from tests.support import SHANGHAI
@@ -139,7 +139,7 @@ async def test_the_bot_keeps_serving_through_network_faults(tmp_path: Path) -> N
             await _idle(tg)
 
             async with tg.app.store.read() as db:
-                stored = await inspect.all_reports(db)
+                stored = await inspect_store.all_reports(db)
                 inbox = await store_telegram.inbox_pending(db)
         finally:
             await tg.stop()
