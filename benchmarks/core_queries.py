@@ -23,10 +23,10 @@ from datetime import UTC, datetime
 
 from benchmarks.national import national_plan
 from bot.app import open_app
-from bot.config import Settings
 from domain.clock import ManualClock
 from domain.messages import Incoming
 from domain.model import ReportStatus, Role
+from domain.settings import Settings
 from handlers import router
 from handlers.plan_import import import_plan
 from storage import contacts, reports

@@ -32,9 +32,9 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.national import national_plan  # noqa: E402
 from bot.app import open_app  # noqa: E402
-from bot.config import Settings  # noqa: E402
 from domain.clock import ManualClock  # noqa: E402
 from domain.model import ReportStatus, Role  # noqa: E402
+from domain.settings import Settings  # noqa: E402
 from handlers.board import draw  # noqa: E402
 from handlers.export import build_export  # noqa: E402
 from handlers.insight_data import Scope  # noqa: E402

@@ -30,9 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.app import open_app  # noqa: E402
-from bot.config import Settings  # noqa: E402
 from domain.clock import ManualClock  # noqa: E402
 from domain.model import Role  # noqa: E402
+from domain.settings import Settings  # noqa: E402
 from storage import assignments, contacts, plans, units  # noqa: E402
 from tests.fake_telegram import FakeTelegram  # noqa: E402
 from tests.support import local  # noqa: E402
@@ -202,7 +202,6 @@ async def child_bot(url: str, data: Path, total: int) -> dict[str, float]:
     app = await open_app(settings(data, url), ManualClock(local(NOW)))
     channel = TelegramChannel(app.services)
     sender = Sender(app.store, app.services.clock, [channel])
-    app.services.outbox_changed = sender.wake
     sending = asyncio.create_task(sender.run())
     start = _clocks()
     await channel.start()

@@ -1,17 +1,14 @@
-"""Application wiring: open the store, seed the sample plan, bootstrap admins."""
+"""Application wiring: open the store and the file store, then the start-up steps."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 
-from bot.config import Settings
 from domain.clock import Clock
-from domain.model import Role
-from domain.plan_file import load_plan_file
+from domain.settings import Settings
 from handlers.context import Services
-from handlers.plan_import import import_plan
-from storage import contacts, plans, units
+from handlers.setup import bootstrap_admins, seed_sample_plan
 from storage.db import Store
 from storage.files import FilePolicy, FileStore
 
@@ -46,34 +43,3 @@ async def open_app(settings: Settings, clock: Clock, *, seed_sample: bool = True
         await seed_sample_plan(services)
     await bootstrap_admins(services, settings.admins)
     return App(settings=settings, services=services)
-
-
-async def seed_sample_plan(services: Services) -> None:
-    """On first start (no plan at all), load the shipped sample so the bot is usable at once."""
-    async with services.store.read() as db:
-        if await plans.count(db):
-            return
-    plan = load_plan_file(services.settings.sample_plan)
-    await import_plan(services.store, plan, services.settings.tz, services.clock.now())
-    log.info("loaded sample plan %s %s", plan.code, plan.year)
-
-
-async def bootstrap_admins(services: Services, qualified_ids: list[str]) -> list[str]:
-    """Bind `channel:user` ids from config as province admins of the root unit."""
-    async with services.store.read() as db:
-        roots = [u for u in await units.all_units(db) if u.parent_id is None]
-    if not roots:
-        return []
-    bound = []
-    now = services.clock.now()
-    async with services.store.write() as db:
-        for qualified in qualified_ids:
-            channel, _, user_ref = qualified.partition(":")
-            if not channel or not user_ref:
-                log.warning("ignoring BOT_ADMINS entry without a channel prefix")
-                continue
-            contact = await contacts.ensure(db, channel, user_ref, None, now)
-            if contact.role is not Role.PROVINCE_ADMIN:
-                await contacts.bind(db, contact.id, roots[0].id, Role.PROVINCE_ADMIN, now)
-            bound.append(qualified)
-    return bound

@@ -10,18 +10,19 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot import insight_cli, logs, ops
-from bot.app import App, bootstrap_admins, open_app
-from bot.config import Settings
+from bot.app import App, open_app
 from bot.runner import configured_channels
 from bot.runner import run as run_channels
 from bot.shell import OPERATOR, ShellChannel
 from domain.clock import OffsetClock, SystemClock
 from domain.plan_file import PlanFileError, load_plan_file
+from domain.settings import Settings
 from handlers.errors import UserError
 from handlers.invites import issue, parse_role
 from handlers.lookup import match_units
 from handlers.plan_import import PlanExists, import_plan
-from locales import Translator
+from handlers.setup import bootstrap_admins
+from locales import Translator, locale_for
 from schedules import policy as reminder_policy
 from schedules.jobs import JobEnv
 from schedules.runtime import ensure_marks, run_due
@@ -60,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None and settings.telegram_bot_token is not None:
         args.command = "telegram"
     logs.configure(logging.INFO if args.command not in (None, "shell") else logging.WARNING)
-    t = Translator(settings.locale, settings.tz)
+    t = Translator(locale_for(configured=settings.locale), settings.tz)
     if args.command == "plan":
         return asyncio.run(_plan_import(settings, t, args.file, args.year))
     if args.command == "invite":
@@ -101,7 +102,6 @@ async def run_shell(settings: Settings) -> int:
         await _ensure_operator(app)
         shell = ShellChannel(app.services)
         sender = Sender(app.store, clock, [shell], tz=settings.tz, locale=settings.locale)
-        app.services.outbox_changed = sender.wake
         jobs = JobEnv(app.store, clock, settings.tz, settings.locale)
         await ensure_marks(jobs)
         await run_due(jobs, clock.now(), deliver=sender.drain)  # catch up after downtime

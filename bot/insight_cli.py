@@ -7,13 +7,13 @@ import sys
 from pathlib import Path
 
 from bot.app import open_app
-from bot.config import Settings
 from domain.clock import SystemClock
+from domain.settings import Settings
 from handlers.archive import build_archive
 from handlers.errors import UserError
 from handlers.export import build_export
 from handlers.insight_data import Scope, heavy, pick_materials
-from locales import Translator, normalize
+from locales import Translator, locale_for
 from storage import plans, units
 
 
@@ -32,7 +32,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def _translator(settings: Settings, lang: str | None) -> Translator:
-    return Translator(normalize(lang) or settings.locale, settings.tz)
+    return Translator(locale_for(lang, None, settings.locale), settings.tz)
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:

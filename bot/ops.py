@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 
 from bot import reach
-from bot.config import Settings
+from domain.channels import SHELL, TELEGRAM, WECOM
 from domain.clock import SystemClock
+from domain.settings import Settings
 from locales import Translator
 from storage import backup as backups
 from storage.db import Store
@@ -65,11 +66,11 @@ async def run_doctor(settings: Settings, t: Translator) -> int:
         tz=settings.timezone,
         locale=settings.locale,
     )
-    channels = ["shell"]
+    channels = [SHELL]
     if settings.telegram_bot_token is not None:
-        channels.append("telegram")
+        channels.append(TELEGRAM)
     if getattr(settings, "wecom_corp_id", None):
-        channels.append("wecom")
+        channels.append(WECOM)
     line(True, "ops.doctor_channels", channels=", ".join(channels))
     if settings.db_path.exists():
         store = Store(settings.db_path)

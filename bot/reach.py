@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import aiohttp
 
-from bot.config import Settings
 from bot.telegram.client import api_urls, is_loopback, token_of
+from domain.settings import Settings
 
 TIMEOUT = 10.0
 

@@ -10,8 +10,9 @@ from collections.abc import Awaitable, Callable
 
 from bot import http_server
 from bot.app import App, open_app
-from bot.config import Settings
+from domain.channels import TELEGRAM, WECOM
 from domain.clock import SystemClock
+from domain.settings import Settings
 from schedules.delivery import RunningChannel
 from schedules.jobs import JobEnv
 from schedules.runtime import Scheduler
@@ -35,16 +36,16 @@ async def _telegram(app: App) -> RunningChannel:
 
 
 # Channel name → factory; each imports its channel lazily, so a library loads only when used.
-FACTORIES: dict[str, ChannelFactory] = {"telegram": _telegram, "wecom": _wecom}
+FACTORIES: dict[str, ChannelFactory] = {TELEGRAM: _telegram, WECOM: _wecom}
 
 
 def configured_channels(settings: Settings) -> list[str]:
     """The networked channels whose credentials are present, for `serve`."""
     names = []
     if settings.telegram_bot_token is not None:
-        names.append("telegram")
+        names.append(TELEGRAM)
     if settings.wecom_configured:
-        names.append("wecom")
+        names.append(WECOM)
     return names
 
 
@@ -56,7 +57,6 @@ async def run(settings: Settings, names: list[str], stop: asyncio.Event | None =
     channels = [await FACTORIES[name](app) for name in names]
     web = http_server.build(app.services, channels)  # WeCom callback, upload page
     sender = Sender(app.store, clock, channels, tz=settings.tz, locale=settings.locale)
-    app.services.outbox_changed = sender.wake
     sender_task = asyncio.create_task(sender.run(), name="outbox-sender")
     scheduler = Scheduler(JobEnv(app.store, clock, settings.tz, settings.locale), sender.wake)
     try:

@@ -10,15 +10,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from domain.channels import SHELL, SHELL_GROUP
 from domain.deadlines import DeadlineError, parse_user_date
 from domain.messages import ChatKind, Choice, Incoming, IncomingFile, Reply
 from handlers import router
 from handlers.context import Services
-from locales import Translator
 from schedules.delivery import RateLimits
 from storage.files import read_path
 
-CHANNEL = "shell"
+CHANNEL = SHELL
 OPERATOR = "admin"
 
 
@@ -52,11 +52,11 @@ class ShellChannel:
         self.out = out
         self.state = ShellState()
         self.after_line = after_line
-        self.t = Translator(services.settings.locale, services.settings.tz)
+        self.t = services.translator_for()
 
     # --- the Channel protocol, used by the outbox sender ---
     def is_group(self, chat_ref: str) -> bool:
-        return chat_ref.startswith("group:")
+        return chat_ref.startswith(SHELL_GROUP)
 
     async def deliver(self, chat_ref: str, reply: Reply) -> None:
         self._print(reply, self.t("shell.push_to", to=chat_ref), chat_ref)

@@ -153,10 +153,6 @@ def due_instant(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(23, 59, 59), tzinfo=tz).astimezone(UTC)
 
 
-def window_open_instant(day: date, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
-
-
 def parse_user_date(text: str, today: date) -> date:
     s = _normalize(text).lower()
     if s in _RELATIVE:
@@ -170,7 +166,3 @@ def parse_user_date(text: str, today: date) -> date:
     if deadline.kind is not DeadlineKind.DATE or deadline.due is None:
         raise DeadlineError(text)
     return deadline.due
-
-
-def rebase(deadline: Deadline, year: int) -> Deadline:
-    return parse_deadline(deadline.expr, year)

@@ -35,6 +35,9 @@ class Incoming:
     language: str | None = None  # what the platform says the user speaks
     message_key: str | None = None  # unique per delivery; repeats are not re-applied
     via_choice: bool = False  # the text came from a tapped button
+    # The channel keeps no journal of its own: record even a delivery that changed nothing,
+    # so the network's retry of it is not answered twice (WeCom; Telegram has its journal).
+    remember: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,3 +63,4 @@ class Reply:
     private: bool = False  # deliver to the asker in private, even if asked in a group
     replaces_choices: bool = False  # an outcome that should take the tapped buttons' place
     is_error: bool = False  # the request was refused; nothing was changed
+    private_notice: bool = False  # "answered you in private": untrue if that answer failed

@@ -15,6 +15,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from domain.deadlines import Deadline, parse_deadline
 from domain.model import UnitKind
 from domain.plan_model import ALL_KINDS, PlanFile, PlanIssue, PlanItem, PlanMaterial, PlanUnit
+from domain.text import clip
 
 _PLAN_CODE = re.compile(r"[a-z0-9-]+")
 _UNIT_CODE = re.compile(r"[a-z0-9_-]+")
@@ -45,7 +46,7 @@ def _line(node: Node | None) -> int:
 
 def _raw(node: Node) -> str:
     if isinstance(node, ScalarNode):
-        return node.value if len(node.value) <= 40 else node.value[:39] + "…"
+        return clip(node.value, 40)
     return "[…]" if isinstance(node, SequenceNode) else "{…}"
 
 

@@ -35,4 +35,5 @@ async def lang(ctx: Context, args: str) -> Reply:
         raise UserError("lang.usage")
     async with ctx.write() as db:
         await contacts.set_locale(db, ctx.contact.id, locale)
+    ctx.contact = ctx.contact.model_copy(update={"locale": locale})
     return Reply(Translator(locale, ctx.t.tz)("lang.done"))

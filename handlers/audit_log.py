@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from domain.messages import Reply
+from domain.text import clip
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.lookup import resolve_unit
-from handlers.render import clip
 from storage import audit
 from storage.models import AuditEntry
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import aiosqlite
 
 from handlers.context import Context
-from locales import Translator
-from schedules.outbound import push
-from schedules.policy import DEFAULT, policy_from
+from schedules.outbox import Chat, queue
 from storage import broadcasts, units
 
 
@@ -21,25 +19,19 @@ async def announce(
     unit = await units.get(db, unit_id) if audiences else None
     if unit is None:
         return 0
-    policy = policy_from(ctx.plan.reminders) if ctx.plan else DEFAULT
-    t = Translator(ctx.app.settings.locale, ctx.app.settings.tz)
+    t = ctx.app.translator_for()
     queued = 0
     for audience in audiences:
         if not unit.path.startswith(audience.path):
             continue
-        if await push(
+        if await queue(
             db,
-            key=f"event:{kind}:{report_id}:{audience.chat_id}",
-            channel=audience.channel,
-            chat_ref=audience.chat_ref,
-            contact_id=None,
+            Chat(audience.channel, audience.chat_ref, str(audience.chat_id)),
+            key=f"event:{kind}:{report_id}",
             kind=f"event_{kind}",
             text=t(f"sched.event_{kind}", unit=unit.label, code=code, id=report_id),
             now=ctx.now,
-            policy=policy,
-            tz=ctx.app.settings.tz,
+            quiet=ctx.quiet,
         ):
             queued += 1
-    if queued:
-        ctx.wrote_outbox = True
     return queued

@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 from domain.messages import Choice, Reply
+from domain.text import clip
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.insight_data import collect, heavy, scope_of
 from handlers.lookup import norm, require_plan
-from handlers.notify import body
-from handlers.render import clip
 from handlers.reporting import MAX_NOTE, parse_id
 from insight.bulletin_text import compose, with_remark
-from storage import audit, bulletins, outbox, prompts, units
+from schedules.outbox import Chat, queue
+from storage import bulletins, prompts, units
 from storage.bulletins import Bulletin
 
 DRAFT_LIFETIME = timedelta(hours=24)  # an older draft's figures are stale: draft again
@@ -111,26 +111,21 @@ async def _send(ctx: Context) -> Reply:
         if not await bulletins.mark_sent(db, draft.id, text, len(groups), ctx.now):
             raise UserError("insight.bulletin_no_draft")
         for chat in groups:
-            await outbox.enqueue(
+            await queue(
                 db,
-                idem_key=f"bulletin:{draft.id}:{chat.channel}:{chat.chat_ref}",
-                channel=chat.channel,
-                chat_ref=chat.chat_ref,
-                contact_id=None,
+                Chat(chat.channel, chat.chat_ref, f"{chat.channel}:{chat.chat_ref}"),
+                key=f"bulletin:{draft.id}",
                 kind="bulletin",
-                body=body(text),
+                text=text,
                 now=ctx.now,
             )
-        await audit.record(
+        await ctx.audit(
             db,
-            at=ctx.now,
-            actor_id=ctx.contact.id,
-            action="bulletin",
-            unit_id=scope.unit_id,
+            "bulletin",
+            scope.unit_id,
             subject=text.split("\n", 1)[0][:80],
             detail={"bulletin": draft.id, "groups": len(groups)},
         )
-    ctx.wrote_outbox = True
     return Reply(
         ctx.t("insight.bulletin_sent", id=draft.id, groups=len(groups)), replaces_choices=True
     )

@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TYPE_CHECKING
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import aiosqlite
 
 from domain.clock import Clock
 from domain.messages import ChatKind, Incoming
 from domain.model import Role
-from locales import Translator
-from storage import processed
+from locales import Speaker, Translator, locale_for
+from schedules.policy import DEFAULT, ReminderPolicy, policy_from
+from storage import audit, processed
 from storage.db import Store
 from storage.files import FileStore
 from storage.models import Contact, Material, Plan, Unit
 
 if TYPE_CHECKING:
-    from bot.config import Settings
+    from domain.settings import Settings
 
 
 class AlreadyHandled(Exception):
@@ -35,12 +37,21 @@ class Services:
     store: Store
     files: FileStore
     clock: Clock
-    outbox_changed: Callable[[], None] = lambda: None
     # A plan's materials never change after import (a re-import is a new plan), so every
     # message can share one copy instead of reading them again.
     materials: dict[int, list[Material]] = field(default_factory=dict)
     # Units, likewise, are written only by a plan import, which makes a new active plan.
     units: dict[int, list[Unit]] = field(default_factory=dict)
+
+    def translator_for(
+        self, person: Speaker | None = None, platform: str | None = None, chosen: str | None = None
+    ) -> Translator:
+        """The person's language by the one rule (`locales.locale_for`), in the bureau's zone;
+        `chosen` stands for a choice made just now (a page's ?lang=), before the stored one."""
+        stored = person.locale if person is not None else None
+        return Translator(
+            locale_for(chosen or stored, platform, self.settings.locale), self.settings.tz
+        )
 
 
 @dataclass
@@ -54,7 +65,6 @@ class Context:
     now: datetime
     # False when, as the message arrived, no group had asked for report events (saves a query).
     event_groups: bool = True
-    wrote_outbox: bool = False
     _marked: bool = field(default=False, repr=False)
 
     @property
@@ -62,12 +72,47 @@ class Context:
         return self.contact.role
 
     @property
-    def is_admin(self) -> bool:
-        return self.contact.role in (Role.UNIT_ADMIN, Role.PROVINCE_ADMIN)
-
-    @property
     def in_group(self) -> bool:
         return self.msg.chat_kind is ChatKind.GROUP
+
+    @property
+    def policy(self) -> ReminderPolicy:
+        """The active plan's reminder policy (the default one without a plan)."""
+        return policy_from(self.plan.reminders) if self.plan else DEFAULT
+
+    @property
+    def quiet(self) -> tuple[ReminderPolicy, ZoneInfo]:
+        """What a push needs to wait out quiet hours (see `schedules.outbox.queue`)."""
+        return self.policy, self.app.settings.tz
+
+    @property
+    def today(self) -> date:
+        """The bureau's calendar day now."""
+        return self.now.astimezone(self.app.settings.tz).date()
+
+    async def audit(
+        self,
+        db: aiosqlite.Connection,
+        action: str,
+        unit_id: int | None,
+        subject: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """Record what this sender did, now, in the caller's transaction."""
+        await audit.record(
+            db,
+            at=self.now,
+            actor_id=self.contact.id,
+            action=action,
+            unit_id=unit_id,
+            subject=subject,
+            detail=detail,
+        )
+
+    @property
+    def marked(self) -> bool:
+        """Whether this delivery is recorded as handled (a write of this message committed)."""
+        return self._marked
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[aiosqlite.Connection]:

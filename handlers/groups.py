@@ -5,7 +5,7 @@ from __future__ import annotations
 from domain.messages import Reply
 from handlers.context import Context
 from handlers.errors import UserError
-from storage import audit, chats
+from storage import chats
 
 
 async def subscribe(ctx: Context, args: str) -> Reply:
@@ -17,12 +17,10 @@ async def subscribe(ctx: Context, args: str) -> Reply:
         await chats.set_subscribed(
             db, ctx.msg.channel, ctx.msg.chat_ref, ctx.msg.chat_title, True, ctx.contact.id, events
         )
-        await audit.record(
+        await ctx.audit(
             db,
-            at=ctx.now,
-            actor_id=ctx.contact.id,
-            action="subscribe",
-            unit_id=ctx.contact.unit_id,
+            "subscribe",
+            ctx.contact.unit_id,
             subject=ctx.msg.chat_title or ctx.msg.chat_ref,
             detail={"channel": ctx.msg.channel, "events": events},
         )

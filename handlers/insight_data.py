@@ -25,7 +25,7 @@ from storage import insight as snap
 from storage.models import Material, Plan
 
 if TYPE_CHECKING:
-    from bot.config import Settings
+    from domain.settings import Settings
 
 T = TypeVar("T")
 P = ParamSpec("P")

@@ -128,13 +128,12 @@ async def bind_with_code(ctx: Context, raw_code: str) -> Reply:
         else:
             problem = ""
             await contacts.bind(db, ctx.contact.id, found.unit_id, found.role, ctx.now)
-            await audit.record(
-                db,
-                at=ctx.now,
-                actor_id=ctx.contact.id,
-                action="bind",
-                unit_id=found.unit_id,
-                detail={"role": found.role, "channel": ctx.msg.channel},
+            await ctx.audit(
+                db, "bind", found.unit_id, detail={"role": found.role, "channel": ctx.msg.channel}
+            )
+            # The router hands the channel who the sender is now (Telegram: the admin menu).
+            ctx.contact = ctx.contact.model_copy(
+                update={"unit_id": found.unit_id, "role": found.role}
             )
             unit = await units.get(db, found.unit_id)
     if problem:

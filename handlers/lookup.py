@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Awaitable, Callable
+from typing import Protocol, TypeVar
+
+import aiosqlite
 
 from domain.model import Role
 from handlers.context import Context
@@ -57,6 +61,30 @@ def can_review(ctx: Context, unit: Unit) -> bool:
         and unit.path.startswith(own.path)
         and unit.id != own.id
     )
+
+
+class _InUnit(Protocol):
+    @property
+    def unit_id(self) -> int: ...
+
+
+T = TypeVar("T", bound=_InUnit)
+
+
+async def reviewable(
+    ctx: Context,
+    load: Callable[[aiosqlite.Connection, int], Awaitable[T | None]],
+    item_id: int,
+    unknown_key: str,
+) -> T:
+    """A report or request (by `load`) that the sender may decide; one outside their scope is
+    refused exactly like one that does not exist (`unknown_key`)."""
+    async with ctx.read() as db:
+        found = await load(db, item_id)
+        unit = await units.get(db, found.unit_id) if found else None
+    if found is None or unit is None or not can_review(ctx, unit):
+        raise UserError(unknown_key, id=item_id)
+    return found
 
 
 async def all_units(ctx: Context) -> list[Unit]:

@@ -6,9 +6,9 @@ from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
 
 from domain.messages import Reply
+from domain.text import clip
 from handlers.context import Context
 from handlers.lookup import scope_path
-from handlers.render import clip
 from storage import pushes as store
 
 DAYS = 14

@@ -6,14 +6,13 @@ from datetime import date, timedelta
 
 from domain.deadlines import DeadlineError, parse_user_date
 from domain.messages import Choice, Reply
+from domain.text import clip
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.lookup import require_plan, require_unit
-from handlers.render import clip
 from schedules.decide import is_away
-from schedules.policy import DEFAULT, ReminderPolicy, parse_clock, policy_from
+from schedules.policy import parse_clock
 from schedules.runtime import FIRST_SLOT, LAST_SLOT
-from storage import audit
 from storage import reminders as store
 from storage.models import Unit
 from storage.reminders import Prefs
@@ -23,16 +22,8 @@ ON = {"on", "开", "开启", "打开"}
 MAX_AWAY_DAYS = 366
 
 
-def policy_of(ctx: Context) -> ReminderPolicy:
-    return policy_from(ctx.plan.reminders) if ctx.plan else DEFAULT
-
-
-def _today(ctx: Context) -> date:
-    return ctx.now.astimezone(ctx.app.settings.tz).date()
-
-
 def _show(ctx: Context, prefs: Prefs) -> str:
-    policy = policy_of(ctx)
+    policy = ctx.policy
     at = prefs.at_time or f"{policy.time:%H:%M}"
     lines = [ctx.t("sched.remind_on" if prefs.enabled else "sched.remind_off", time=at)]
     lines.append(
@@ -45,7 +36,7 @@ def _show(ctx: Context, prefs: Prefs) -> str:
             end=f"{policy.quiet_end:%H:%M}",
         )
     )
-    if prefs.away_from and prefs.away_to and prefs.away_to >= _today(ctx):
+    if prefs.away_from and prefs.away_to and prefs.away_to >= ctx.today:
         lines.append(
             ctx.t(
                 "sched.remind_away", start=ctx.t.day(prefs.away_from), end=ctx.t.day(prefs.away_to)
@@ -63,12 +54,10 @@ def _toggle(ctx: Context, prefs: Prefs) -> list[list[Choice]]:
 async def _save(ctx: Context, prefs: Prefs, what: str) -> None:
     async with ctx.write() as db:
         await store.save_prefs(db, ctx.contact.id, prefs, ctx.now)
-        await audit.record(
+        await ctx.audit(
             db,
-            at=ctx.now,
-            actor_id=ctx.contact.id,
-            action="remind",
-            unit_id=ctx.contact.unit_id,
+            "remind",
+            ctx.contact.unit_id,
             subject=what,
         )
 
@@ -105,13 +94,13 @@ async def remind(ctx: Context, args: str) -> Reply:
         prefs = prefs.model_copy(update={"at_time": parse_slot(word), "enabled": True})
         await _save(ctx, prefs, prefs.at_time or "")
         key = "sched.remind_time_set"
-    text = ctx.t(key, time=prefs.at_time or f"{policy_of(ctx).time:%H:%M}")
+    text = ctx.t(key, time=prefs.at_time or f"{ctx.policy.time:%H:%M}")
     return Reply(text, choices=_toggle(ctx, prefs), private=True, replaces_choices=True)
 
 
 def _day(ctx: Context, text: str) -> date:
     try:
-        return parse_user_date(text, _today(ctx))
+        return parse_user_date(text, ctx.today)
     except DeadlineError:
         raise UserError("sched.away_bad_date", text=clip(text, 20)) from None
 
@@ -130,7 +119,7 @@ async def away(ctx: Context, args: str) -> Reply:
     start, end = _day(ctx, words[0]), _day(ctx, words[1])
     if end < start:
         start, end = end, start
-    if end < _today(ctx):
+    if end < ctx.today:
         raise UserError("sched.away_past")
     if (end - start).days > MAX_AWAY_DAYS:
         raise UserError("sched.away_too_long", days=MAX_AWAY_DAYS)
@@ -161,12 +150,10 @@ async def ack(ctx: Context, args: str) -> Reply:
     async with ctx.write() as db:
         count = await store.acknowledge(db, plan.id, unit.id, ctx.contact.id, ctx.now)
         if count:
-            await audit.record(
+            await ctx.audit(
                 db,
-                at=ctx.now,
-                actor_id=ctx.contact.id,
-                action="ack",
-                unit_id=unit.id,
+                "ack",
+                unit.id,
                 subject=f"{plan.code} {plan.year}",
                 detail={"materials": count},
             )
@@ -180,7 +167,7 @@ async def ack(ctx: Context, args: str) -> Reply:
 
 async def unacknowledged_lines(ctx: Context, scope: list[Unit]) -> list[str]:
     """For `/status`: the units in scope that have not acknowledged (签收) the plan."""
-    if ctx.plan is None or not policy_of(ctx).ack:
+    if ctx.plan is None or not ctx.policy.ack:
         return []
     async with ctx.read() as db:
         pending = await store.unacknowledged_units(db, ctx.plan.id)

@@ -53,8 +53,3 @@ def assignment_line(
     if row.state is AssignmentState.NOT_APPLICABLE and row.na_reason:
         parts.append(t("listing.na_reason", reason=row.na_reason))
     return " · ".join(parts)
-
-
-def clip(text: str, limit: int = 200) -> str:
-    """Echo user text back bounded, so a 10,000-character message never floods a chat."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from domain.messages import OutgoingFile, Reply
+from domain.text import clip
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.lookup import can_see
-from handlers.render import clip
 from handlers.reporting import parse_id
 from storage import contacts, reports, units
 

@@ -6,13 +6,15 @@ import aiosqlite
 
 from domain.messages import Choice, IncomingFile, Reply
 from domain.model import AssignmentState, ReportStatus
+from domain.status import OUTSTANDING
+from domain.text import clip
 from handlers.broadcasts import announce
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.lookup import find_material, plan_materials, require_plan, require_unit
-from handlers.render import clip, deadline_text
+from handlers.render import deadline_text
 from handlers.upload_links import upload_choices
-from storage import assignments, audit, blobs, drafts, reports
+from storage import assignments, blobs, drafts, reports
 from storage.models import AssignmentRow, Material, StoredFile
 
 MAX_NOTE = 500
@@ -48,6 +50,14 @@ async def _record_blobs(ctx: Context, db: aiosqlite.Connection, files: list[Stor
     await blobs.record(db, files, ctx.app.files.relative, ctx.now)
 
 
+# Why a material that is not outstanding (domain.status.OUTSTANDING) cannot be reported.
+_CLOSED = {
+    AssignmentState.ACCEPTED: "report.already_accepted",
+    AssignmentState.PENDING: "report.already_pending",
+    AssignmentState.NOT_APPLICABLE: "report.not_applicable",
+}
+
+
 async def reportable(ctx: Context, material: Material) -> AssignmentRow:
     """The unit's assignment for the material, if a report may be made against it now."""
     plan = require_plan(ctx)
@@ -56,12 +66,8 @@ async def reportable(ctx: Context, material: Material) -> AssignmentRow:
         row = await assignments.find(db, plan.id, unit.id, material.id)
     if row is None:
         raise UserError("report.not_assigned", code=material.code)
-    if row.state is AssignmentState.ACCEPTED:
-        raise UserError("report.already_accepted", code=material.code)
-    if row.state is AssignmentState.PENDING:
-        raise UserError("report.already_pending", code=material.code, id=row.last_report_id)
-    if row.state is AssignmentState.NOT_APPLICABLE:
-        raise UserError("report.not_applicable", code=material.code)
+    if row.state not in OUTSTANDING:
+        raise UserError(_CLOSED[row.state], code=material.code, id=row.last_report_id)
     return row
 
 
@@ -84,12 +90,10 @@ async def _submit(
         now=ctx.now,
         source_key=ctx.msg.message_key and f"{ctx.msg.channel}:{ctx.msg.message_key}",
     )
-    await audit.record(
+    await ctx.audit(
         db,
-        at=ctx.now,
-        actor_id=ctx.contact.id,
-        action="report",
-        unit_id=row.unit_id,
+        "report",
+        row.unit_id,
         subject=row.code,
         detail={"report": report_id, "files": len(files), "count": count},
     )
@@ -296,12 +300,10 @@ async def withdraw(ctx: Context, args: str) -> Reply:
             now=ctx.now,
         ):
             raise UserError("withdraw.not_pending", id=report_id)
-        await audit.record(
+        await ctx.audit(
             db,
-            at=ctx.now,
-            actor_id=ctx.contact.id,
-            action="withdraw",
-            unit_id=unit.id,
+            "withdraw",
+            unit.id,
             subject=found.code,
             detail={"report": report_id},
         )

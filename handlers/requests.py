@@ -9,13 +9,19 @@ import aiosqlite
 from domain.deadlines import DeadlineError, due_instant, parse_user_date
 from domain.messages import Reply
 from domain.model import AssignmentState, RequestKind, RequestStatus
+from domain.text import clip
 from handlers.context import Context
 from handlers.errors import UserError
-from handlers.lookup import can_review, find_material, plan_materials, require_plan, require_unit
+from handlers.lookup import (
+    find_material,
+    plan_materials,
+    require_plan,
+    require_unit,
+    reviewable,
+)
 from handlers.notify import tell
-from handlers.render import clip
 from handlers.reporting import MAX_NOTE, parse_id
-from storage import assignments, audit, contacts, prompts, requests, units
+from storage import assignments, contacts, prompts, requests, units
 from storage.models import AssignmentRow, Contact, Request
 
 
@@ -52,12 +58,10 @@ async def _file(
             new_due_date=new_due,
             now=ctx.now,
         )
-        await audit.record(
+        await ctx.audit(
             db,
-            at=ctx.now,
-            actor_id=ctx.contact.id,
-            action=f"request_{kind.value}",
-            unit_id=row.unit_id,
+            f"request_{kind.value}",
+            row.unit_id,
             subject=row.code,
             detail={"request": request_id, "reason": reason},
         )
@@ -111,15 +115,6 @@ async def extend(ctx: Context, args: str) -> Reply:
     return Reply(ctx.t("extend.filed", id=request_id, code=row.code, date=ctx.t.day(new_due, True)))
 
 
-async def _decidable(ctx: Context, request_id: int) -> Request:
-    async with ctx.read() as db:
-        found = await requests.get(db, request_id)
-        unit = await units.get(db, found.unit_id) if found else None
-    if found is None or unit is None or not can_review(ctx, unit):
-        raise UserError("error.request_unknown", id=request_id)
-    return found
-
-
 async def _close(
     ctx: Context,
     db: aiosqlite.Connection,
@@ -134,12 +129,10 @@ async def _close(
     detail: dict[str, object] = {"request": found.id}
     if reason:
         detail["reason"] = reason
-    await audit.record(
+    await ctx.audit(
         db,
-        at=ctx.now,
-        actor_id=ctx.contact.id,
-        action=f"{verb}_{found.kind.value}",
-        unit_id=found.unit_id,
+        f"{verb}_{found.kind.value}",
+        found.unit_id,
         subject=found.code,
         detail=detail,
     )
@@ -148,7 +141,9 @@ async def _close(
 
 async def approve(ctx: Context, args: str) -> Reply:
     """`/approve ID`: grant a not-applicable or extension request."""
-    found = await _decidable(ctx, parse_id(args, "approve.usage"))
+    found = await reviewable(
+        ctx, requests.get, parse_id(args, "approve.usage"), "error.request_unknown"
+    )
     tz: ZoneInfo = ctx.app.settings.tz
     async with ctx.write() as db:
         requester = await _close(ctx, db, found, RequestStatus.APPROVED, None)
@@ -170,7 +165,12 @@ async def approve(ctx: Context, args: str) -> Reply:
 async def refuse(ctx: Context, args: str) -> Reply:
     """`/refuse ID reason`: turn a request down; the requester is told why."""
     words = args.split(maxsplit=1)
-    found = await _decidable(ctx, parse_id(words[0] if words else "", "refuse.usage"))
+    found = await reviewable(
+        ctx,
+        requests.get,
+        parse_id(words[0] if words else "", "refuse.usage"),
+        "error.request_unknown",
+    )
     if len(words) < 2 or not words[1].strip():
         async with ctx.write() as db:
             await prompts.ask(db, ctx.contact.id, f"/refuse {found.id}", ctx.now)

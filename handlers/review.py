@@ -6,14 +6,14 @@ import aiosqlite
 
 from domain.messages import Choice, Reply
 from domain.model import ReportStatus
+from domain.text import clip
 from handlers.broadcasts import announce
 from handlers.context import Context
 from handlers.errors import UserError
-from handlers.lookup import can_review, require_plan, scope_path
+from handlers.lookup import require_plan, reviewable, scope_path
 from handlers.notify import tell
-from handlers.render import clip
 from handlers.reporting import MAX_NOTE, parse_id
-from storage import audit, contacts, prompts, reports, requests, units
+from storage import contacts, prompts, reports, requests, units
 from storage.models import Report
 
 LISTED = 20
@@ -89,15 +89,6 @@ async def pending(ctx: Context, args: str) -> list[Reply]:
     return replies
 
 
-async def _reviewable(ctx: Context, report_id: int) -> Report:
-    async with ctx.read() as db:
-        found = await reports.get(db, report_id)
-        unit = await units.get(db, found.unit_id) if found else None
-    if found is None or unit is None or not can_review(ctx, unit):
-        raise UserError("error.report_unknown", id=report_id)
-    return found
-
-
 async def _decide(
     ctx: Context, db: aiosqlite.Connection, found: Report, status: ReportStatus, reason: str | None
 ) -> None:
@@ -116,12 +107,10 @@ async def _decide(
     if reason:
         detail["reason"] = reason
     action = "accept" if status is ReportStatus.ACCEPTED else "return"
-    await audit.record(
+    await ctx.audit(
         db,
-        at=ctx.now,
-        actor_id=ctx.contact.id,
-        action=action,
-        unit_id=found.unit_id,
+        action,
+        found.unit_id,
         subject=found.code,
         detail=detail,
     )
@@ -129,7 +118,9 @@ async def _decide(
 
 async def accept(ctx: Context, args: str) -> Reply:
     """`/accept ID`: the report is accepted; its reporter is told."""
-    found = await _reviewable(ctx, parse_id(args, "accept.usage"))
+    found = await reviewable(
+        ctx, reports.get, parse_id(args, "accept.usage"), "error.report_unknown"
+    )
     async with ctx.write() as db:
         await _decide(ctx, db, found, ReportStatus.ACCEPTED, None)
         await announce(ctx, db, "accepted", found.id, found.unit_id, found.code)
@@ -145,7 +136,12 @@ async def accept(ctx: Context, args: str) -> Reply:
 async def return_(ctx: Context, args: str) -> Reply:
     """`/return ID reason`: sent back for rework; every contact of the unit is told why."""
     words = args.split(maxsplit=1)
-    found = await _reviewable(ctx, parse_id(words[0] if words else "", "return.usage"))
+    found = await reviewable(
+        ctx,
+        reports.get,
+        parse_id(words[0] if words else "", "return.usage"),
+        "error.report_unknown",
+    )
     reason = words[1].strip() if len(words) > 1 else ""
     if not reason:
         async with ctx.write() as db:

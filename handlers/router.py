@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+from dataclasses import dataclass
 
 from domain.messages import Incoming, Reply
 from handlers.context import AlreadyHandled, Context, Services
 from handlers.errors import UserError
 from handlers.registry import BY_WORD, Command
 from handlers.reporting import add_to_draft, start_draft
-from locales import DEFAULT_LOCALE, Translator, normalize
-from storage import contacts, prompts, sessions
+from locales import Translator
+from storage import contacts, processed, prompts, sessions
 from storage.files import FileRejected
+from storage.models import Contact
 
 log = logging.getLogger(__name__)
 
@@ -37,17 +39,34 @@ def split_command(text: str) -> tuple[Command | None, str, str]:
     return command, rest.strip(), head
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What the router made of one message: the replies, and whom it resolved the sender to."""
+
+    replies: list[Reply]
+    t: Translator  # the sender's language, by the one rule
+    contact: Contact | None = None  # None when nothing was done (a repeat, or a failure first)
+    repeat: bool = False  # this delivery was handled before: nothing done, nothing to say
+
+
 async def handle(app: Services, msg: Incoming) -> list[Reply]:
-    """Turn one incoming message into replies; never raises."""
+    """The replies to one message (see `route`)."""
+    return (await route(app, msg)).replies
+
+
+async def route(app: Services, msg: Incoming) -> Outcome:
+    """Turn one incoming message into replies; never raises.
+
+    A delivery seen before (its `message_key` is recorded as processed) is not applied again:
+    this is the one place that decides it."""
     now = app.clock.now()
-    t = Translator(
-        normalize(msg.language) or app.settings.locale or DEFAULT_LOCALE, app.settings.tz
-    )
+    t = app.translator_for(None, msg.language)
+    contact: Contact | None = None
     try:
         async with app.store.read() as db:
             session = await sessions.load(db, msg.channel, msg.user_ref, msg.message_key)
         if session.seen:
-            return []
+            return Outcome([], t, session.contact, repeat=True)
         contact = session.contact
         if contact is None or (msg.user_name is not None and contact.display_name != msg.user_name):
             async with app.store.write() as db:
@@ -55,32 +74,58 @@ async def handle(app: Services, msg: Incoming) -> list[Reply]:
         unit = (
             session.unit if contact.unit_id == (session.unit.id if session.unit else None) else None
         )
-        plan = session.plan
-        t = Translator(contact.locale or t.locale, app.settings.tz)
+        t = app.translator_for(contact, msg.language)
         ctx = Context(
             app=app,
             msg=msg,
             contact=contact,
             unit=unit,
-            plan=plan,
+            plan=session.plan,
             t=t,
             now=now,
             event_groups=session.event_groups,
         )
         replies = await _dispatch(ctx)
-        if ctx.wrote_outbox:
-            app.outbox_changed()
-        return replies
+        if msg.remember and not ctx.marked:
+            async with ctx.write():
+                pass  # nothing was written: record the delivery as handled all the same
+        return Outcome(replies, t, ctx.contact)  # as the command left them (bound, /lang)
     except AlreadyHandled:
-        return []
+        return Outcome([], t, contact, repeat=True)
     except UserError as err:
-        return [Reply(t(err.key, **err.params), is_error=True)]
+        return Outcome([Reply(t(err.key, **err.params), is_error=True)], t, contact)
     except FileRejected as err:
         text = t(f"file.{err.reason}", name=err.name[:60], limit=f"{err.limit_mb:g}")
-        return [Reply(text, is_error=True)]
+        return Outcome([Reply(text, is_error=True)], t, contact)
     except Exception:
         log.exception("handler failed for %s message", msg.channel)
-        return [Reply(t("error.internal"), is_error=True)]
+        return Outcome([Reply(t("error.internal"), is_error=True)], t, contact)
+
+
+async def translator_for(
+    app: Services, channel: str, user_ref: str, platform: str | None = None
+) -> Translator:
+    """A user's language for a channel's own words, by the one rule."""
+    async with app.store.read() as db:
+        session = await sessions.load(db, channel, user_ref, None)
+    return app.translator_for(session.contact, platform)
+
+
+async def notice(app: Services, msg: Incoming, key: str, **params: object) -> Outcome:
+    """A channel's own words about a message it could not hand in (a file too big, an expired
+    button, a kind of message it cannot read), in the sender's language. With a `message_key`
+    the delivery is recorded as handled, so a repeat says nothing."""
+    now = app.clock.now()
+    async with app.store.read() as db:
+        session = await sessions.load(db, msg.channel, msg.user_ref, msg.message_key)
+    t = app.translator_for(session.contact, msg.language)
+    if session.seen:
+        return Outcome([], t, session.contact, repeat=True)
+    if msg.message_key:
+        async with app.store.write() as db:
+            if not await processed.mark(db, msg.channel, msg.message_key, now):
+                return Outcome([], t, session.contact, repeat=True)
+    return Outcome([Reply(t(key, **params))], t, session.contact)
 
 
 async def _dispatch(ctx: Context) -> list[Reply]:
@@ -101,7 +146,7 @@ async def _dispatch(ctx: Context) -> list[Reply]:
     result = await command.handler(ctx, args)
     replies = result if isinstance(result, list) else [result]
     if ctx.in_group and any(r.private for r in replies):
-        replies = [*replies, Reply(ctx.t("group.sent_private"))]
+        replies = [*replies, Reply(ctx.t("group.sent_private"), private_notice=True)]
     return replies
 
 

@@ -10,6 +10,7 @@ import aiosqlite
 from domain.deadlines import DeadlineError, due_instant, parse_user_date
 from domain.messages import Choice, Reply
 from domain.model import Role
+from domain.text import clip
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.lookup import (
@@ -22,13 +23,11 @@ from handlers.lookup import (
     scope_path,
     visible_units,
 )
-from handlers.reminders import policy_of
-from handlers.render import clip
 from schedules.decide import is_away
-from schedules.outbound import push_to, translator
+from schedules.outbox import queue
 from schedules.quiet import deliver_at
 from schedules.render import due_text, material_line
-from storage import assignments, audit, units
+from storage import assignments, units
 from storage import reminders as store
 from storage.models import Unit
 from storage.reminders import OwedRow, PersonRow
@@ -40,10 +39,6 @@ MAX_MESSAGE = 200
 SOON_DAYS = 7
 
 
-def _today(ctx: Context) -> date:
-    return ctx.now.astimezone(ctx.app.settings.tz).date()
-
-
 def _pick(rows: list[OwedRow], today: date) -> list[OwedRow]:
     """What to urge a unit about: overdue or due within a week; else all it owes."""
     pressing = [r for r in rows if r.due is not None and r.due <= today + timedelta(days=SOON_DAYS)]
@@ -53,7 +48,7 @@ def _pick(rows: list[OwedRow], today: date) -> list[OwedRow]:
 async def _targets(ctx: Context, target: str) -> dict[int, list[OwedRow]]:
     plan = require_plan(ctx)
     tz = ctx.app.settings.tz
-    today = _today(ctx)
+    today = ctx.today
     found: dict[int, list[OwedRow]] = defaultdict(list)
     if target.lower() in ALL_OVERDUE:
         scope = [u for u in await visible_units(ctx) if can_review(ctx, u)]
@@ -154,7 +149,7 @@ async def _urge(ctx: Context, args: str, confirmed: bool) -> Reply:
             reached += sent
             if not sent:
                 nobody.append(names[unit_id].label)
-    policy = policy_of(ctx)
+    policy = ctx.policy
     lines = [ctx.t("sched.urge_done", units=len(targets), contacts=reached)]
     if nobody:
         lines.append(ctx.t("sched.urge_nobody", names="、".join(nobody[:20])))
@@ -176,41 +171,37 @@ async def _send(
 ) -> int:
     codes = [r.code for r in rows]
     urge_id = await store.record_urge(db, unit.id, ctx.contact.id, ctx.now, codes, message)
-    await audit.record(
+    await ctx.audit(
         db,
-        at=ctx.now,
-        actor_id=ctx.contact.id,
-        action="urge",
-        unit_id=unit.id,
+        "urge",
+        unit.id,
         subject=",".join(codes),
         detail={"urge": urge_id, "message": message},
     )
     by = ctx.contact.label
     by_unit = ctx.unit.label if ctx.unit else ""
     sent = 0
-    tz = ctx.app.settings.tz
-    for person in _recipients(await store.unit_people(db, unit.id), _today(ctx)):
-        t = translator(person, ctx.app.settings.locale, tz)
+    for person in _recipients(await store.unit_people(db, unit.id), ctx.today):
+        t = ctx.app.translator_for(person)
         lines = [t("sched.urge_header", unit=unit.label, by=by, by_unit=by_unit)]
         lines += [t("sched.urge_line", line=material_line(t, r), due=due_text(t, r)) for r in rows]
         if message:
             lines.append(t("sched.urge_message", message=message))
         lines.append(t("sched.footer"))
-        buttons = [[(t("sched.report_button", code=c), f"/report_pick {c}") for c in codes[:3]]]
-        if await push_to(
+        buttons = [
+            [Choice(t("sched.report_button", code=c), f"/report_pick {c}") for c in codes[:3]]
+        ]
+        if await queue(
             db,
             person,
-            key=f"urge:{urge_id}:{person.id}",
+            key=f"urge:{urge_id}",
             kind="urge",
             text="\n".join(lines),
             now=ctx.now,
-            policy=policy_of(ctx),
-            tz=tz,
-            buttons=buttons,
+            quiet=ctx.quiet,
+            choices=buttons,
         ):
             sent += 1
-    if sent:
-        ctx.wrote_outbox = True
     return sent
 
 
@@ -223,7 +214,7 @@ async def set_deadline(ctx: Context, args: str) -> Reply:
     material = find_material(await plan_materials(ctx), words[0])
     if material.deadline_kind != "on_request":
         raise UserError("sched.setdue_fixed", code=material.code, expr=material.deadline_expr)
-    today = _today(ctx)
+    today = ctx.today
     try:
         day = parse_user_date(words[1], today)
     except DeadlineError:
@@ -237,12 +228,10 @@ async def set_deadline(ctx: Context, args: str) -> Reply:
         count = await store.set_due_in_scope(
             db, plan.id, material.id, scope_path(ctx), exclude, day, due_instant(day, tz)
         )
-        await audit.record(
+        await ctx.audit(
             db,
-            at=ctx.now,
-            actor_id=ctx.contact.id,
-            action="set_deadline",
-            unit_id=ctx.contact.unit_id,
+            "set_deadline",
+            ctx.contact.unit_id,
             subject=material.code,
             detail={"date": day.isoformat(), "units": count},
         )
@@ -250,11 +239,11 @@ async def set_deadline(ctx: Context, args: str) -> Reply:
             if row.unit_id == exclude:
                 continue
             for person in _recipients(await store.unit_people(db, row.unit_id), today):
-                t = translator(person, ctx.app.settings.locale, tz)
-                if await push_to(
+                t = ctx.app.translator_for(person)
+                if await queue(
                     db,
                     person,
-                    key=f"setdue:{material.id}:{day.isoformat()}:{person.id}",
+                    key=f"setdue:{material.id}:{day.isoformat()}",
                     kind="deadline",
                     text=t(
                         "sched.setdue_notice",
@@ -263,12 +252,9 @@ async def set_deadline(ctx: Context, args: str) -> Reply:
                         by=ctx.contact.label,
                     ),
                     now=ctx.now,
-                    policy=policy_of(ctx),
-                    tz=tz,
+                    quiet=ctx.quiet,
                 ):
                     told += 1
-    if told:
-        ctx.wrote_outbox = True
     return Reply(
         ctx.t(
             "sched.setdue_done",

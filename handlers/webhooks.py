@@ -9,14 +9,14 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlsplit
 
+from domain.channels import WECOM, WECOM_ROBOT
 from domain.messages import Reply
+from domain.text import clip
 from handlers.context import Context
 from handlers.errors import UserError
-from handlers.render import clip
-from storage import audit, chats, wecom
+from storage import chats, wecom
 
-WECOM = "wecom"
-ROBOT_PREFIX = "robot:"
+ROBOT_PREFIX = WECOM_ROBOT
 _KEY = re.compile(r"^[0-9A-Za-z-]{8,64}$")
 _HOSTS = {"qyapi.weixin.qq.com"}
 MAX_TITLE = 40
@@ -63,12 +63,10 @@ async def subscribe_webhook(ctx: Context, args: str) -> Reply:
         await chats.set_subscribed(
             db, WECOM, robot_chat(robot_id), title, True, ctx.contact.id, events
         )
-        await audit.record(
+        await ctx.audit(
             db,
-            at=ctx.now,
-            actor_id=ctx.contact.id,
-            action="subscribe_webhook",
-            unit_id=ctx.contact.unit_id,
+            "subscribe_webhook",
+            ctx.contact.unit_id,
             subject=title or robot_chat(robot_id),
             detail={"robot": robot_id, "events": events},
         )
@@ -88,12 +86,10 @@ async def unsubscribe_webhook(ctx: Context, args: str) -> Reply:
         await chats.set_subscribed(
             db, WECOM, robot_chat(robot_id), None, False, ctx.contact.id, False
         )
-        await audit.record(
+        await ctx.audit(
             db,
-            at=ctx.now,
-            actor_id=ctx.contact.id,
-            action="unsubscribe_webhook",
-            unit_id=ctx.contact.unit_id,
+            "unsubscribe_webhook",
+            ctx.contact.unit_id,
             subject=robot_chat(robot_id),
             detail={"robot": robot_id},
         )

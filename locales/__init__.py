@@ -6,6 +6,7 @@ import string
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -25,6 +26,21 @@ def normalize(code: str | None) -> str | None:
     if lowered.startswith("en") or lowered in {"英文", "english"}:
         return "en"
     return None
+
+
+class Speaker(Protocol):
+    """Anyone with a stored language choice (a contact row of any shape)."""
+
+    @property
+    def locale(self) -> str | None: ...
+
+
+def locale_for(
+    chosen: str | None = None, platform: str | None = None, configured: str | None = None
+) -> str:
+    """The one rule for a person's language: their own choice (`/lang`), then what their
+    platform says they speak, then the bureau's setting (BOT_LOCALE), then zh_CN."""
+    return normalize(chosen) or normalize(platform) or normalize(configured) or DEFAULT_LOCALE
 
 
 @cache
@@ -50,6 +66,11 @@ class Translator:
     def __init__(self, locale: str, tz: ZoneInfo) -> None:
         self.locale = locale if locale in LOCALES else DEFAULT_LOCALE
         self.tz = tz
+
+    @classmethod
+    def for_person(cls, person: Speaker | None, configured: str | None, tz: ZoneInfo) -> Translator:
+        """A translator for a person (or nobody) by `locale_for`."""
+        return cls(locale_for(person.locale if person else None, None, configured), tz)
 
     def __call__(self, key: str, **params: object) -> str:
         text = catalog(self.locale).get(key) or catalog(DEFAULT_LOCALE).get(key)

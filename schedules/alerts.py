@@ -1,4 +1,4 @@
-"""Telling admins when a contact cannot be reached: they must find another way to reach the unit."""
+"""Telling admins what they must act on outside the chat: an unreachable contact, a broken set-up."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import aiosqlite
 
-from schedules.outbound import push, translator
+from locales import Translator
+from schedules.outbox import queue
 from schedules.policy import DEFAULT, policy_from
 from storage import contacts, plans, units
 from storage import reminders as store_reminders
@@ -19,7 +20,7 @@ async def unreachable(
     detail: str,
     now: datetime,
     tz: ZoneInfo,
-    locale: str,
+    locale: str | None,
 ) -> int:
     """Queue a note to the admins over the contact's unit (in the caller's transaction)."""
     contact = await contacts.get(db, contact_id)
@@ -35,26 +36,37 @@ async def unreachable(
         for p in await store_reminders.unit_people(db, unit.id)
         if p.id != contact.id and not p.unreachable
     ]
+    key = "sched.unreachable_others" if others else "sched.unreachable_alone"
     queued = 0
     for admin in await contacts.admins_over(db, unit.path):
-        if admin.unreachable or admin.id == contact.id:
+        if admin.id == contact.id:
             continue
-        people = await store_reminders.unit_people(db, admin.unit_id) if admin.unit_id else []
-        person = next((p for p in people if p.id == admin.id), None)
-        t = translator(person, locale, tz)
-        key = "sched.unreachable_others" if others else "sched.unreachable_alone"
+        t = Translator.for_person(admin, locale, tz)
         text = t(key, who=contact.label, unit=unit.label, count=len(others), detail=detail[:120])
-        if await push(
+        if await queue(
             db,
-            key=f"unreachable:{contact.id}:{now.date().isoformat()}:{admin.id}",
-            channel=admin.channel,
-            chat_ref=admin.user_ref,
-            contact_id=admin.id,
+            admin,
+            key=f"unreachable:{contact.id}:{now.date().isoformat()}",
             kind="unreachable",
             text=text,
             now=now,
-            policy=policy,
-            tz=tz,
+            quiet=(policy, tz),
+        ):
+            queued += 1
+    return queued
+
+
+async def setup_problem(
+    db: aiosqlite.Connection, key: str, code: int, now: datetime, tz: ZoneInfo, locale: str | None
+) -> int:
+    """Queue the fix for a set-up problem a network reported (message `key`, the network's
+    error `code`) to every province admin, once a day per problem; returns how many."""
+    day = now.astimezone(tz).date().isoformat()
+    queued = 0
+    for admin in await contacts.province_admins(db):
+        text = Translator.for_person(admin, locale, tz)(key, code=code)
+        if await queue(
+            db, admin, key=f"wecom-config:{code}:{day}", kind="wecom_config", text=text, now=now
         ):
             queued += 1
     return queued

@@ -9,11 +9,13 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from domain.clock import Clock
+from domain.messages import Choice
 from domain.model import Role
-from locales import Translator
+from domain.text import clip
+from locales import Speaker, Translator
 from schedules import render, workdays
 from schedules.decide import AckInfo, AckStage, candidate_dues, plan_day
-from schedules.outbound import push, push_to, translator
+from schedules.outbox import Chat, queue
 from schedules.policy import ReminderPolicy
 from storage import assignments, broadcasts, reports, requests, units
 from storage import reminders as store_reminders
@@ -34,6 +36,10 @@ class JobEnv:
     tz: ZoneInfo
     locale: str
 
+    def translator_for(self, person: Speaker | None = None) -> Translator:
+        """The person's language by the one rule (`locales.locale_for`)."""
+        return Translator.for_person(person, self.locale, self.tz)
+
 
 @dataclass
 class Run:
@@ -50,6 +56,10 @@ class Run:
     @property
     def day(self) -> date:
         return self.fire.astimezone(self.env.tz).date()
+
+    @property
+    def quiet(self) -> tuple[ReminderPolicy, ZoneInfo]:
+        return self.policy, self.env.tz
 
 
 def slot_of(person: PersonRow, policy: ReminderPolicy) -> str:
@@ -94,18 +104,17 @@ async def reminders(run: Run, slot: time) -> list[int]:
         person = bundle.person
         if slot_of(person, policy) != wanted:
             continue
-        t = translator(person, run.env.locale, run.env.tz)
+        t = run.env.translator_for(person)
         text, buttons = render.reminder(t, bundle, day, names, run.plan.title)
-        await push_to(
+        await queue(
             db,
             person,
-            key=f"remind:{run.plan.id}:{day.isoformat()}:{person.id}",
+            key=f"remind:{run.plan.id}:{day.isoformat()}",
             kind="reminder",
             text=text,
             now=run.now,
-            policy=policy,
-            tz=run.env.tz,
-            buttons=buttons,
+            quiet=run.quiet,
+            choices=buttons,
         )
         if bundle.ack is AckStage.NOTICE and person.unit_id is not None:
             noticed.add(person.unit_id)
@@ -153,7 +162,7 @@ async def digest(run: Run) -> list[int]:
         not_acked = [u for u in unacked if in_scope(u)]
         if not (waiting or asked or late):
             continue
-        t = translator(admin, run.env.locale, tz)
+        t = run.env.translator_for(admin)
         lines = [t("sched.digest_header", day=t.day(day))]
         if waiting or asked:
             lines.append(t("sched.digest_waiting", reports=len(waiting), requests=len(asked)))
@@ -181,17 +190,18 @@ async def digest(run: Run) -> list[int]:
                 )
         if not_acked:
             lines.append(t("sched.digest_unacked", count=len(not_acked)))
-        buttons = [[(t("sched.digest_pending_button"), "/pending")]] if waiting or asked else []
-        await push_to(
+        buttons = (
+            [[Choice(t("sched.digest_pending_button"), "/pending")]] if waiting or asked else []
+        )
+        await queue(
             db,
             admin,
-            key=f"digest:{run.plan.id}:{day.isoformat()}:{admin.id}",
+            key=f"digest:{run.plan.id}:{day.isoformat()}",
             kind="digest",
             text="\n".join(lines),
             now=run.now,
-            policy=run.policy,
-            tz=tz,
-            buttons=buttons,
+            quiet=run.quiet,
+            choices=buttons,
         )
     return []
 
@@ -212,20 +222,17 @@ async def bulletin(run: Run) -> list[int]:
     if not run.send:
         return [0]
     by_id = {u.id: u for u in await units.all_units(db)}
-    t = Translator(run.env.locale, run.env.tz)
+    t = run.env.translator_for()
     for audience in await broadcasts.audiences(db):
         text = await bulletin_text(run, t, audience.path, by_id)
-        await push(
+        await queue(
             db,
-            key=f"bulletin:{run.plan.id}:{day.isoformat()}:{audience.chat_id}",
-            channel=audience.channel,
-            chat_ref=audience.chat_ref,
-            contact_id=None,
+            Chat(audience.channel, audience.chat_ref, str(audience.chat_id)),
+            key=f"bulletin:{run.plan.id}:{day.isoformat()}",
             kind="bulletin",
             text=text,
             now=run.now,
-            policy=run.policy,
-            tz=run.env.tz,
+            quiet=run.quiet,
         )
     return []
 
@@ -248,7 +255,7 @@ async def bulletin_text(run: Run, t: Translator, path: str, by_id: dict[int, Uni
             t(
                 "sched.bulletin_soon_line",
                 code=s.code,
-                title=render.clip(s.title),
+                title=clip(s.title, render.TITLE_LIMIT),
                 due=t.day(s.due),
                 units=s.units,
             )

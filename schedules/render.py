@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
+from domain.messages import Choice
+from domain.text import clip
 from locales import Translator
 from schedules.decide import AckStage, Bundle, Mention, Stage
-from schedules.outbound import Buttons
 from storage.reminders import OwedRow
 
 MAX_BUTTONS = 3
 TITLE_LIMIT = 30
-
-
-def clip(text: str, limit: int = TITLE_LIMIT) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def due_text(t: Translator, owed: OwedRow) -> str:
@@ -26,7 +23,7 @@ def due_text(t: Translator, owed: OwedRow) -> str:
 
 
 def material_line(t: Translator, owed: OwedRow) -> str:
-    return t("sched.material", code=owed.code, title=clip(owed.title))
+    return t("sched.material", code=owed.code, title=clip(owed.title, TITLE_LIMIT))
 
 
 def mention_line(t: Translator, mention: Mention, day: date) -> str:
@@ -61,16 +58,16 @@ def reminder(
     day: date,
     unit_names: dict[int, str],
     plan_title: str,
-) -> tuple[str, Buttons]:
+) -> tuple[str, list[list[Choice]]]:
     """The whole message for one contact: 签收, own unit's materials, then what admins must know."""
     lines = [t("sched.header", unit=unit_names.get(bundle.person.unit_id or 0, ""))]
-    buttons: Buttons = []
+    buttons: list[list[Choice]] = []
     if bundle.ack is AckStage.NOTICE:
         lines.append(t("sched.ack_notice", title=plan_title, count=bundle.ack_count))
     elif bundle.ack is AckStage.NAG:
         lines.append(t("sched.ack_nag", title=plan_title, count=bundle.ack_count))
     if bundle.ack is not None:
-        buttons.append([(t("sched.ack_button"), "/ack")])
+        buttons.append([Choice(t("sched.ack_button"), "/ack")])
     for key, stages in _SECTIONS:
         chosen = [m for m in bundle.own if m.step.stage in stages]
         if chosen:
@@ -79,7 +76,9 @@ def reminder(
     if bundle.own:
         lines.append(t("sched.footer"))
         codes = list(dict.fromkeys(m.owed.code for m in bundle.own))[:MAX_BUTTONS]
-        buttons.append([(t("sched.report_button", code=c), f"/report_pick {c}") for c in codes])
+        buttons.append(
+            [Choice(t("sched.report_button", code=c), f"/report_pick {c}") for c in codes]
+        )
     if bundle.escalations:
         lines.append(t("sched.section_escalate"))
         for unit_id, mentions in bundle.escalations.items():

@@ -15,7 +15,7 @@ from domain.model import Role
 from locales import Translator
 from schedules import jobs
 from schedules.jobs import JobEnv, Run
-from schedules.outbound import push_to, translator
+from schedules.outbox import queue
 from schedules.policy import DEFAULT, ReminderPolicy, parse_clock, policy_from
 from storage import plans, units
 from storage import reminders as store_reminders
@@ -202,7 +202,7 @@ async def _tell_missed(
         first = since or missed[0][0].at
         last = missed[-1][0].at if missed else now
         for admin in admins:
-            t = translator(admin, env.locale, env.tz)
+            t = env.translator_for(admin)
             lines = [
                 t(
                     "sched.missed_header",
@@ -216,15 +216,14 @@ async def _tell_missed(
             hidden = max(len(missed) - MISSED_LISTED, 0) + older
             if hidden:
                 lines.append(t("sched.missed_more", count=hidden))
-            await push_to(
+            await queue(
                 db,
                 admin,
-                key=f"missed:{plan.id}:{first.isoformat()}:{last.isoformat()}:{admin.id}",
+                key=f"missed:{plan.id}:{first.isoformat()}:{last.isoformat()}",
                 kind="missed",
                 text="\n".join(lines),
                 now=now,
-                policy=policy,
-                tz=env.tz,
+                quiet=(policy, env.tz),
             )
 
 

@@ -10,8 +10,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from domain.clock import Clock
-from domain.messages import Choice, Reply
-from locales import DEFAULT_LOCALE
 from schedules import alerts
 from schedules.delivery import (
     Channel,
@@ -21,6 +19,7 @@ from schedules.delivery import (
     Undeliverable,
     Unreachable,
 )
+from schedules.outbox import reply_from_body
 from storage import contacts, outbox, pushes
 from storage.db import Store
 from storage.models import OutboxMessage
@@ -34,16 +33,6 @@ BATCH = 100
 # Pace a little under the published limits: a network that counts by arrival time sees
 # requests bunched by jitter, and one 429 costs far more than 2 % of throughput.
 HEADROOM = 0.98
-
-
-def reply_from_body(body: dict) -> Reply:
-    return Reply(
-        text=str(body.get("text", "")),
-        choices=[
-            [Choice(str(c["label"]), str(c["action"])) for c in row]
-            for row in body.get("choices", [])
-        ],
-    )
 
 
 def backoff(attempts: int) -> float:
@@ -93,7 +82,7 @@ class Sender:
         channels: Sequence[Channel],
         *,
         tz: ZoneInfo | None = None,
-        locale: str = DEFAULT_LOCALE,
+        locale: str | None = None,  # the bureau's BOT_LOCALE; people's own choice comes first
         max_attempts: int = MAX_ATTEMPTS,
     ) -> None:
         self.store = store
@@ -109,9 +98,12 @@ class Sender:
         }
         self._wake = asyncio.Event()
         self._stopping = False
-        self._queued_more = False  # a delivery queued pushes of its own (admins told)
+        self._queued_more = False  # something was queued while draining (admins told …)
+        store.signals.subscribe(outbox.TOPIC, self.wake)
 
     def wake(self) -> None:
+        """Something was queued (called once its transaction commits): deliver it now."""
+        self._queued_more = True
         self._wake.set()
 
     async def drain(self) -> int:
@@ -211,11 +203,9 @@ class Sender:
             await outbox.mark_failed(db, message.id, detail)
             if message.contact_id is not None:
                 await contacts.set_unreachable(db, message.contact_id, True)
-                told = await alerts.unreachable(
+                await alerts.unreachable(
                     db, message.contact_id, detail, self.clock.now(), self.tz, self.locale
                 )
-                self._queued_more = self._queued_more or told > 0
-        self.wake()
 
     async def _idle(self, poll_seconds: float) -> float:
         """How long to sleep: until the next queued push is due, a pause ends, or the poll."""

@@ -93,14 +93,12 @@ async def admins_over(db: aiosqlite.Connection, unit_path: str) -> list[Contact]
     ]
 
 
-async def in_subtree(db: aiosqlite.Connection, unit_path: str) -> list[Contact]:
+async def province_admins(db: aiosqlite.Connection) -> list[Contact]:
+    """Everyone who administers the whole province (set-up problems go to them)."""
     return [
         _contact(r)
         for r in await fetch_all(
             db,
-            f"SELECT {', '.join('c.' + c.strip() for c in _COLUMNS.split(','))}"
-            " FROM contacts c JOIN units u ON u.id = c.unit_id"
-            " WHERE u.path LIKE ? AND c.role IS NOT NULL ORDER BY u.sort, c.id",
-            (unit_path + "%",),
+            f"SELECT {_COLUMNS} FROM contacts WHERE role = 'province_admin' ORDER BY id",
         )
     ]

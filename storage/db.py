@@ -13,6 +13,8 @@ from pathlib import Path
 
 import aiosqlite
 
+from storage import signals
+
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 10_000
@@ -46,6 +48,7 @@ class Store:
         self._reader: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
         self._read_lock = asyncio.Lock()
+        self.signals = signals.Signals()  # e.g. the sender listens for committed outbox rows
 
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -110,16 +113,21 @@ class Store:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One transaction: everything inside commits together or not at all."""
+        """One transaction: everything inside commits together or not at all.
+
+        What the transaction emitted (`storage.signals.emit`) is told to the listeners once it
+        has committed, never before and never after a rollback."""
         async with self._lock:
             conn = self.conn
-            await conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                await conn.execute("ROLLBACK")
-                raise
-            await conn.execute("COMMIT")
+            with signals.collecting(self.signals) as pending:
+                await conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    await conn.execute("ROLLBACK")
+                    raise
+                await conn.execute("COMMIT")
+        signals.fire(pending)
 
     async def _migrate(self) -> None:
         conn = self.conn

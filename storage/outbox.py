@@ -8,8 +8,11 @@ from typing import Any
 
 import aiosqlite
 
+from storage import signals
 from storage.db import fetch_all, from_db, to_db
 from storage.models import OutboxMessage
+
+TOPIC = "outbox"  # the signal a committed enqueue emits (the sender listens)
 
 
 async def enqueue(
@@ -24,7 +27,10 @@ async def enqueue(
     now: datetime,
     not_before: datetime | None = None,
 ) -> bool:
-    """Queue one message; False (and nothing queued) if the key was queued before."""
+    """Queue one message; False (and nothing queued) if the key was queued before.
+
+    Only `schedules.outbox.queue` calls this; the sender is woken once the transaction commits.
+    """
     cur = await db.execute(
         "INSERT INTO outbox (idem_key, channel, chat_ref, contact_id, kind, body, not_before,"
         " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(idem_key) DO NOTHING",
@@ -39,7 +45,10 @@ async def enqueue(
             to_db(now),
         ),
     )
-    return cur.rowcount == 1
+    if cur.rowcount != 1:
+        return False
+    signals.emit(TOPIC)
+    return True
 
 
 def _message(row: aiosqlite.Row) -> OutboxMessage:
@@ -87,16 +96,3 @@ async def mark_failed(db: aiosqlite.Connection, message_id: int, error: str) -> 
         "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?",
         (error, message_id),
     )
-
-
-async def counts_by_day(db: aiosqlite.Connection, since: datetime) -> list[tuple[str, str, int]]:
-    """(UTC day, status, count) for messages created since `since`."""
-    return [
-        (str(r[0]), str(r[1]), int(r[2]))
-        for r in await fetch_all(
-            db,
-            "SELECT substr(created_at, 1, 10) AS day, status, COUNT(*) FROM outbox"
-            " WHERE created_at >= ? GROUP BY day, status ORDER BY day, status",
-            (to_db(since),),
-        )
-    ]

@@ -153,8 +153,3 @@ async def unreachable(db: aiosqlite.Connection, unit_path: str) -> list[Unreacha
             (unit_path + "%",),
         )
     ]
-
-
-async def queued_count(db: aiosqlite.Connection) -> int:
-    row = await fetch_one(db, "SELECT COUNT(*) FROM outbox WHERE status = 'queued'")
-    return int(row[0]) if row else 0

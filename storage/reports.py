@@ -51,11 +51,6 @@ async def insert(
     return report_id
 
 
-async def by_source_key(db: aiosqlite.Connection, source_key: str) -> int | None:
-    row = await fetch_one(db, "SELECT id FROM reports WHERE source_key = ?", (source_key,))
-    return int(row[0]) if row else None
-
-
 async def get(db: aiosqlite.Connection, report_id: int) -> Report | None:
     """The report with its files, or None."""
     row = await fetch_one(db, f"{_REPORT} WHERE r.id = ?", (report_id,))

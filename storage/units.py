@@ -35,18 +35,6 @@ async def by_code(db: aiosqlite.Connection, code: str) -> Unit | None:
     return _unit(row) if row else None
 
 
-async def subtree(db: aiosqlite.Connection, root: Unit) -> list[Unit]:
-    """The unit and all its descendants, in tree order."""
-    return [
-        _unit(r)
-        for r in await fetch_all(
-            db,
-            f"SELECT {_COLUMNS} FROM units WHERE path LIKE ? ORDER BY sort, id",
-            (root.path + "%",),
-        )
-    ]
-
-
 async def upsert(
     db: aiosqlite.Connection,
     *,

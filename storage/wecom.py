@@ -7,8 +7,10 @@ from datetime import datetime
 import aiosqlite
 from pydantic import BaseModel
 
+from domain.channels import WECOM
+from storage import processed
 from storage.db import fetch_all, fetch_one, from_db, to_db
-from storage.models import Contact, StoredFile
+from storage.models import StoredFile
 
 
 class Robot(BaseModel):
@@ -68,7 +70,10 @@ async def hold(
     file: StoredFile | None,
     now: datetime,
 ) -> bool:
-    """Hold a message for the user's batch; False if this message was held before."""
+    """Hold a message for the user's batch, recording it as handled; False (and nothing held)
+    if this delivery was handled before."""
+    if not await processed.mark(db, WECOM, msg_key, now):
+        return False
     cur = await db.execute(
         "INSERT INTO wecom_batch (user_ref, msg_key, text, sha256, name, mime, size, received_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(msg_key) DO NOTHING",
@@ -119,9 +124,13 @@ async def users_holding(db: aiosqlite.Connection) -> list[str]:
     ]
 
 
-async def release(db: aiosqlite.Connection, user_ref: str, up_to_id: int) -> None:
-    """Drop the user's held messages once handed on."""
+async def release(
+    db: aiosqlite.Connection, user_ref: str, up_to_id: int, batch_key: str, now: datetime
+) -> None:
+    """Drop the user's held messages once handed on as the message `batch_key` (recorded as
+    handled, so a restart does not hand them on twice)."""
     await db.execute("DELETE FROM wecom_batch WHERE user_ref = ? AND id <= ?", (user_ref, up_to_id))
+    await processed.mark(db, WECOM, batch_key, now)
 
 
 async def set_choices(db: aiosqlite.Connection, user_ref: str, actions: list[str]) -> None:
@@ -141,15 +150,3 @@ async def choice(db: aiosqlite.Connection, user_ref: str, position: int) -> str 
         (user_ref, position),
     )
     return str(row[0]) if row else None
-
-
-async def province_admins(db: aiosqlite.Connection) -> list[Contact]:
-    """Everyone who administers the whole province (configuration problems go to them)."""
-    return [
-        Contact(**dict(r))
-        for r in await fetch_all(
-            db,
-            "SELECT id, channel, user_ref, display_name, unit_id, role, locale, unreachable"
-            " FROM contacts WHERE role = 'province_admin' ORDER BY id",
-        )
-    ]

@@ -8,10 +8,11 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.app import App, bootstrap_admins, open_app
-from bot.config import Settings
+from bot.app import App, open_app
 from bot.shell import ShellChannel
 from domain.clock import ManualClock
+from domain.settings import Settings
+from handlers.setup import bootstrap_admins
 from schedules.jobs import JobEnv
 from schedules.runtime import ensure_marks, run_due
 from schedules.sender import Sender
@@ -38,7 +39,6 @@ class ShellBot:
         self.out = io.StringIO()
         self.shell = ShellChannel(app.services, out=self.out)
         self.sender = Sender(app.store, clock, [self.shell])
-        app.services.outbox_changed = lambda: None
         settings = app.settings
         self.jobs = JobEnv(app.store, clock, settings.tz, settings.locale)
         self.schedules = False  # run scheduled jobs after every line, as the shell does

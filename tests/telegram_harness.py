@@ -39,7 +39,6 @@ class TelegramBot:
         self.clock = clock
         self.channel = channel
         self.sender = Sender(app.store, clock, [channel])
-        app.services.outbox_changed = self.sender.wake
         self._sender_task: asyncio.Task[None] | None = None
         self.admin = fake.user(ADMIN_ID, "省局管理员")
 

@@ -14,9 +14,13 @@ PACKAGES = ["bot", "handlers", "storage", "schedules", "domain", "locales", "ins
 # Several rows may name the same package; each is checked on its own.
 FORBIDDEN: list[tuple[str, tuple[str, ...]]] = [
     ("storage", ("insight", "handlers", "bot")),
+    ("storage", ("schedules",)),
     ("domain", ("insight", "handlers", "bot")),
-    ("domain", ("storage",)),
+    ("domain", ("storage", "schedules")),
     ("insight", ("storage", "handlers", "bot", "schedules")),
+    ("schedules", ("bot", "handlers", "insight")),
+    ("handlers", ("bot",)),
+    ("locales", ("bot", "handlers", "schedules", "storage", "domain", "insight")),
 ]
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.notify import body
+from schedules.outbox import body
 from schedules.sender import Sender
 from storage import contacts, outbox
 from storage.db import from_db

@@ -94,7 +94,6 @@ class WeComBot:
         self.channel = channel
         self.server = server
         self.sender = Sender(app.store, clock, [channel], tz=app.settings.tz)
-        app.services.outbox_changed = lambda: None
         self.http = httpx.AsyncClient(base_url=server.base_url, timeout=30)
         self._read: dict[str, int] = {}
 

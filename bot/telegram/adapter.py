@@ -33,10 +33,9 @@ from bot.telegram.render import CallbackTokens
 from bot.telegram.send import TelegramSender
 from bot.telegram.transport import AiohttpRequest
 from domain.messages import Reply
-from handlers import router
+from handlers import channel_events, router
 from handlers.context import Services
 from schedules.delivery import DeliveryError, RateLimits
-from storage import chats, contacts
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +69,7 @@ class TelegramChannel:
         assert isinstance(bot, ChannelBot)
         self.bot = bot
         self.tokens = CallbackTokens(services.store, services.clock)
-        self.sender = TelegramSender(self.bot, services.store, self.tokens, backoff=retry_backoff)
+        self.sender = TelegramSender(self.bot, self.tokens, self._migrate, backoff=retry_backoff)
         request = self.bot.request
         assert isinstance(request, AiohttpRequest)
         self.files = Downloader(
@@ -235,22 +234,24 @@ class TelegramChannel:
                 replies = [
                     await self.notices.too_big(inbound, big.name, big.size or 0, self.files.limit)
                 ]
+                contact = None
             else:
-                replies = await router.handle(self.services, inbound.incoming)
+                outcome = await router.route(self.services, inbound.incoming)
+                replies, contact = outcome.replies, outcome.contact
             await answer(
                 self.sender, inbound.origin, replies, lambda: self.notices.open_private(inbound)
             )
-        if inbound.incoming.text.lstrip().startswith(BINDING_WORDS):
-            await self._refresh_menu(inbound.origin.user_id)
+        if contact is not None and inbound.incoming.text.lstrip().startswith(BINDING_WORDS):
+            await menu.install_for(self.bot, contact, self.settings)
 
     async def _callback(self, update: Update, query: CallbackQuery) -> None:
         with contextlib.suppress(DeliveryError):
             await self.sender.call(str(query.from_user.id), lambda _chat: query.answer())
         action = await self.tokens.action_for(query.data or "")
         if action is None:
-            user = query.from_user
-            expired = await self.notices.button_expired(str(user.id), user.language_code)
-            await answer(self.sender, from_callback(update, query, "").origin, [expired], _no_link)
+            tapped = from_callback(update, query, "")
+            expired = await self.notices.button_expired(tapped)
+            await answer(self.sender, tapped.origin, expired, _no_link)
             return
         await self._handle(from_callback(update, query, action))
 
@@ -259,21 +260,12 @@ class TelegramChannel:
         if member.chat.type in GROUP_TYPES:
             return
         blocked = member.new_chat_member.status == "kicked"
-        async with self.services.store.write() as db:
-            found = await contacts.find(db, CHANNEL, str(member.from_user.id))
-            if found is not None and found.unreachable != blocked:
-                await contacts.set_unreachable(db, found.id, blocked)
+        await channel_events.set_reachable(
+            self.services, CHANNEL, str(member.from_user.id), not blocked
+        )
 
     async def _migrate(self, old_id: str, new_id: str) -> None:
-        async with self.services.store.write() as db:
-            await chats.migrate(db, CHANNEL, old_id, new_id)
-        log.info("group %s is now supergroup %s", old_id, new_id)
-
-    async def _refresh_menu(self, user_id: str) -> None:
-        async with self.services.store.read() as db:
-            found = await contacts.find(db, CHANNEL, user_id)
-        if found is not None:
-            await menu.install_for(self.bot, found, self.settings)
+        await channel_events.chat_migrated(self.services, CHANNEL, old_id, new_id)
 
 
 def _lane_of(update: Update) -> str:

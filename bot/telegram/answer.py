@@ -10,14 +10,9 @@ from telegram import InlineKeyboardMarkup
 from bot.telegram.inbound import Origin
 from bot.telegram.send import TelegramSender
 from domain.messages import Reply
-from locales import LOCALES, catalog
 from schedules.delivery import DeliveryError, Unreachable
 
 log = logging.getLogger(__name__)
-
-
-def _private_notices() -> set[str]:
-    return {catalog(locale).get("group.sent_private", "") for locale in LOCALES} - {""}
 
 
 async def answer(
@@ -43,7 +38,7 @@ async def answer(
                     text, button = await open_private()
                     await sender.send_text(origin.chat_id, text, button, group_reply_to)
                 continue
-            if private_failed and reply.text in _private_notices():
+            if private_failed and reply.private_notice:
                 continue  # "sent to you in private" would not be true
             if origin.tapped is not None and reply.replaces_choices and not edited:
                 edited = await sender.edit_reply(origin.chat_id, origin.tapped, reply)

@@ -10,9 +10,9 @@ from telegram import Bot
 from telegram.error import TelegramError
 from telegram.ext import Application, ExtBot
 
-from bot.config import Settings
 from bot.telegram.journal import Journal, JournalQueue
 from bot.telegram.transport import AiohttpRequest
+from domain.settings import Settings
 
 POLL_TIMEOUT = 25  # seconds Telegram may hold a getUpdates call open
 

@@ -9,9 +9,10 @@ from dataclasses import dataclass, replace
 from telegram import CallbackQuery, Chat, Message, Update, User
 
 from bot.telegram.files import Attachment, Downloader, attachments
+from domain.channels import TELEGRAM
 from domain.messages import ChatKind, Incoming
 
-CHANNEL = "telegram"
+CHANNEL = TELEGRAM
 GROUP_TYPES = {Chat.GROUP, Chat.SUPERGROUP}
 
 

@@ -7,10 +7,11 @@ import logging
 from telegram import Bot, BotCommand, BotCommandScopeChat
 from telegram.error import TelegramError
 
-from bot.config import Settings
+from domain.channels import TELEGRAM
 from domain.model import Role
+from domain.settings import Settings
 from handlers.registry import COMMANDS
-from locales import Translator
+from locales import Translator, locale_for
 from storage import telegram as store_telegram
 from storage.db import Store
 from storage.models import Contact
@@ -31,7 +32,7 @@ def commands_for(role: Role, t: Translator) -> list[BotCommand]:
 async def install(bot: Bot, store: Store, settings: Settings) -> None:
     """The reporters' menu for everyone (default language and each catalog), then admins'."""
     try:
-        default = Translator(settings.locale, settings.tz)
+        default = Translator(locale_for(configured=settings.locale), settings.tz)
         await bot.set_my_commands(commands_for(Role.REPORTER, default))
         for code, locale in LANGUAGES.items():
             t = Translator(locale, settings.tz)
@@ -40,7 +41,7 @@ async def install(bot: Bot, store: Store, settings: Settings) -> None:
         log.warning("could not set the command menu: %s", err)
         return
     async with store.read() as db:
-        admins = await store_telegram.admins(db, "telegram")
+        admins = await store_telegram.admins(db, TELEGRAM)
     for contact in admins:
         await install_for(bot, contact, settings)
 
@@ -49,7 +50,7 @@ async def install_for(bot: Bot, contact: Contact, settings: Settings) -> None:
     """An admin's private chat gets the admin commands, in their language."""
     if contact.role not in (Role.UNIT_ADMIN, Role.PROVINCE_ADMIN) or not contact.user_ref.isdigit():
         return
-    t = Translator(contact.locale or settings.locale, settings.tz)
+    t = Translator.for_person(contact, settings.locale, settings.tz)
     try:
         await bot.set_my_commands(
             commands_for(Role.UNIT_ADMIN, t), scope=BotCommandScopeChat(int(contact.user_ref))

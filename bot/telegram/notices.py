@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.telegram.inbound import CHANNEL, Inbound
+from bot.telegram.inbound import Inbound
 from domain.messages import Reply
+from handlers import router
 from handlers.context import Services
-from locales import Translator, normalize
-from storage import contacts
+from locales import Translator
 
 
 class Notices:
@@ -16,18 +16,14 @@ class Notices:
         self.services = services
         self.bot = bot  # its username is known once initialised
 
-    async def translator(self, user_id: str, language: str | None) -> Translator:
-        """The person's chosen language, else what Telegram says they speak, else the default."""
-        settings = self.services.settings
-        async with self.services.store.read() as db:
-            found = await contacts.find(db, CHANNEL, user_id)
-        locale = (found.locale if found else None) or normalize(language) or settings.locale
-        return Translator(locale, settings.tz)
+    async def _translator(self, inbound: Inbound) -> Translator:
+        msg = inbound.incoming
+        return await router.translator_for(self.services, msg.channel, msg.user_ref, msg.language)
 
     async def too_big(self, inbound: Inbound, name: str, size: int, limit: int) -> Reply:
         """What happened, and the way out: the upload page if it is on, else a bigger server."""
         settings = self.services.settings
-        t = await self.translator(inbound.origin.user_id, inbound.origin.language)
+        t = await self._translator(inbound)
         what = t(
             "telegram.file_too_big",
             name=name[:60],
@@ -42,13 +38,14 @@ class Notices:
 
     async def open_private(self, inbound: Inbound) -> tuple[str, InlineKeyboardMarkup]:
         """For someone who never started the bot: a button that opens the private chat."""
-        t = await self.translator(inbound.origin.user_id, inbound.origin.language)
+        t = await self._translator(inbound)
         button = InlineKeyboardButton(
             t("telegram.open_private_button"), url=f"https://t.me/{self.bot.username}"
         )
         text = t("telegram.open_private", name=inbound.incoming.user_name or "")
         return text, InlineKeyboardMarkup([[button]])
 
-    async def button_expired(self, user_id: str, language: str | None) -> Reply:
-        t = await self.translator(user_id, language)
-        return Reply(t("telegram.button_expired"))
+    async def button_expired(self, inbound: Inbound) -> list[Reply]:
+        return (
+            await router.notice(self.services, inbound.incoming, "telegram.button_expired")
+        ).replies

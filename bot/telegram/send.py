@@ -24,15 +24,14 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.telegram.client import ChannelBot
 from bot.telegram.render import CAPTION_LIMIT, CallbackTokens, escape, split_text, utf16_len
+from domain.channels import TELEGRAM
 from domain.messages import OutgoingFile, Reply
 from schedules.delivery import DeliveryError, RetryLater, Undeliverable, Unreachable
-from storage import chats
-from storage.db import Store
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-CHANNEL = "telegram"
+CHANNEL = TELEGRAM
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
@@ -54,16 +53,16 @@ class TelegramSender:
     def __init__(
         self,
         bot: ChannelBot,
-        store: Store,
         tokens: CallbackTokens,
+        migrated: Callable[[str, str], Awaitable[None]],
         *,
         attempts: int = 5,
         backoff: float = 0.5,
         max_wait: float = 30.0,
     ) -> None:
         self.bot = bot
-        self.store = store
         self.tokens = tokens
+        self.migrated = migrated  # a group became a supergroup: (old id, new id)
         self.attempts = attempts
         self.backoff = backoff
         self.max_wait = max_wait
@@ -96,9 +95,7 @@ class TelegramSender:
                     raise RetryLater(str(err), seconds) from err
             except ChatMigrated as err:
                 new_id = str(err.new_chat_id)
-                async with self.store.write() as db:
-                    await chats.migrate(db, CHANNEL, chat_id, new_id)
-                log.info("group %s is now supergroup %s", chat_id, new_id)
+                await self.migrated(chat_id, new_id)
                 chat_id = new_id
                 failures += 1
                 if failures >= self.attempts:

@@ -9,10 +9,10 @@ from datetime import datetime
 from aiohttp import web
 
 from bot.upload import html
-from bot.upload.links import LinkCheck, LinkTarget, check
 from bot.upload.receive import BadUpload, hand_in, read_form
 from handlers.context import Services
-from locales import DEFAULT_LOCALE, Translator, normalize
+from handlers.upload_access import LinkCheck, LinkTarget, check
+from locales import Translator, normalize
 from storage import uploads
 from storage.files import FileRejected
 
@@ -30,18 +30,13 @@ class UploadPage:
         return [web.get("/upload/{token}", self.show), web.post("/upload/{token}", self.submit)]
 
     def _translator(self, request: web.Request, found: LinkCheck) -> Translator:
-        """?lang= first, then the contact's own choice, the browser's, the bureau's default."""
-        settings = self.services.settings
-        contact = found.contact
+        """?lang= (a choice made on this page) first, then the one rule. The browser stands
+        in for the platform's language only for a link nobody owns: a contact's phone browser
+        says nothing about the language they chose to read the bot in."""
         browser = request.headers.get("Accept-Language", "").split(",")[0]
-        locale = (
-            normalize(request.query.get("lang"))
-            or (contact.locale if contact else None)
-            or (normalize(browser) if contact is None else None)
-            or settings.locale
-            or DEFAULT_LOCALE
-        )
-        return Translator(locale, settings.tz)
+        asked = normalize(request.query.get("lang"))
+        platform = browser if found.contact is None else None
+        return self.services.translator_for(found.contact, platform, chosen=asked)
 
     def _respond(self, text: str, status: int = 200, nonce: str | None = None) -> web.Response:
         script = f"'nonce-{nonce}'" if nonce else "'none'"

@@ -6,13 +6,13 @@ from collections.abc import AsyncIterator
 
 from aiohttp import BodyPartReader, MultipartReader
 
-from bot.upload.links import LinkTarget
 from domain.messages import Incoming, IncomingFile, Reply
 from handlers import router
 from handlers.context import Services
-from handlers.notify import body
 from handlers.reporting import MAX_NOTE
-from storage import outbox, uploads
+from handlers.upload_access import LinkTarget
+from schedules.outbox import queue
+from storage import uploads
 from storage.files import FileStore
 from storage.models import StoredFile
 
@@ -99,16 +99,14 @@ async def hand_in(
     now = services.clock.now()
     async with services.store.write() as db:
         for index, reply in enumerate(replies):
-            await outbox.enqueue(
+            await queue(
                 db,
-                idem_key=f"upload:{link.id}:{index}",
-                channel=contact.channel,
-                chat_ref=contact.user_ref,
-                contact_id=contact.id,
+                contact,
+                key=f"upload:{link.id}:{index}",
                 kind="upload",
-                body=body(reply.text, reply.choices),
+                text=reply.text,
+                choices=reply.choices,
                 now=now,
             )
         await uploads.finish(db, link.id, len(stored), now)
-    services.outbox_changed()
     return replies

@@ -16,17 +16,18 @@ from bot.wecom.crypto import CallbackCrypto
 from bot.wecom.errors import CONFIG_PROBLEMS, delivery_error
 from bot.wecom.inbound import Inbox
 from bot.wecom.robots import RobotSender, crowded_wait
+from domain.channels import WECOM, WECOM_APPCHAT, WECOM_ROBOT
 from domain.messages import OutgoingFile, Reply
+from handlers import channel_events, router
 from handlers.context import Services
-from locales import DEFAULT_LOCALE, Translator
 from schedules.delivery import RateLimits, RetryLater, Undeliverable
-from storage import chats, contacts, wecom
+from storage import wecom
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "wecom"
-ROBOT = "robot:"
-APPCHAT = "appchat:"
+CHANNEL = WECOM
+ROBOT = WECOM_ROBOT
+APPCHAT = WECOM_APPCHAT
 IMAGE_MAX = 10 * 1024 * 1024  # larger pictures go as files
 
 
@@ -45,7 +46,7 @@ class WeComChannel:
         self.robots = RobotSender(api, services.store, services.clock, settings.tz)
         self.inbox = Inbox(services, api, self.deliver, settings.wecom_report_window_seconds)
         self.callback = CallbackRoutes(
-            crypto, services.clock, settings.wecom_agent_id, self.inbox.seen, self.inbox.accept
+            crypto, services.clock, settings.wecom_agent_id, self.inbox.accept
         )
 
     @classmethod
@@ -75,9 +76,9 @@ class WeComChannel:
 
     async def start(self) -> None:
         settings = self.services.settings
-        async with self.services.store.write() as db:
-            for chatid in settings.wecom_appchat_ids:
-                await chats.set_subscribed(db, CHANNEL, APPCHAT + chatid, None, True, None, False)
+        await channel_events.register_groups(
+            self.services, CHANNEL, [APPCHAT + chatid for chatid in settings.wecom_appchat_ids]
+        )
         await self.inbox.start()
 
     async def stop(self) -> None:
@@ -147,8 +148,4 @@ class WeComChannel:
         await self.api.send_media(user, kind, media_id)
 
     async def _t(self, user: str, key: str) -> str:
-        async with self.services.store.read() as db:
-            contact = await contacts.find(db, CHANNEL, user)
-        settings = self.services.settings
-        locale = (contact.locale if contact else None) or settings.locale or DEFAULT_LOCALE
-        return Translator(locale, settings.tz)(key)
+        return (await router.translator_for(self.services, CHANNEL, user))(key)

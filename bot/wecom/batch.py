@@ -11,14 +11,15 @@ import asyncio
 from collections.abc import Callable
 from datetime import datetime
 
+from domain.channels import WECOM
 from domain.messages import Incoming, IncomingFile
 from handlers.router import split_command
-from storage import blobs, processed, wecom
+from storage import blobs, wecom
 from storage.db import Store
 from storage.files import FileStore
 from storage.models import StoredFile
 
-CHANNEL = "wecom"
+CHANNEL = WECOM
 
 
 def starts_report(text: str) -> bool:
@@ -48,10 +49,8 @@ class ReportWindow:
     ) -> None:
         """Keep a message for the batch; recorded as handled in the same transaction."""
         async with self.store.write() as db:
-            if await wecom.hold(db, user, key, text, file, now):
-                if file is not None:  # a small file's bytes are kept from now on
-                    await blobs.record(db, [file], self.files.relative, now)
-                await processed.mark(db, CHANNEL, key, now)
+            if await wecom.hold(db, user, key, text, file, now) and file is not None:
+                await blobs.record(db, [file], self.files.relative, now)  # small bytes kept
         self.restart(user)
 
     async def holds_text(self, user: str) -> bool:
@@ -109,8 +108,7 @@ class ReportWindow:
 
     async def release(self, user: str, up_to_id: int, key: str, now: datetime) -> None:
         async with self.store.write() as db:
-            await wecom.release(db, user, up_to_id)
-            await processed.mark(db, CHANNEL, key, now)
+            await wecom.release(db, user, up_to_id, key, now)
 
     async def users(self) -> list[str]:
         async with self.store.read() as db:

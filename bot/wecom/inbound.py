@@ -14,10 +14,9 @@ from bot.wecom.mapping import Inbound, replace_name
 from domain.messages import Incoming, Reply
 from handlers import router
 from handlers.context import Services
-from handlers.notify import body
-from locales import DEFAULT_LOCALE, Translator
 from schedules.delivery import DeliveryError, RetryLater, Undeliverable, Unreachable
-from storage import contacts, outbox, processed, wecom
+from schedules.outbox import Chat, queue
+from storage import wecom
 from storage.files import FileRejected
 
 log = logging.getLogger(__name__)
@@ -38,14 +37,9 @@ class Inbox:
         self._locks: dict[str, asyncio.Lock] = {}
 
     # --- the callback side ---
-    async def seen(self, key: str) -> bool:
-        """A callback being handled now, or handled before (also before a restart)."""
-        if key in self._inflight:
-            return True
-        async with self.services.store.read() as db:
-            return await processed.seen(db, CHANNEL, key)
-
     def accept(self, inbound: Inbound) -> None:
+        """Take a callback; one being handled now is dropped here, one handled before is
+        recognised by the router (or the report window) from the store."""
         if inbound.key in self._inflight:
             return
         self._inflight.add(inbound.key)
@@ -89,10 +83,7 @@ class Inbox:
     async def _process(self, inbound: Inbound) -> None:
         try:
             async with self._lock(inbound.user):
-                async with self.services.store.read() as db:
-                    done = await processed.seen(db, CHANNEL, inbound.key)
-                if not done:
-                    await self._route(inbound)
+                await self._route(inbound)
         except Exception:
             log.exception("wecom message %s failed", inbound.key)
         finally:
@@ -117,10 +108,7 @@ class Inbox:
             await self._flush(m.user)
             await self._dispatch(m, m.text, via_choice=True)
         elif m.kind == "unsupported":
-            await self._mark(m.key)
-            await self._say(m.user, m.key, "wecom.unsupported")
-        else:
-            await self._mark(m.key)
+            await self._notice(m, "wecom.unsupported")
 
     async def _media(self, m: Inbound) -> None:
         """Download at once (media ids expire in three days) and hold for the report window."""
@@ -130,14 +118,12 @@ class Inbox:
                 m.file_name, m.mime, self.api.media_chunks(m.media_id)
             )
         except FileRejected as err:
-            await self._mark(m.key)
             limit = f"{err.limit_mb:g}"
-            await self._say(m.user, m.key, f"file.{err.reason}", name=err.name[:60], limit=limit)
+            await self._notice(m, f"file.{err.reason}", name=err.name[:60], limit=limit)
             return
         except WeComError as err:
             log.warning("wecom media download failed: %s", err)
-            await self._mark(m.key)
-            await self._say(m.user, m.key, "wecom.media_failed")
+            await self._notice(m, "wecom.media_failed")
             return
         await self.window.hold(m.user, m.key, None, stored, self.services.clock.now())
 
@@ -148,18 +134,24 @@ class Inbox:
         async with self.services.store.read() as db:
             return await wecom.choice(db, m.user, int(number))
 
-    async def _dispatch(self, m: Inbound, text: str, via_choice: bool = False) -> None:
-        msg = Incoming(
+    def _incoming(self, m: Inbound, text: str = "", via_choice: bool = False) -> Incoming:
+        return Incoming(
             channel=CHANNEL,
             user_ref=m.user,
             chat_ref=m.user,
             text=text,
             message_key=m.key,
             via_choice=via_choice,
+            remember=True,
         )
-        replies = await router.handle(self.services, msg)
-        await self._mark(m.key)
-        await self._answer(m.user, m.key, replies, m.response_code)
+
+    async def _dispatch(self, m: Inbound, text: str, via_choice: bool = False) -> None:
+        outcome = await router.route(self.services, self._incoming(m, text, via_choice))
+        await self._answer(m.user, m.key, outcome.replies, m.response_code)
+
+    async def _notice(self, m: Inbound, key: str, **params: object) -> None:
+        outcome = await router.notice(self.services, self._incoming(m), key, **params)
+        await self._answer(m.user, m.key, outcome.replies)
 
     async def _flush_when_free(self, user: str) -> None:
         try:
@@ -174,23 +166,12 @@ class Inbox:
         if taken is None:
             return
         msg, last_id = taken
-        replies = await router.handle(self.services, msg)
+        replies = (await router.route(self.services, msg)).replies
         assert msg.message_key is not None
         await self.window.release(user, last_id, msg.message_key, self.services.clock.now())
         await self._answer(user, msg.message_key, replies, None)
 
-    async def _mark(self, key: str) -> None:
-        async with self.services.store.write() as db:
-            await processed.mark(db, CHANNEL, key, self.services.clock.now())
-
     # --- answering ---
-    async def _say(self, user: str, key: str, message: str, **params: object) -> None:
-        async with self.services.store.read() as db:
-            contact = await contacts.find(db, CHANNEL, user)
-        settings = self.services.settings
-        locale = (contact.locale if contact else None) or settings.locale or DEFAULT_LOCALE
-        await self._answer(user, key, [Reply(Translator(locale, settings.tz)(message, **params))])
-
     async def _answer(
         self, user: str, key: str, replies: list[Reply], response_code: str | None = None
     ) -> None:
@@ -218,15 +199,13 @@ class Inbox:
         now = self.services.clock.now()
         after = err.after if isinstance(err, RetryLater) else 5.0
         async with self.services.store.write() as db:
-            await outbox.enqueue(
+            await queue(
                 db,
-                idem_key=idem_key,
-                channel=CHANNEL,
-                chat_ref=user,
-                contact_id=None,
+                Chat(CHANNEL, user, user),
+                key=idem_key,
                 kind="reply",
-                body=body(reply.text, reply.choices),
+                text=reply.text,
+                choices=reply.choices,
                 now=now,
                 not_before=now + timedelta(seconds=after),
             )
-        self.services.outbox_changed()

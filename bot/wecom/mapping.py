@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.messages import Choice
+from domain.text import clip
 
 TEXT_BYTES = 2048  # message/send and robots cut text beyond this
 CARD_BUTTONS = 6  # button_interaction holds at most six
@@ -151,4 +152,4 @@ def numbered(text: str, choices: list[Choice]) -> str:
 def replace_name(text: str, limit: int = 20) -> str:
     """The outcome shown in place of a clicked card's buttons: the reply's first line, short."""
     first = text.strip().partition("\n")[0].strip()
-    return first if len(first) <= limit else first[: limit - 1] + "…"
+    return clip(first, limit)

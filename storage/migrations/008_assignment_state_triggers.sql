@@ -1,8 +1,7 @@
 -- An assignment's latest live report, state, submission time and reported count follow its
 -- reports; the database keeps them so, whichever statement adds or reviews a report (and one
 -- trip to the database thread fewer per report). `report_progress` derives them once; the two
--- triggers copy them over. Not-applicable stays as it is. Trigger bodies keep their inner ';'
--- off the end of a line: migrations are split on ';' + newline.
+-- triggers copy them over. Not-applicable stays as it is.
 CREATE VIEW report_progress AS SELECT a.id AS assignment_id,
     (SELECT id FROM reports WHERE assignment_id = a.id AND status != 'withdrawn'
         ORDER BY id DESC LIMIT 1) AS last_report_id,

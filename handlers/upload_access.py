@@ -5,14 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain.model import AssignmentState
+from domain.status import OUTSTANDING
 from handlers.context import Services
 from handlers.upload_links import signing_secret, verify
 from storage import assignments, contacts, drafts, plans, units, uploads
 from storage.models import Contact, Material, Unit
 from storage.uploads import UploadLink
-
-OPEN_STATES = (AssignmentState.NOT_SUBMITTED, AssignmentState.RETURNED)
 
 
 @dataclass(frozen=True)
@@ -65,6 +63,6 @@ async def check(services: Services, token: str, now: datetime) -> LinkCheck:
     if now >= link.expires_at:
         return LinkCheck("expired", contact=contact)
     joins = draft is not None and draft.material_id == material.id
-    reportable = row is not None and row.state in OPEN_STATES
+    reportable = row is not None and row.state in OUTSTANDING
     target = LinkTarget(link, contact, unit, material, joins, reportable)
     return LinkCheck("ok", target, contact)
