@@ -128,3 +128,9 @@ class Context:
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
         async with self.app.store.read() as db:
             yield db
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Reads that must agree with each other (see `Store.snapshot`)."""
+        async with self.app.store.snapshot() as db:
+            yield db

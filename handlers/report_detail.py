@@ -20,7 +20,7 @@ def _size(t_bytes: int) -> str:
 async def detail(ctx: Context, args: str) -> Reply:
     """Everything about the report; the files that are still on disk come back attached."""
     report_id = parse_id(args, "insight.detail_usage")
-    async with ctx.read() as db:
+    async with ctx.snapshot() as db:
         found = await reports.get(db, report_id)
         unit = await units.get(db, found.unit_id) if found else None
         reporter = await contacts.get(db, found.contact_id) if found and found.contact_id else None

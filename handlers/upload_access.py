@@ -39,7 +39,7 @@ async def check(services: Services, token: str, now: datetime) -> LinkCheck:
     claims = verify(secret, token)
     if claims is None:
         return LinkCheck("invalid")
-    async with services.store.read() as db:
+    async with services.store.snapshot() as db:
         link = await uploads.get(db, claims.link_id)
         if link is None or (link.contact_id, link.unit_id, link.material_id) != (
             claims.contact_id,

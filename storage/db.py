@@ -93,13 +93,21 @@ class Store:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One snapshot: every statement inside sees the same committed state.
+        """The read-only connection: each statement sees what was committed when it started.
 
-        Callers read a list and then its counts in one block and expect them to agree, so
-        the block is one read transaction (deferred BEGIN: the snapshot starts at the first
-        SELECT, after any write this task has committed). The read connection has its own
-        lock, since two blocks cannot share one transaction; readers wait only for readers.
-        """
+        No transaction is opened: BEGIN and ROLLBACK would be two more trips to the database
+        thread for every block, and most blocks run one statement. A block whose statements
+        must agree with each other under concurrent writes uses `snapshot()`. The lock keeps a
+        read out of another task's open snapshot (it would see that older state)."""
+        async with self._read_lock:
+            if self._reader is None:
+                raise RuntimeError("store is not open")
+            yield self._reader
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One read transaction: every statement inside sees the same committed state (it
+        starts at the first SELECT, after anything this task has committed)."""
         async with self._read_lock:
             if self._reader is None:
                 raise RuntimeError("store is not open")

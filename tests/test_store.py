@@ -84,3 +84,22 @@ async def test_a_read_does_not_wait_behind_an_open_write(tmp_path: Path) -> None
         assert await reader() == (True, True)  # this task sees the write just committed
     finally:
         await store.close()
+
+
+async def test_a_snapshot_sees_one_state_while_a_write_commits_between_its_reads(
+    tmp_path: Path,
+) -> None:
+    store = Store(tmp_path / "bot.sqlite3")
+    await store.open()
+    now = datetime(2016, 5, 30, 1, 0, tzinfo=UTC)
+    try:
+        async with store.snapshot() as db:
+            before = await processed.seen(db, "shell", "late")
+            async with store.write() as wdb:
+                await processed.mark(wdb, "shell", "late", now)
+            during = await processed.seen(db, "shell", "late")
+        async with store.read() as db:
+            after = await processed.seen(db, "shell", "late")
+        assert (before, during, after) == (False, False, True)
+    finally:
+        await store.close()
