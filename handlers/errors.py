@@ -6,7 +6,7 @@ from __future__ import annotations
 class UserError(Exception):
     """Something the user can fix; `key` is a locale message id."""
 
-    def __init__(self, key: str, **params: object) -> None:
+    def __init__(self, key: str, /, **params: object) -> None:
         super().__init__(key)
         self.key = key
         self.params = params

@@ -72,7 +72,7 @@ class Translator:
         """A translator for a person (or nobody) by `locale_for`."""
         return cls(locale_for(person.locale if person else None, None, configured), tz)
 
-    def __call__(self, key: str, **params: object) -> str:
+    def __call__(self, key: str, /, **params: object) -> str:
         text = catalog(self.locale).get(key) or catalog(DEFAULT_LOCALE).get(key)
         if text is None:
             return key

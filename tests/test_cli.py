@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from tests.support import find_code
 
@@ -75,6 +78,28 @@ def test_plan_import_reports_the_line_and_stores_nothing(tmp_path: Path) -> None
     assert done.returncode == 2
     assert f"第{target + 1}行" in done.stderr and "5月初" in done.stderr
     assert not (tmp_path / "data" / "bot.sqlite3").exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "said", "below"),
+    [
+        (lambda line: line.replace("deadline:", "deadlne:"), "deadlne", 0),  # a misspelt key
+        (lambda line: line + "\n" + line, "deadline", 1),  # the same key twice: the second
+    ],
+    ids=["unknown key", "duplicate key"],
+)
+def test_plan_import_names_a_wrong_key_instead_of_crashing(
+    tmp_path: Path, change: Callable[[str], str], said: str, below: int
+) -> None:
+    sample = (ROOT / "plans" / "henan-2016.yaml").read_text("utf-8")
+    lines = sample.splitlines()
+    target = next(i for i, line in enumerate(lines) if "deadline: 5月底" in line)
+    lines[target] = change(lines[target])
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("\n".join(lines), encoding="utf-8")
+    done = run(["plan", "import", str(bad)], tmp_path / "data")
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr[-1500:]
+    assert said in done.stderr and f"第{target + 1 + below}行" in done.stderr
 
 
 def test_plan_import_rebases_a_year_and_refuses_a_repeat(tmp_path: Path) -> None:

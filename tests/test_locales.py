@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from handlers.errors import UserError
 from handlers.registry import COMMANDS
-from locales import LOCALES, catalog, placeholders
+from locales import LOCALES, Translator, catalog, placeholders
 
 ROOT = Path(__file__).resolve().parent.parent
 CODE_DIRS = ["bot", "handlers", "schedules", "domain", "storage"]
@@ -56,3 +58,12 @@ def test_enum_labels_exist() -> None:
             assert f"state.{state.value}" in texts
         for status in ReportStatus:
             assert f"report_status.{status.value}" in texts
+
+
+@pytest.mark.parametrize("key", sorted(catalog("zh_CN")))
+def test_any_placeholder_name_can_be_passed(key: str) -> None:
+    """A placeholder named like a parameter (`key`, `locale`) must not clash with it."""
+    params = dict.fromkeys(placeholders(catalog("zh_CN")[key]), "x")
+    for locale in LOCALES:
+        Translator(locale, ZoneInfo("Asia/Shanghai"))(key, **params)
+    assert UserError(key, **params).params == params
