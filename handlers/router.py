@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from domain.messages import Incoming, Reply
+from domain.text import clean
 from handlers.context import AlreadyHandled, Context, Services
 from handlers.errors import UserError
 from handlers.registry import BY_WORD, Command
@@ -59,6 +60,7 @@ async def route(app: Services, msg: Incoming) -> Outcome:
 
     A delivery seen before (its `message_key` is recorded as processed) is not applied again:
     this is the one place that decides it."""
+    msg = _cleaned(msg)
     now = app.clock.now()
     t = app.translator_for(None, msg.language)
     contact: Contact | None = None
@@ -100,6 +102,17 @@ async def route(app: Services, msg: Incoming) -> Outcome:
     except Exception:
         log.exception("handler failed for %s message", msg.channel)
         return Outcome([Reply(t("error.internal"), is_error=True)], t, contact)
+
+
+def _cleaned(msg: Incoming) -> Incoming:
+    """The boundary: what people type (text, their name, a group's title) loses control
+    characters, escape sequences and bidi overrides before anything stores or shows it."""
+    return replace(
+        msg,
+        text=clean(msg.text),
+        user_name=clean(msg.user_name) if msg.user_name is not None else None,
+        chat_title=clean(msg.chat_title) if msg.chat_title is not None else None,
+    )
 
 
 async def translator_for(

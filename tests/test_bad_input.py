@@ -123,3 +123,23 @@ async def test_hostile_file_names_are_stored_sanitised(bot: ShellBot, hostile: s
     assert name.split(".")[0].upper() not in {"CON", "NUL"}
     stored = list(bot.app.settings.files_dir.rglob("*"))
     assert all(bot.app.settings.files_dir in p.parents for p in stored)
+
+
+async def test_control_and_bidi_characters_never_reach_an_admin(bot: ShellBot) -> None:
+    """Notes, reasons and names are cleaned where they come in (issue 12, row 16)."""
+    await bot.invite_and_bind("郑州", "zz")
+    msg = Incoming(
+        channel="shell",
+        user_ref="zz",
+        chat_ref="zz",
+        text="/na 2.1 \x1b[31m没有\u202e相关\x07事项\u2066",
+        user_name="张\u202e三\x1b]0;x\x07",
+    )
+    await router.handle(bot.app.services, msg)
+    shown = await bot.say("/pending", as_="admin")
+    assert "没有相关事项" in shown
+    assert not any(ch in shown for ch in "\x1b\x07\u202e\u2066")
+    async with bot.app.store.read() as db:
+        rows = await db.execute_fetchall("SELECT reason FROM requests")
+        names = await db.execute_fetchall("SELECT display_name FROM contacts WHERE user_ref='zz'")
+    assert [r[0] for r in rows] == ["没有相关事项"] and [n[0] for n in names] == ["张三"]
