@@ -27,7 +27,8 @@ from schedules.decide import candidate_dues, plan_day
 from schedules.policy import DEFAULT
 from schedules.sender import Sender
 from storage import outbox
-from storage.reminders import OwedRow, PersonRow
+from storage.owed import OwedRow
+from storage.people import PersonRow
 from tests.fake_bot_api import ApiError
 from tests.fake_telegram import FakeTelegram
 from tests.support import settings_for

@@ -13,9 +13,9 @@ from handlers.lookup import require_plan, require_unit
 from schedules.decide import is_away
 from schedules.policy import parse_clock
 from schedules.runtime import FIRST_SLOT, LAST_SLOT
-from storage import reminders as store
+from storage import acks, people
 from storage.models import Unit
-from storage.reminders import Prefs
+from storage.people import Prefs
 
 OFF = {"off", "关", "关闭", "停止"}
 ON = {"on", "开", "开启", "打开"}
@@ -53,7 +53,7 @@ def _toggle(ctx: Context, prefs: Prefs) -> list[list[Choice]]:
 
 async def _save(ctx: Context, prefs: Prefs, what: str) -> None:
     async with ctx.write() as db:
-        await store.save_prefs(db, ctx.contact.id, prefs, ctx.now)
+        await people.save_prefs(db, ctx.contact.id, prefs, ctx.now)
         await ctx.audit(
             db,
             "remind",
@@ -79,7 +79,7 @@ async def remind(ctx: Context, args: str) -> Reply:
     """`/remind`: show your reminders; `/remind off|on`; `/remind 14:30` to change the time."""
     word = args.strip().lower()
     async with ctx.read() as db:
-        prefs = await store.prefs(db, ctx.contact.id)
+        prefs = await people.prefs(db, ctx.contact.id)
     if not word:
         return Reply(_show(ctx, prefs), choices=_toggle(ctx, prefs), private=True)
     if word in OFF:
@@ -110,7 +110,7 @@ async def away(ctx: Context, args: str) -> Reply:
     unit = require_unit(ctx)
     words = args.split()
     async with ctx.read() as db:
-        prefs = await store.prefs(db, ctx.contact.id)
+        prefs = await people.prefs(db, ctx.contact.id)
     if len(words) == 1 and words[0].lower() in OFF:
         await _save(ctx, prefs.model_copy(update={"away_from": None, "away_to": None}), "back")
         return Reply(ctx.t("sched.away_cleared"), private=True)
@@ -125,7 +125,7 @@ async def away(ctx: Context, args: str) -> Reply:
         raise UserError("sched.away_too_long", days=MAX_AWAY_DAYS)
     await _save(ctx, prefs.model_copy(update={"away_from": start, "away_to": end}), "away")
     async with ctx.read() as db:
-        others = await store.unit_people(db, unit.id)
+        others = await people.unit_people(db, unit.id)
     covering = [
         p
         for p in others
@@ -148,7 +148,7 @@ async def ack(ctx: Context, args: str) -> Reply:
     plan = require_plan(ctx)
     unit = require_unit(ctx)
     async with ctx.write() as db:
-        count = await store.acknowledge(db, plan.id, unit.id, ctx.contact.id, ctx.now)
+        count = await acks.acknowledge(db, plan.id, unit.id, ctx.contact.id, ctx.now)
         if count:
             await ctx.audit(
                 db,
@@ -170,7 +170,7 @@ async def unacknowledged_lines(ctx: Context, scope: list[Unit]) -> list[str]:
     if ctx.plan is None or not ctx.policy.ack:
         return []
     async with ctx.read() as db:
-        pending = await store.unacknowledged_units(db, ctx.plan.id)
+        pending = await acks.unacknowledged_units(db, ctx.plan.id)
     names = [u.label for u in scope if u.id in pending]
     if not names:
         return []

@@ -27,10 +27,10 @@ from schedules.decide import is_away
 from schedules.outbox import queue
 from schedules.quiet import deliver_at
 from schedules.render import due_text, material_line
-from storage import assignments, units
-from storage import reminders as store
+from storage import assignments, owed, people, units, urges
 from storage.models import Unit
-from storage.reminders import OwedRow, PersonRow
+from storage.owed import OwedRow
+from storage.people import PersonRow
 
 ALL_OVERDUE = {"all-overdue", "all_overdue", "overdue", "全部逾期", "逾期"}
 CONFIRM_WITHIN = timedelta(hours=1)
@@ -56,12 +56,12 @@ async def _targets(ctx: Context, target: str) -> dict[int, list[OwedRow]]:
             late = await assignments.overdue(db, plan.id, ctx.now, scope_path(ctx))
             wanted = {u.id for u in scope}
             for unit_id in {row.unit_id for row in late if row.unit_id in wanted}:
-                rows = await store.owed_by_unit(db, plan.id, unit_id, tz)
+                rows = await owed.owed_by_unit(db, plan.id, unit_id, tz)
                 found[unit_id] = [r for r in rows if r.due is not None and r.due < today]
     elif looks_like_code(target):
         material = find_material(await plan_materials(ctx), target)
         async with ctx.read() as db:
-            rows = await store.owed_material(db, plan.id, material.id, scope_path(ctx), tz)
+            rows = await owed.owed_material(db, plan.id, material.id, scope_path(ctx), tz)
             by_id = {u.id: u for u in await units.all_units(db)}
         for row in rows:
             if row.unit_id in by_id and can_review(ctx, by_id[row.unit_id]):
@@ -69,7 +69,7 @@ async def _targets(ctx: Context, target: str) -> dict[int, list[OwedRow]]:
     else:
         unit = await resolve_unit(ctx, target)
         async with ctx.read() as db:
-            rows = await store.owed_by_unit(db, plan.id, unit.id, tz)
+            rows = await owed.owed_by_unit(db, plan.id, unit.id, tz)
         if rows:
             found[unit.id] = _pick(rows, today)
     return {unit_id: rows for unit_id, rows in found.items() if rows}
@@ -94,7 +94,7 @@ async def urge_confirm(ctx: Context, args: str) -> Reply:
     """`/urge_confirm`: urge again although the unit was urged within the hour."""
     if not args.strip():
         async with ctx.write() as db:
-            args = await store.take_urge(db, ctx.contact.id, ctx.now - PENDING_FOR) or ""
+            args = await urges.take_urge(db, ctx.contact.id, ctx.now - PENDING_FOR) or ""
         if not args:
             raise UserError("sched.urge_nothing_pending")
     return await _urge(ctx, args, confirmed=True)
@@ -103,7 +103,7 @@ async def urge_confirm(ctx: Context, args: str) -> Reply:
 async def urge_cancel(ctx: Context, args: str) -> Reply:
     """`/urge_cancel`: drop an urging waiting for confirmation."""
     async with ctx.write() as db:
-        await store.take_urge(db, ctx.contact.id, ctx.now - PENDING_FOR)
+        await urges.take_urge(db, ctx.contact.id, ctx.now - PENDING_FOR)
     return Reply(ctx.t("sched.urge_cancelled"), replaces_choices=True)
 
 
@@ -117,12 +117,12 @@ async def _urge(ctx: Context, args: str, confirmed: bool) -> Reply:
         recent = {}
         if not confirmed:
             for unit_id in targets:
-                last = await store.last_urge(db, unit_id, ctx.now - CONFIRM_WITHIN)
+                last = await urges.last_urge(db, unit_id, ctx.now - CONFIRM_WITHIN)
                 if last is not None:
                     recent[unit_id] = last
     if recent:
         async with ctx.write() as db:
-            await store.hold_urge(db, ctx.contact.id, args.strip(), ctx.now)
+            await urges.hold_urge(db, ctx.contact.id, args.strip(), ctx.now)
         lines = [
             ctx.t(
                 "sched.urge_recent",
@@ -159,9 +159,9 @@ async def _urge(ctx: Context, args: str, confirmed: bool) -> Reply:
     return Reply("\n".join(lines), replaces_choices=confirmed)
 
 
-def _recipients(people: list[PersonRow], today: date) -> list[PersonRow]:
+def _recipients(members: list[PersonRow], today: date) -> list[PersonRow]:
     """Everyone of the unit who can be reached and is not on leave; all of them if all are away."""
-    reachable = [p for p in people if not p.unreachable]
+    reachable = [p for p in members if not p.unreachable]
     present = [p for p in reachable if not is_away(p, today)]
     return present or reachable
 
@@ -170,7 +170,7 @@ async def _send(
     ctx: Context, db: aiosqlite.Connection, unit: Unit, rows: list[OwedRow], message: str | None
 ) -> int:
     codes = [r.code for r in rows]
-    urge_id = await store.record_urge(db, unit.id, ctx.contact.id, ctx.now, codes, message)
+    urge_id = await urges.record_urge(db, unit.id, ctx.contact.id, ctx.now, codes, message)
     await ctx.audit(
         db,
         "urge",
@@ -181,7 +181,7 @@ async def _send(
     by = ctx.contact.label
     by_unit = ctx.unit.label if ctx.unit else ""
     sent = 0
-    for person in _recipients(await store.unit_people(db, unit.id), ctx.today):
+    for person in _recipients(await people.unit_people(db, unit.id), ctx.today):
         t = ctx.app.translator_for(person)
         lines = [t("sched.urge_header", unit=unit.label, by=by, by_unit=by_unit)]
         lines += [t("sched.urge_line", line=material_line(t, r), due=due_text(t, r)) for r in rows]
@@ -225,7 +225,7 @@ async def set_deadline(ctx: Context, args: str) -> Reply:
     exclude = None if ctx.role is Role.PROVINCE_ADMIN else ctx.contact.unit_id
     told = 0
     async with ctx.write() as db:
-        count = await store.set_due_in_scope(
+        count = await assignments.set_due_in_scope(
             db, plan.id, material.id, scope_path(ctx), exclude, day, due_instant(day, tz)
         )
         await ctx.audit(
@@ -235,10 +235,10 @@ async def set_deadline(ctx: Context, args: str) -> Reply:
             subject=material.code,
             detail={"date": day.isoformat(), "units": count},
         )
-        for row in await store.owed_material(db, plan.id, material.id, scope_path(ctx), tz):
+        for row in await owed.owed_material(db, plan.id, material.id, scope_path(ctx), tz):
             if row.unit_id == exclude:
                 continue
-            for person in _recipients(await store.unit_people(db, row.unit_id), today):
+            for person in _recipients(await people.unit_people(db, row.unit_id), today):
                 t = ctx.app.translator_for(person)
                 if await queue(
                     db,

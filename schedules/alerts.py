@@ -10,8 +10,7 @@ import aiosqlite
 from locales import Translator
 from schedules.outbox import queue
 from schedules.policy import DEFAULT, policy_from
-from storage import contacts, plans, units
-from storage import reminders as store_reminders
+from storage import contacts, people, plans, units
 
 
 async def unreachable(
@@ -32,9 +31,7 @@ async def unreachable(
     plan = await plans.active(db)
     policy = policy_from(plan.reminders) if plan else DEFAULT
     others = [
-        p
-        for p in await store_reminders.unit_people(db, unit.id)
-        if p.id != contact.id and not p.unreachable
+        p for p in await people.unit_people(db, unit.id) if p.id != contact.id and not p.unreachable
     ]
     key = "sched.unreachable_others" if others else "sched.unreachable_alone"
     queued = 0

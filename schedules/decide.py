@@ -12,7 +12,8 @@ from functools import lru_cache
 from domain.model import Role
 from schedules import workdays
 from schedules.policy import ReminderPolicy
-from storage.reminders import OwedRow, PersonRow
+from storage.owed import OwedRow
+from storage.people import PersonRow
 
 
 class Stage(StrEnum):

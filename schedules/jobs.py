@@ -17,11 +17,10 @@ from schedules import render, workdays
 from schedules.decide import AckInfo, AckStage, candidate_dues, plan_day
 from schedules.outbox import Chat, queue
 from schedules.policy import ReminderPolicy
-from storage import assignments, broadcasts, reports, requests, units
-from storage import reminders as store_reminders
+from storage import acks, assignments, broadcasts, owed, people, reports, requests, units
 from storage.db import Store
 from storage.models import Plan, Unit
-from storage.reminders import PersonRow
+from storage.people import PersonRow
 
 ADMIN_ROLES = (Role.UNIT_ADMIN.value, Role.PROVINCE_ADMIN.value)
 DIGEST_LISTED = 5
@@ -74,7 +73,7 @@ def window_starts_opening(day: date) -> list[date]:
 
 
 async def _ack_infos(db: aiosqlite.Connection, plan_id: int) -> dict[int, AckInfo]:
-    raw = await store_reminders.ack_pending(db, plan_id)
+    raw = await acks.ack_pending(db, plan_id)
     return {
         unit_id: AckInfo(pending, unnoticed, date.fromisoformat(first) if first else None)
         for unit_id, (pending, unnoticed, first) in raw.items()
@@ -88,13 +87,15 @@ async def reminders(run: Run, slot: time) -> list[int]:
     day, policy, db = run.day, run.policy, run.db
     if not workdays.is_workday(day):
         return []
-    owed = await store_reminders.owed(
+    outstanding = await owed.owed(
         db, run.plan.id, candidate_dues(policy, day), window_starts_opening(day), run.env.tz
     )
-    people = await store_reminders.people(db)
+    everyone = await people.people(db)
     all_units = await units.all_units(db)
-    acks = await _ack_infos(db, run.plan.id) if policy.ack else {}
-    decided = plan_day(policy, day, people, {u.id: u.path for u in all_units}, owed, acks)
+    ack_infos = await _ack_infos(db, run.plan.id) if policy.ack else {}
+    decided = plan_day(
+        policy, day, everyone, {u.id: u.path for u in all_units}, outstanding, ack_infos
+    )
     if not run.send:
         return sorted(u for u, ms in decided.by_unit.items() if any(m.heard_by_unit for m in ms))
     names = {u.id: u.label for u in all_units}
@@ -119,7 +120,7 @@ async def reminders(run: Run, slot: time) -> list[int]:
         if bundle.ack is AckStage.NOTICE and person.unit_id is not None:
             noticed.add(person.unit_id)
     if noticed:
-        await store_reminders.mark_noticed(db, run.plan.id, sorted(noticed), day)
+        await acks.mark_noticed(db, run.plan.id, sorted(noticed), day)
     return []
 
 
@@ -138,14 +139,12 @@ async def digest(run: Run) -> list[int]:
     since = datetime.combine(
         workdays.on_or_before(day - timedelta(days=1)), run.policy.digest_time, tzinfo=tz
     )
-    newly = await store_reminders.overdue_since(db, run.plan.id, since, run.fire, tz)
+    newly = await owed.overdue_since(db, run.plan.id, since, run.fire, tz)
     if not run.send:
         return sorted({o.unit_id for o in newly})
     by_id = {u.id: u for u in await units.all_units(db)}
-    unacked = (
-        await store_reminders.unacknowledged_units(db, run.plan.id) if run.policy.ack else set()
-    )
-    for admin in await store_reminders.people(db):
+    unacked = await acks.unacknowledged_units(db, run.plan.id) if run.policy.ack else set()
+    for admin in await people.people(db):
         if admin.role not in ADMIN_ROLES or admin.unreachable:
             continue
         if admin.away_from and admin.away_to and admin.away_from <= day <= admin.away_to:

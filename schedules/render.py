@@ -8,7 +8,7 @@ from domain.messages import Choice
 from domain.text import clip
 from locales import Translator
 from schedules.decide import AckStage, Bundle, Mention, Stage
-from storage.reminders import OwedRow
+from storage.owed import OwedRow
 
 MAX_BUTTONS = 3
 TITLE_LIMIT = 30

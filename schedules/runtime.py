@@ -17,8 +17,7 @@ from schedules import jobs
 from schedules.jobs import JobEnv, Run
 from schedules.outbox import queue
 from schedules.policy import DEFAULT, ReminderPolicy, parse_clock, policy_from
-from storage import plans, units
-from storage import reminders as store_reminders
+from storage import people, plans, schedule_marks, units
 from storage.models import Plan
 
 log = logging.getLogger(__name__)
@@ -78,17 +77,17 @@ async def ensure_marks(env: JobEnv, now: datetime | None = None) -> None:
     """First start: every job counts as run up to now (nothing from before the bot existed)."""
     now = now or env.clock.now()
     async with env.store.write() as db:
-        known = await store_reminders.marks(db)
+        known = await schedule_marks.marks(db)
         for job in JOB_IDS:
             if job not in known:
-                await store_reminders.set_mark(db, job, now)
+                await schedule_marks.set_mark(db, job, now)
 
 
 async def _active(env: JobEnv) -> tuple[Plan | None, ReminderPolicy, set[str], dict[str, datetime]]:
     async with env.store.read() as db:
         plan = await plans.active(db)
-        custom = await store_reminders.custom_times(db)
-        marks = await store_reminders.marks(db)
+        custom = await people.custom_times(db)
+        marks = await schedule_marks.marks(db)
     policy = policy_from(plan.reminders) if plan else DEFAULT
     return plan, policy, custom, marks
 
@@ -116,7 +115,7 @@ async def run_due(
     if until < start:  # the clock was moved back (a demo): rewind so time can be replayed
         async with env.store.write() as db:
             for job in JOB_IDS:
-                await store_reminders.set_mark(db, job, until)
+                await schedule_marks.set_mark(db, job, until)
         return 0
     fires = [
         f
@@ -142,7 +141,7 @@ async def run_due(
         except Exception:
             log.exception("job %s at %s failed", fire.job, fire.at.isoformat())
             async with env.store.write() as db:
-                await store_reminders.set_mark(db, fire.job, fire.at)
+                await schedule_marks.set_mark(db, fire.job, fire.at)
             continue
         if not send and found:
             missed.append((fire, found))
@@ -153,7 +152,7 @@ async def run_due(
     if skipped:
         async with env.store.write() as db:
             for job, at in skipped.items():
-                await store_reminders.set_mark(db, job, max(at, marks.get(job, at)))
+                await schedule_marks.set_mark(db, job, max(at, marks.get(job, at)))
     if (missed or skipped) and plan is not None:
         await _tell_missed(env, plan, policy, missed, env.clock.now(), older, fires[0].at)
     await _call(deliver)
@@ -178,7 +177,7 @@ async def _run_one(
                 found = await jobs.digest(run)
             elif fire.job == BULLETIN:
                 found = await jobs.bulletin(run)
-        await store_reminders.set_mark(db, fire.job, fire.at)
+        await schedule_marks.set_mark(db, fire.job, fire.at)
     return found
 
 
@@ -196,7 +195,7 @@ async def _tell_missed(
         names = {u.id: u.label for u in await units.all_units(db)}
         admins = [
             p
-            for p in await store_reminders.people(db)
+            for p in await people.people(db)
             if p.role == Role.PROVINCE_ADMIN.value and not p.unreachable
         ]
         first = since or missed[0][0].at

@@ -122,3 +122,28 @@ async def set_due(
         "UPDATE assignments SET due_date = ?, due_at = ? WHERE id = ?",
         (due_date.isoformat(), to_db(due_at), assignment_id),
     )
+
+
+async def set_due_in_scope(
+    db: aiosqlite.Connection,
+    plan_id: int,
+    material_id: int,
+    unit_path: str,
+    exclude_unit_id: int | None,
+    due_date: date,
+    due_at: datetime,
+) -> int:
+    """Give a material a due date for every unit under `unit_path`; how many were set."""
+    cur = await db.execute(
+        "UPDATE assignments SET due_date = ?, due_at = ? WHERE plan_id = ? AND material_id = ?"
+        " AND unit_id IN (SELECT id FROM units WHERE path LIKE ?) AND unit_id IS NOT ?",
+        (
+            due_date.isoformat(),
+            to_db(due_at),
+            plan_id,
+            material_id,
+            unit_path + "%",
+            exclude_unit_id,
+        ),
+    )
+    return cur.rowcount
