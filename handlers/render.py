@@ -47,7 +47,7 @@ def assignment_line(
                 "listing.target",
                 done=row.reported_count,
                 target=row.target,
-                unit=row.target_unit or "",
+                unit=t.measure(row.target_unit),
             )
         )
     if row.state is AssignmentState.NOT_APPLICABLE and row.na_reason:

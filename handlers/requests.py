@@ -157,7 +157,7 @@ async def approve(ctx: Context, args: str) -> Reply:
             await tell(
                 ctx, db, [requester], "approved", str(found.id),
                 f"notify.approved_{found.kind.value}", id=found.id, code=found.code,
-                date=found.new_due_date.isoformat() if found.new_due_date else "",
+                date=found.new_due_date or "",
             )  # fmt: skip
     return Reply(ctx.t("request.approved", id=found.id, code=found.code), replaces_choices=True)
 

@@ -15,7 +15,9 @@ def _targets_text(ctx: Context, material: Material) -> str:
         ctx.t("tasks.target_part", kind=ctx.t(f"kind.{kind}"), count=count)
         for kind, count in material.targets.items()
     ]
-    return ctx.t("tasks.targets", targets="、".join(parts), unit=material.target_unit or "")
+    return ctx.t(
+        "tasks.targets", targets=ctx.t.join(parts), unit=ctx.t.measure(material.target_unit)
+    )
 
 
 async def tasks(ctx: Context, args: str) -> Reply:

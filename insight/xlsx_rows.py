@@ -144,7 +144,7 @@ def target_rows(t: Translator, p: Progress) -> Iterator[list[Cell]]:
                 m.title,
                 target,
                 done,
-                f"{done}/{target}{m.target_unit or ''}",
+                f"{done}/{target}{t.measure(m.target_unit)}",
                 done / target,
                 cell_text(t, p, unit.id, m.id),
             ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import string
+from collections.abc import Iterable
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -56,6 +57,19 @@ def catalog(locale: str) -> dict[str, str]:
     return merged
 
 
+class _CountedFormatter(string.Formatter):
+    """`{files:~file|files}` → "1 file", "3 files": English needs the noun to agree."""
+
+    def format_field(self, value: object, format_spec: str) -> str:
+        if format_spec.startswith("~"):
+            one, _, many = format_spec[1:].partition("|")
+            return f"{value} {one if str(value) == '1' else many or one}"
+        return super().format_field(value, format_spec)
+
+
+_COUNTED = _CountedFormatter()
+
+
 def placeholders(text: str) -> set[str]:
     return {field for _, field, _, _ in string.Formatter().parse(text) if field}
 
@@ -76,7 +90,14 @@ class Translator:
         text = catalog(self.locale).get(key) or catalog(DEFAULT_LOCALE).get(key)
         if text is None:
             return key
-        return text.format(**params) if params else text
+        if not params:
+            return text
+        for name, value in params.items():  # one date format per language, wherever it goes
+            if isinstance(value, datetime):
+                params[name] = self.moment(value)
+            elif isinstance(value, date):
+                params[name] = self.day(value, with_year=True)
+        return _COUNTED.format(text, **params) if ":~" in text else text.format(**params)
 
     def has(self, key: str) -> bool:
         return key in catalog(self.locale)
@@ -95,6 +116,16 @@ class Translator:
             return self("date.none")
         local = value.astimezone(self.tz)
         return f"{self.day(local.date(), with_year=True)} {local:%H:%M}"
+
+    def join(self, parts: Iterable[str]) -> str:
+        """A list as this language writes one inline (、 in Chinese, commas in English)."""
+        return self("list.separator").join(parts)
+
+    def measure(self, word: str | None) -> str:
+        """A plan's measure word (例, 个) as this language writes it after a number."""
+        if not word:
+            return ""
+        return catalog(self.locale).get(f"measure.{word}", word)
 
     def number(self, value: int) -> str:
         return f"{value:,}" if self.locale == "en" else str(value)
