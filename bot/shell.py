@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shlex
 import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -33,7 +34,8 @@ class ShellState:
     user: str = OPERATOR
     group: str | None = None
     attachments: list[Path] = field(default_factory=list)
-    choices: dict[str, list[Choice]] = field(default_factory=dict)  # per chat, numbered
+    # Per chat, what the number printed at [N] does; one answer numbers all its choices.
+    choices: dict[str, dict[int, Choice]] = field(default_factory=dict)
 
 
 class ShellChannel:
@@ -59,7 +61,7 @@ class ShellChannel:
         return chat_ref.startswith(SHELL_GROUP)
 
     async def deliver(self, chat_ref: str, reply: Reply) -> None:
-        self._print(reply, self.t("shell.push_to", to=chat_ref), chat_ref)
+        self._print(reply, self.t("shell.push_to", to=chat_ref), chat_ref, _Numbering())
 
     # --- input ---
     async def run(self, source: TextIO = sys.stdin) -> None:
@@ -98,29 +100,31 @@ class ShellChannel:
             via_choice=action is not None,
         )
         self.state.attachments = []
+        numbering = _Numbering()
         for reply in await router.handle(self.services, msg):
             if reply.private and self.state.group:
-                self._print(reply, self.t("shell.private_to", to=self.state.user), self.state.user)
+                header = self.t("shell.private_to", to=self.state.user)
+                self._print(reply, header, self.state.user, numbering)
             else:
-                self._print(reply, "", chat)
+                self._print(reply, "", chat, numbering)
 
     def _chat_ref(self) -> str:
         return f"group:{self.state.group}" if self.state.group else self.state.user
 
     def _choice_action(self, chat: str, text: str) -> str | None:
         number = text.strip()
-        options = self.state.choices.get(chat, [])
-        if number.isdigit() and 1 <= int(number) <= len(options):
-            return options[int(number) - 1].action
-        return None
+        if not (number.isascii() and number.isdigit()):
+            return None
+        choice = self.state.choices.get(chat, {}).get(int(number))
+        return choice.action if choice is not None else None
 
-    def _print(self, reply: Reply, header: str, chat: str) -> None:
+    def _print(self, reply: Reply, header: str, chat: str, numbering: _Numbering) -> None:
         lines = [header] if header else []
         lines.append(reply.text)
-        numbered = [c for row in reply.choices for c in row]
+        numbered = numbering.number([c for row in reply.choices for c in row])
         if numbered:
-            self.state.choices[chat] = numbered
-            lines.append("  ".join(f"[{i}] {c.label}" for i, c in enumerate(numbered, 1)))
+            self.state.choices[chat] = numbering.printed
+            lines.append("  ".join(f"[{i}] {c.label}" for i, c in numbered))
         for f in reply.files:
             lines.append(self.t("shell.file", name=f.name, path=f.path))
         self.out.write("\n".join(lines) + "\n\n")
@@ -143,7 +147,12 @@ class ShellChannel:
             self.state.group = None
             self._say("shell.private")
         elif word == "attach" and rest:
-            self._attach(rest.split())
+            try:
+                paths = shlex.split(rest)
+            except ValueError:
+                self._say("shell.attach_quotes", text=rest[:80])
+                return
+            self._attach(paths)
         elif word == "time" and rest:
             self._time(rest)
         elif word == "whoami":
@@ -183,6 +192,19 @@ class ShellChannel:
     def _say(self, key: str, **params: object) -> None:
         self.out.write("· " + self.t(key, **params) + "\n")
         self.out.flush()
+
+
+class _Numbering:
+    """Numbers the choices of one answer consecutively, across all its replies."""
+
+    def __init__(self) -> None:
+        self.printed: dict[int, Choice] = {}
+
+    def number(self, choices: list[Choice]) -> list[tuple[int, Choice]]:
+        start = len(self.printed) + 1
+        numbered = list(enumerate(choices, start))
+        self.printed.update(numbered)
+        return numbered
 
 
 async def _lines(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import shlex
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -68,7 +69,7 @@ class ShellBot:
         if as_ is not None:
             await self.shell.handle_line(f":as {as_}")
         if files:
-            await self.shell.handle_line(":attach " + " ".join(str(f) for f in files))
+            await self.shell.handle_line(":attach " + shlex.join(str(f) for f in files))
         start = self.out.tell()
         await self.shell.handle_line(text)
         if self.schedules:
