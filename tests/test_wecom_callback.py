@@ -7,12 +7,22 @@ import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 
 from tests.fake_wecom import AGENT_ID, CORP_ID, SECRET
 from tests.support import find_code
-from tests.wecom_support import AES_KEY, TOKEN, WeComBot, encrypt, envelope, inner_xml, sign
+from tests.wecom_support import (
+    AES_KEY,
+    TOKEN,
+    WeComBot,
+    callback,
+    encrypt,
+    envelope,
+    inner_xml,
+    sign,
+)
 
 # Tencent's published sample (WXBizMsgCrypt Sample): token, EncodingAESKey, CorpID, and a
 # URL verification and a message as WeCom's servers would send them.
@@ -130,6 +140,31 @@ async def test_stale_timestamp_and_bad_bodies_are_refused(bot: WeComBot) -> None
     assert (await bot.http.post("/wecom/callback")).status_code == 400
     await bot.settle()
     assert bot.fake.sent == []
+
+
+async def test_a_body_in_two_packets_is_read_whole(bot: WeComBot) -> None:
+    ts = str(int(bot.clock.now().timestamp()))
+    params, body = callback(bot.message("split", "text", Content="你好"), ts)
+    head = (
+        f"POST /wecom/callback?{urlencode(params)} HTTP/1.1\r\nHost: {bot.server.host}\r\n"
+        f"Content-Type: text/xml\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode()
+    half = len(body) // 2
+    reader, writer = await asyncio.open_connection(bot.server.host, bot.server.port)
+    try:
+        writer.write(head + body[:half])
+        await writer.drain()
+        # A round trip through the same server on another connection: by the time it is
+        # answered, the server has taken in the first packet (the one loop reads in order).
+        assert (await bot.http.get("/wecom/callback")).status_code == 400
+        writer.write(body[half:])
+        await writer.drain()
+        status = await asyncio.wait_for(reader.readline(), 10)
+    finally:
+        writer.close()
+    assert status.split()[1] == b"200", status
+    await bot.settle()
+    assert "请先向管理员索取邀请码" in bot.news("split")
 
 
 async def test_callback_is_answered_before_the_work_is_done(bot: WeComBot) -> None:

@@ -75,6 +75,20 @@ def envelope(encrypted: str) -> bytes:
     ).encode()
 
 
+def callback(
+    fields: dict[str, Any], timestamp: str, signature: str | None = None
+) -> tuple[dict[str, str], bytes]:
+    """The query and body WeCom would POST for a message: encrypted, signed."""
+    encrypted = encrypt(inner_xml(fields))
+    nonce = os.urandom(6).hex()
+    params = {
+        "msg_signature": signature or sign(TOKEN, timestamp, nonce, encrypted),
+        "timestamp": timestamp,
+        "nonce": nonce,
+    }
+    return params, envelope(encrypted)
+
+
 class WeComBot:
     """The real app and WeCom channel on a temp dir, a fake WeCom server, a manual clock."""
 
@@ -157,15 +171,9 @@ class WeComBot:
         timestamp: str | None = None,
         signature: str | None = None,
     ) -> httpx.Response:
-        encrypted = encrypt(inner_xml(fields))
         ts = timestamp or str(int(self.clock.now().timestamp()))
-        nonce = os.urandom(6).hex()
-        params = {
-            "msg_signature": signature or sign(TOKEN, ts, nonce, encrypted),
-            "timestamp": ts,
-            "nonce": nonce,
-        }
-        return await self.http.post("/wecom/callback", params=params, content=envelope(encrypted))
+        params, body = callback(fields, ts, signature)
+        return await self.http.post("/wecom/callback", params=params, content=body)
 
     async def settle(self) -> None:
         """Every accepted callback handled, every batch handed on, the outbox drained."""

@@ -75,8 +75,8 @@ class CallbackRoutes:
         sig, ts, nonce = signed
         if request.content_length is not None and request.content_length > MAX_BODY:
             return web.Response(status=413, text="too large")
-        raw = await request.content.read(MAX_BODY + 1)
-        if len(raw) > MAX_BODY:
+        raw = await _body(request)
+        if raw is None:
             return web.Response(status=413, text="too large")
         try:
             encrypted = envelope.fields(raw).get("Encrypt", "")
@@ -98,3 +98,14 @@ class CallbackRoutes:
             self.accept(inbound)
         # WeCom waits 5 s and then retries: answer at once, empty, and work afterwards.
         return web.Response(text="")
+
+
+async def _body(request: web.Request) -> bytes | None:
+    """The whole body, however many packets it came in; None when it is over MAX_BODY."""
+    body = bytearray()
+    while len(body) <= MAX_BODY:
+        chunk = await request.content.read(MAX_BODY + 1 - len(body))
+        if not chunk:
+            return bytes(body)
+        body += chunk
+    return None
