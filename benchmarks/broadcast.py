@@ -23,12 +23,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.app import open_app
 from bot.telegram.adapter import TelegramChannel
 from domain.clock import SystemClock
+from domain.model import Role
 from schedules.decide import candidate_dues, plan_day
 from schedules.policy import DEFAULT
 from schedules.sender import Sender
 from storage import outbox
 from storage.owed import OwedRow
-from storage.people import PersonRow
+from storage.people import Person
 from tests.fake_bot_api import ApiError
 from tests.fake_telegram import FakeTelegram
 from tests.support import settings_for
@@ -114,7 +115,7 @@ def decision(contacts: int, materials: int) -> None:
     day = date(2016, 6, 1)
     dues = [day + timedelta(days=offset) for offset in range(-20, materials - 20)]
     people = [
-        PersonRow(i, "telegram", str(i), None, i, "reporter", None, False, True, None, None, None)
+        Person(i, "telegram", str(i), None, i, Role.REPORTER, None, False, True, None, None, None)
         for i in range(contacts)
     ]
     paths = {i: f"/0/{i}/" for i in range(contacts)}

@@ -136,7 +136,7 @@ async def away(ctx: Context, args: str) -> Reply:
     ]
     text = ctx.t("sched.away_set", start=ctx.t.day(start), end=ctx.t.day(end))
     if covering:
-        names = "、".join(p.display_name or p.user_ref for p in covering[:5])
+        names = "、".join(p.label for p in covering[:5])
         text += "\n" + ctx.t("sched.away_covered", names=names)
     else:
         text += "\n" + ctx.t("sched.away_uncovered")

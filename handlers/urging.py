@@ -30,7 +30,7 @@ from schedules.render import due_text, material_line
 from storage import assignments, owed, people, units, urges
 from storage.models import Unit
 from storage.owed import OwedRow
-from storage.people import PersonRow
+from storage.people import Person
 
 ALL_OVERDUE = {"all-overdue", "all_overdue", "overdue", "全部逾期", "逾期"}
 CONFIRM_WITHIN = timedelta(hours=1)
@@ -159,7 +159,7 @@ async def _urge(ctx: Context, args: str, confirmed: bool) -> Reply:
     return Reply("\n".join(lines), replaces_choices=confirmed)
 
 
-def _recipients(members: list[PersonRow], today: date) -> list[PersonRow]:
+def _recipients(members: list[Person], today: date) -> list[Person]:
     """Everyone of the unit who can be reached and is not on leave; all of them if all are away."""
     reachable = [p for p in members if not p.unreachable]
     present = [p for p in reachable if not is_away(p, today)]

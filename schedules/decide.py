@@ -13,7 +13,7 @@ from domain.model import Role
 from schedules import workdays
 from schedules.policy import ReminderPolicy
 from storage.owed import OwedRow
-from storage.people import PersonRow
+from storage.people import Person
 
 
 class Stage(StrEnum):
@@ -49,7 +49,7 @@ class Mention:
 class Bundle:
     """Everything one contact is told in one run: a single message."""
 
-    person: PersonRow
+    person: Person
     own: list[Mention] = field(default_factory=list)
     ack: AckStage | None = None
     ack_count: int = 0
@@ -141,7 +141,7 @@ def ack_stage(policy: ReminderPolicy, info: AckInfo, day: date) -> AckStage | No
     return None
 
 
-def is_away(person: PersonRow, day: date) -> bool:
+def is_away(person: Person, day: date) -> bool:
     return (
         person.away_from is not None
         and person.away_to is not None
@@ -157,7 +157,7 @@ def ancestors(path: str) -> list[int]:
 def plan_day(
     policy: ReminderPolicy,
     day: date,
-    people: Sequence[PersonRow],
+    people: Sequence[Person],
     unit_paths: dict[int, str],
     owed: Iterable[OwedRow],
     acks: dict[int, AckInfo],
@@ -173,28 +173,28 @@ def plan_day(
         step = known[key]
         if step is not None:
             by_unit[row.unit_id].append(Mention(row, step))
-    members: dict[int, list[PersonRow]] = defaultdict(list)
-    province_admins: list[PersonRow] = []
-    unit_admins: dict[int, list[PersonRow]] = defaultdict(list)
+    members: dict[int, list[Person]] = defaultdict(list)
+    province_admins: list[Person] = []
+    unit_admins: dict[int, list[Person]] = defaultdict(list)
     for person in people:
         if person.unit_id is None:
             continue
         members[person.unit_id].append(person)
         if person.unreachable or is_away(person, day):
             continue
-        if person.role == Role.PROVINCE_ADMIN:
+        if person.role is Role.PROVINCE_ADMIN:
             province_admins.append(person)
-        elif person.role == Role.UNIT_ADMIN:
+        elif person.role is Role.UNIT_ADMIN:
             unit_admins[person.unit_id].append(person)
 
     bundles: dict[int, Bundle] = {}
 
-    def bundle(person: PersonRow) -> Bundle:
+    def bundle(person: Person) -> Bundle:
         if person.id not in bundles:
             bundles[person.id] = Bundle(person)
         return bundles[person.id]
 
-    def admins_over(unit_id: int) -> list[PersonRow]:
+    def admins_over(unit_id: int) -> list[Person]:
         found = {p.id: p for p in province_admins}
         for above in ancestors(unit_paths.get(unit_id, "/")):
             found.update((p.id, p) for p in unit_admins.get(above, []))

@@ -20,9 +20,9 @@ from schedules.policy import ReminderPolicy
 from storage import acks, assignments, broadcasts, owed, people, reports, requests, units
 from storage.db import Store
 from storage.models import Plan, Unit
-from storage.people import PersonRow
+from storage.people import Person
 
-ADMIN_ROLES = (Role.UNIT_ADMIN.value, Role.PROVINCE_ADMIN.value)
+ADMIN_ROLES = (Role.UNIT_ADMIN, Role.PROVINCE_ADMIN)
 DIGEST_LISTED = 5
 
 
@@ -61,7 +61,7 @@ class Run:
         return self.policy, self.env.tz
 
 
-def slot_of(person: PersonRow, policy: ReminderPolicy) -> str:
+def slot_of(person: Person, policy: ReminderPolicy) -> str:
     return person.at_time or f"{policy.time:%H:%M}"
 
 
@@ -124,9 +124,9 @@ async def reminders(run: Run, slot: time) -> list[int]:
     return []
 
 
-def _scope(admin: PersonRow, by_id: dict[int, Unit]) -> tuple[str, int | None]:
+def _scope(admin: Person, by_id: dict[int, Unit]) -> tuple[str, int | None]:
     """Path prefix an admin oversees, and their own unit when it is excluded from review."""
-    if admin.role == Role.PROVINCE_ADMIN.value or admin.unit_id not in by_id:
+    if admin.role is Role.PROVINCE_ADMIN or admin.unit_id not in by_id:
         return "/", None
     return by_id[admin.unit_id].path, admin.unit_id
 

@@ -22,7 +22,7 @@ from storage import outbox
 
 
 class Recipient(Protocol):
-    """A person a push goes to: any contact row (`Contact`, `PersonRow`) has these."""
+    """A person a push goes to: any contact row (`Contact`, `Person`) has these."""
 
     @property
     def id(self) -> int: ...

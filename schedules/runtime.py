@@ -196,7 +196,7 @@ async def _tell_missed(
         admins = [
             p
             for p in await people.people(db)
-            if p.role == Role.PROVINCE_ADMIN.value and not p.unreachable
+            if p.role is Role.PROVINCE_ADMIN and not p.unreachable
         ]
         first = since or missed[0][0].at
         last = missed[-1][0].at if missed else now

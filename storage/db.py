@@ -189,6 +189,11 @@ def _statements(sql: str) -> list[str]:
     return found
 
 
+def qualified(columns: Sequence[str], table: str) -> str:
+    """A SELECT list of `columns` taken from the table aliased `table`: "c.id, c.channel"."""
+    return ", ".join(f"{table}.{column}" for column in columns)
+
+
 async def fetch_all(
     db: aiosqlite.Connection, sql: str, params: Sequence[object] = ()
 ) -> list[aiosqlite.Row]:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import aiosqlite
 from pydantic import BaseModel
 
-from storage.db import fetch_all, fetch_one, to_db
+from domain.model import Role
+from storage import contacts
+from storage.db import fetch_all, fetch_one, qualified, to_db
 
 
 class Prefs(BaseModel):
@@ -19,21 +21,26 @@ class Prefs(BaseModel):
     away_to: date | None = None
 
 
-class PersonRow(NamedTuple):
-    """A registered contact with its reminder settings (plain tuple: tens of thousands per run)."""
+class Person(NamedTuple):
+    """A registered contact with its reminder settings: the fields of `Contact`, typed alike,
+    then those of `Prefs`. A plain tuple, not a model: the scheduler reads tens of thousands."""
 
     id: int
     channel: str
     user_ref: str
     display_name: str | None
     unit_id: int | None
-    role: str | None
+    role: Role | None
     locale: str | None
     unreachable: bool
     enabled: bool
     at_time: str | None
     away_from: date | None
     away_to: date | None
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.user_ref
 
 
 def _day(text: str | None) -> date | None:
@@ -71,26 +78,23 @@ async def save_prefs(
 
 
 _PEOPLE = (
-    "SELECT c.id, c.channel, c.user_ref, c.display_name, c.unit_id, c.role, c.locale,"
-    " c.unreachable, COALESCE(p.enabled, 1), p.at_time, p.away_from, p.away_to"
+    f"SELECT {qualified(contacts.COLUMNS, 'c')},"
+    " COALESCE(p.enabled, 1), p.at_time, p.away_from, p.away_to"
     " FROM contacts c LEFT JOIN reminder_prefs p ON p.contact_id = c.id"
     " WHERE c.unit_id IS NOT NULL AND c.role IS NOT NULL"
 )
 
 
-def _person(r: Sequence) -> PersonRow:
-    return PersonRow(
-        r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), bool(r[8]), r[9],
-        _day(r[10]), _day(r[11]),
-    )  # fmt: skip
+def _person(r: Sequence[Any]) -> Person:
+    return Person(*contacts.fields(r), bool(r[8]), r[9], _day(r[10]), _day(r[11]))
 
 
-async def people(db: aiosqlite.Connection) -> list[PersonRow]:
+async def people(db: aiosqlite.Connection) -> list[Person]:
     """Every registered contact with its settings, by unit."""
     return [_person(r) for r in await fetch_all(db, _PEOPLE + " ORDER BY c.unit_id, c.id")]
 
 
-async def unit_people(db: aiosqlite.Connection, unit_id: int) -> list[PersonRow]:
+async def unit_people(db: aiosqlite.Connection, unit_id: int) -> list[Person]:
     return [
         _person(r)
         for r in await fetch_all(db, _PEOPLE + " AND c.unit_id = ? ORDER BY c.id", (unit_id,))
