@@ -55,6 +55,7 @@ class Collected:
     progress: Progress  # for the materials and units asked about
     scores: list[Score]  # over the whole plan
     units: dict[int, UnitRow]  # every unit in scope
+    withheld: bool = False  # the plan names awards, but this scope does not propose them
 
 
 def collect(
@@ -83,12 +84,20 @@ def collect_from(
     cells = snap.cells(conn, plan.id, path)
     activity = snap.activity(conn, plan.id, path)
     whole = matrix.build(units, materials, cells, now, due_soon_days)
-    scores = score.scores(whole, score.rules_from(plan.assessment), activity)
+    rules = score.rules_from(plan.assessment)
+    # Awards go by the province-wide ranking: a city's own ranking would always put it first.
+    province_wide = path == "/"
+    scores = score.scores(whole, rules, activity, recommend=province_wide)
     shown = whole
     if material_ids is not None:
         chosen = [m for m in materials if m.id in material_ids]
         shown = matrix.build(units, chosen, cells, now, due_soon_days)
-    return Collected(progress=shown, scores=scores, units={u.id: u for u in units})
+    return Collected(
+        progress=shown,
+        scores=scores,
+        units={u.id: u for u in units},
+        withheld=bool(rules.awards) and not province_wide,
+    )
 
 
 async def heavy(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:

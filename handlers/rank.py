@@ -6,8 +6,36 @@ from domain.messages import Reply
 from handlers.context import Context
 from handlers.insight_data import collect, heavy, scope_of
 from handlers.lookup import require_plan
+from insight.score import Score
+from locales import Translator
 
 LISTED = 50
+
+
+def _percent(t: Translator, part: float | None) -> str:
+    return t("insight.rank_not_measured") if part is None else f"{part:.0%}"
+
+
+def _line(t: Translator, s: Score, label: str, praised: bool) -> str:
+    line = t(
+        "insight.rank_line",
+        rank=s.rank,
+        unit=label,
+        score=f"{s.total:.1f}",
+        completeness=_percent(t, s.completeness),
+        timeliness=_percent(t, s.timeliness),
+        first_pass=_percent(t, s.first_pass),
+        ack=_percent(t, s.acknowledgement),
+    )
+    if praised:
+        line += " 🚩"
+    if s.tied > 1:
+        line += " · " + t("insight.rank_tied", count=s.tied)
+    if s.award:
+        line += " · " + t("insight.rank_award", award=s.award)
+    if s.at_cut:
+        line += " · " + t("insight.rank_at_cut", award=s.at_cut)
+    return line
 
 
 async def rank(ctx: Context, args: str) -> Reply:
@@ -18,25 +46,22 @@ async def rank(ctx: Context, args: str) -> Reply:
     data = await heavy(collect, settings.db_path, plan, scope.path, ctx.now, settings.due_soon_days)
     if not data.scores:
         return Reply(ctx.t("insight.rank_none", scope=scope.label), private=True)
-    lines = [ctx.t("insight.rank_header", scope=scope.label, at=ctx.t.moment(ctx.now))]
-    dash = ctx.t("insight.rank_not_measured")
-    for s in data.scores[:LISTED]:
-        line = ctx.t(
-            "insight.rank_line",
-            rank=s.rank,
-            unit=data.units[s.unit_id].label,
-            score=f"{s.total:.1f}",
-            completeness=f"{s.completeness:.0%}",
-            timeliness=f"{s.timeliness:.0%}",
-            first_pass=dash if s.first_pass is None else f"{s.first_pass:.0%}",
-            ack=dash if s.acknowledgement is None else f"{s.acknowledgement:.0%}",
-        )
-        if data.progress.praised(s.unit_id):
-            line += " 🚩"
-        if s.award:
-            line += " · " + ctx.t("insight.rank_award", award=s.award)
-        lines.append(line)
-    if len(data.scores) > LISTED:
-        lines.append(ctx.t("insight.rank_more", shown=LISTED, total=len(data.scores)))
-    lines.append(ctx.t("insight.rank_legend"))
+    t = ctx.t
+    ranked = [s for s in data.scores if s.rank is not None]
+    unranked = [s for s in data.scores if s.rank is None]
+    lines = [t("insight.rank_header", scope=scope.label, at=t.moment(ctx.now))]
+    if not ranked:
+        lines.append(t("insight.rank_nobody", count=len(unranked)))
+        return Reply("\n".join(lines), private=True)
+    for s in ranked[:LISTED]:
+        praised = data.progress.praised(s.unit_id)
+        lines.append(_line(t, s, data.units[s.unit_id].label, praised))
+    if len(ranked) > LISTED:
+        lines.append(t("insight.rank_more", shown=LISTED, total=len(ranked)))
+    if unranked:
+        names = t.join(data.units[s.unit_id].label for s in unranked)
+        lines.append(t("insight.rank_unranked", count=len(unranked), units=names))
+    if data.withheld:
+        lines.append(t("insight.rank_no_awards"))
+    lines.append(t("insight.rank_legend"))
     return Reply("\n".join(lines), private=True)

@@ -140,7 +140,8 @@ def render(
         c.text(rate_x, cy, "—" if rate is None else f"{rate:.0%}", 20, ha="center")
         score = scores.get(unit.id)
         if score is not None:
-            c.text(score_x, cy, f"{score.total:.1f}", 20, ha="center", color=MUTED)
+            shown = "—" if score.total is None else f"{score.total:.1f}"
+            c.text(score_x, cy, shown, 20, ha="center", color=MUTED)
 
     # Per-material completion under the grid.
     fy = grid_bottom + 22

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from itertools import groupby
 
 from domain.progress_rows import UnitRow
 from insight.progress import Progress, Tally
@@ -85,18 +86,28 @@ def compose(
             lines.append(t("insight.bulletin_named_line", unit=unit.label, items=items))
     else:
         lines.append(t("insight.bulletin_named_none"))
-    lines += ["", t("insight.bulletin_rank_header")]
-    for s in scores[:TOP]:
-        lines.append(
-            t(
-                "insight.bulletin_rank_line",
-                rank=s.rank,
-                unit=units[s.unit_id].label,
-                score=f"{s.total:.1f}",
-            )
-        )
+    lines += ["", t("insight.bulletin_rank_header"), *_ranking(scores, units, t)]
     lines += ["", t("insight.bulletin_signature", date=today)]
     return "\n".join(lines)
+
+
+def _ranking(scores: list[Score], units: dict[int, UnitRow], t: Translator) -> list[str]:
+    """The ranks down to TOP, a tie on one line: a tie is never cut to fit the count."""
+    lines = []
+    for rank, tie in groupby((s for s in scores if s.rank is not None), key=lambda s: s.rank):
+        if rank is None or rank > TOP:
+            break
+        members = list(tie)
+        score = f"{members[0].total:.1f}"
+        if len(members) == 1:
+            unit = units[members[0].unit_id].label
+            lines.append(t("insight.bulletin_rank_line", rank=rank, unit=unit, score=score))
+            continue
+        names = t.join(units[s.unit_id].label for s in members)
+        lines.append(
+            t("insight.bulletin_rank_tie", rank=rank, count=len(members), units=names, score=score)
+        )
+    return lines or [t("insight.bulletin_rank_none")]
 
 
 def with_remark(t: Translator, text: str, remark: str | None) -> str:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import groupby
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -55,18 +56,21 @@ def rules_from(mapping: dict[str, Any]) -> AssessmentRules:
 @dataclass(frozen=True)
 class Score:
     unit_id: int
-    rank: int
-    total: float  # 0–100
-    completeness: float  # 0–1
-    timeliness: float
+    rank: int | None  # None: not ranked, nothing to judge yet
+    total: float | None  # 0–100; None: nothing due and nothing handed in
+    completeness: float | None  # 0–1; None: nothing due and nothing handed in
+    timeliness: float | None  # None: nothing due and nothing handed in against a deadline
     first_pass: float | None  # None: no report made yet
     acknowledgement: float | None  # None: never asked to acknowledge (签收)
-    award: str | None
+    award: str | None = None
+    tied: int = 1  # how many units share this rank
+    at_cut: str | None = None  # an award whose last places this unit's tie straddles
 
 
 def _unit_parts(
     progress: Progress, unit_id: int, rules: AssessmentRules, activity: UnitActivity
-) -> tuple[float, float, float | None]:
+) -> tuple[float | None, float | None, float | None]:
+    """Completeness, timeliness and first-pass rate; None where there is nothing to judge."""
     done = 0.0
     counted = 0
     timely = 0.0
@@ -76,19 +80,23 @@ def _unit_parts(
         if category is None or category is Category.NOT_APPLICABLE:
             continue
         cell = progress.cells[(unit_id, m.id)]
+        handed_in = category in (Category.ACCEPTED, Category.PENDING)
         due_passed = cell.due_at is not None and progress.now > cell.due_at
-        if category in (Category.ACCEPTED, Category.PENDING) or due_passed:
-            counted += 1
-            if category is Category.ACCEPTED:
-                done += 1
-            elif category is Category.PENDING:
-                done += rules.pending_credit
-            if cell.due_at is not None:
-                timed += 1
+        if not (handed_in or due_passed):
+            continue  # not due and not handed in: nothing to judge yet
+        counted += 1
+        if category is Category.ACCEPTED:
+            done += 1
+        elif category is Category.PENDING:
+            done += rules.pending_credit
+        if cell.due_at is not None:
+            timed += 1
+            # Overdue and still owed earns nothing: timeliness is earned by a report.
+            if handed_in:
                 late = progress.late.get((unit_id, m.id), 0)
                 timely += max(0.0, 1 - late / rules.full_late_days)
-    completeness = done / counted if counted else 1.0
-    timeliness = timely / timed if timed else 1.0
+    completeness = done / counted if counted else None
+    timeliness = timely / timed if timed else None
     if not activity.reports:
         return completeness, timeliness, None
     return completeness, timeliness, max(0.0, 1 - activity.returns / activity.reports)
@@ -98,48 +106,74 @@ def scores(
     progress: Progress,
     rules: AssessmentRules,
     activity: dict[int, UnitActivity],
+    recommend: bool = True,
 ) -> list[Score]:
-    """Every unit of the matrix, best first; 签收 counts only for units asked to acknowledge."""
+    """Every unit of the matrix, best first, unscored units last; awards only if `recommend`.
+
+    A unit with nothing due and nothing handed in has no score and no rank: 签收 alone
+    ranks nobody. Units with equal scores share a rank.
+    """
     w = rules.weights
-    raw = []
+    scored: list[Score] = []
+    unscored: list[Score] = []
     for unit in progress.units:
         act = activity.get(unit.id, UnitActivity())
         completeness, timeliness, first_pass = _unit_parts(progress, unit.id, rules, act)
         ack = min(1.0, act.acked / act.noticed) if act.noticed else None
+        score = Score(unit.id, None, None, completeness, timeliness, first_pass, ack)
+        if completeness is None:
+            unscored.append(score)
+            continue
         # A part with nothing to judge by drops out; the others are scaled up to 100.
-        parts = [(w.completeness, completeness), (w.timeliness, timeliness)]
-        if first_pass is not None:
-            parts.append((w.first_pass, first_pass))
-        if ack is not None:
-            parts.append((w.acknowledgement, ack))
+        parts = [(w.completeness, completeness)]
+        for weight, part in (
+            (w.timeliness, timeliness),
+            (w.first_pass, first_pass),
+            (w.acknowledgement, ack),
+        ):
+            if part is not None:
+                parts.append((weight, part))
         weight = sum(p[0] for p in parts)
         total = 100 * sum(p[0] * p[1] for p in parts) / weight if weight else 0.0
-        raw.append((unit, round(total, 1), completeness, timeliness, first_pass, ack))
-    raw.sort(key=lambda r: (-r[1], r[0].sort))
+        scored.append(replace(score, total=round(total, 1)))
+    order = {u.id: u.sort for u in progress.units}
+    scored.sort(key=lambda s: (-(s.total or 0.0), order[s.unit_id]))
     ranked: list[Score] = []
-    previous: float | None = None
-    rank = 0
-    for position, (unit, total, completeness, timeliness, first_pass, ack) in enumerate(raw, 1):
-        if total != previous:
-            rank = position
-            previous = total
-        ranked.append(
-            Score(
-                unit_id=unit.id,
-                rank=rank,
-                total=total,
-                completeness=completeness,
-                timeliness=timeliness,
-                first_pass=first_pass,
-                acknowledgement=ack,
-                award=_award(rules, rank),
-            )
-        )
-    return ranked
+    for _, tie in groupby(scored, key=lambda s: s.total):
+        members = list(tie)
+        rank = len(ranked) + 1
+        ranked += [replace(s, rank=rank, tied=len(members)) for s in members]
+    if recommend:
+        ranked = _recommend(ranked, rules, progress)
+    return ranked + unscored
 
 
-def _award(rules: AssessmentRules, rank: int) -> str | None:
-    for award in sorted(rules.awards, key=lambda a: a.top):
-        if rank <= award.top:
-            return award.title
-    return None
+def _recommend(ranked: list[Score], rules: AssessmentRules, progress: Progress) -> list[Score]:
+    """Fill each award's places in rank order with units that have work accepted.
+
+    A tie is never split: units tied across an award's last place get none of it
+    automatically and are marked `at_cut`, for the province to decide.
+    """
+    awards = sorted(rules.awards, key=lambda a: a.top)
+    if not awards:
+        return ranked
+    eligible = {s.unit_id for s in ranked if progress.by_unit[s.unit_id].accepted > 0}
+    placed = 0  # eligible units ranked above the current tie
+    out: list[Score] = []
+    for _, tie in groupby(ranked, key=lambda s: s.rank):
+        members = list(tie)
+        fit = [s for s in members if s.unit_id in eligible]
+        award: str | None = None
+        at_cut: str | None = None
+        end = placed + len(fit)
+        for candidate in awards if fit else ():
+            if end <= candidate.top:
+                award = candidate.title
+                break
+            if placed < candidate.top and at_cut is None:
+                at_cut = candidate.title
+        out += [
+            replace(s, award=award, at_cut=at_cut) if s.unit_id in eligible else s for s in members
+        ]
+        placed = end
+    return out

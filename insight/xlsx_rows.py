@@ -178,7 +178,7 @@ def ranking_rows(
             s.timeliness,
             s.first_pass,
             s.acknowledgement,
-            s.award,
+            s.award or (t("insight.rank_at_cut", award=s.at_cut) if s.at_cut else None),
             flag if p.praised(s.unit_id) else None,
         ]
 

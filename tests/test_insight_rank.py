@@ -53,7 +53,8 @@ def test_scores_follow_the_plans_weights() -> None:
     assert by_unit[2].completeness == 0.75 and by_unit[2].timeliness == pytest.approx(0.9)
     assert by_unit[2].total == round(100 * (50 * 0.75 + 30 * 0.9 + 10 * 2 / 3) / 90, 1)
     assert by_unit[3].first_pass is None and by_unit[3].acknowledgement is None
-    assert by_unit[3].total == round(100 * (30 * (1 - 10 / 30)) / 80, 1)
+    # 3 never reported: ten days overdue earns no timeliness, so nothing at all.
+    assert by_unit[3].timeliness == 0.0 and by_unit[3].total == 0.0
 
     only_done = rules_from({"weights": {"completeness": 1, "timeliness": 0, "first_pass": 0}})
     again = {s.unit_id: s for s in scores(matrix(), only_done, busy)}
