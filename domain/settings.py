@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     )
     due_soon_days: int = Field(default=3, alias="BOT_DUE_SOON_DAYS")
     invite_ttl_hours: int = Field(default=168, alias="BOT_INVITE_TTL_HOURS")
+    # How long a question (the reason for /refuse or /return) waits for its answer.
+    prompt_minutes: int = Field(default=10, ge=1, alias="BOT_PROMPT_MINUTES")
     sample_plan: Path = Field(
         default=Path(__file__).resolve().parent.parent / "plans" / "henan-2016.yaml",
         alias="BOT_SAMPLE_PLAN",

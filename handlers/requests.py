@@ -174,7 +174,10 @@ async def refuse(ctx: Context, args: str) -> Reply:
     if len(words) < 2 or not words[1].strip():
         async with ctx.write() as db:
             await prompts.ask(db, ctx.contact.id, f"/refuse {found.id}", ctx.now)
-        return Reply(ctx.t("refuse.ask_reason", id=found.id), replaces_choices=True)
+        return Reply(
+            ctx.t("refuse.ask_reason", id=found.id, minutes=ctx.app.settings.prompt_minutes),
+            replaces_choices=True,
+        )
     reason = _reason(words[1], "refuse.usage")
     async with ctx.write() as db:
         requester = await _close(ctx, db, found, RequestStatus.REFUSED, reason)

@@ -146,7 +146,10 @@ async def return_(ctx: Context, args: str) -> Reply:
     if not reason:
         async with ctx.write() as db:
             await prompts.ask(db, ctx.contact.id, f"/return {found.id}", ctx.now)
-        return Reply(ctx.t("return.ask_reason", id=found.id), replaces_choices=True)
+        return Reply(
+            ctx.t("return.ask_reason", id=found.id, minutes=ctx.app.settings.prompt_minutes),
+            replaces_choices=True,
+        )
     if len(reason) > MAX_NOTE:
         raise UserError("report.note_too_long", limit=MAX_NOTE)
     async with ctx.write() as db:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from domain.messages import Incoming, Reply
 from domain.text import clean
@@ -146,8 +147,8 @@ async def _dispatch(ctx: Context) -> list[Reply]:
     if len(text) > MAX_TEXT:
         raise UserError("error.too_long", limit=MAX_TEXT)
     command, args, typed = split_command(text)
-    if command is None and not typed and ctx.contact.registered:
-        answer = await _answer_prompt(ctx, text)
+    if ctx.contact.registered:
+        answer = await _answer_prompt(ctx, text, command is None and not typed)
         if answer is not None:
             command, args, typed = split_command(answer)
     if command is None:
@@ -163,12 +164,28 @@ async def _dispatch(ctx: Context) -> list[Reply]:
     return replies
 
 
-async def _answer_prompt(ctx: Context, text: str) -> str | None:
+async def _answer_prompt(ctx: Context, text: str, plain: bool) -> str | None:
+    """The command a plain-text answer completes (`/refuse 3` + the reason), or None.
+
+    A question acts only on the very next message, within `BOT_PROMPT_MINUTES`: any command
+    drops it, and a late answer is refused rather than applied days later."""
+    if not plain:
+        async with ctx.read() as db:
+            waiting = await prompts.waiting(db, ctx.contact.id)
+        if waiting:
+            async with ctx.app.store.write() as db:
+                await prompts.drop(db, ctx.contact.id)
+        return None
     if not text.strip():
         return None
     async with ctx.app.store.write() as db:
-        action = await prompts.take(db, ctx.contact.id)
-    return f"{action} {text.strip()}" if action else None
+        asked = await prompts.take(db, ctx.contact.id)
+    if asked is None:
+        return None
+    minutes = ctx.app.settings.prompt_minutes
+    if ctx.now - asked.asked_at > timedelta(minutes=minutes):
+        raise UserError("prompt.expired", minutes=minutes, command=asked.action)
+    return f"{asked.action} {text.strip()}"
 
 
 async def _plain_message(ctx: Context) -> list[Reply]:
