@@ -130,11 +130,28 @@ _PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str], int], _Span]]] =
 _USER_NUMERIC = re.compile(r"(?:(?P<y>\d{4})[-/.])?(?P<m>\d{1,2})[-/.](?P<d>\d{1,2})")
 
 
+_BEFORE = re.compile("[以之]?前$")
+
+
+def _before(span: _Span, m: re.Match[str]) -> _Span:
+    """前 after a day is "by that day"; after a half or quarter, "by the day before it begins"."""
+    start = span[0]
+    if start is None:
+        return span
+    # "6月前" is written for both "before June" and "during June": refused, not guessed.
+    # "上半年前" or "一季度前" would fall in the year before the plan's.
+    if "m" in m.groupdict() or (start.month, start.day) == (1, 1):
+        raise ValueError("no single reading of this period with 前")
+    return None, start - timedelta(days=1)
+
+
 def _span(text: str, year: int, expr: str) -> _Span:
+    core = _BEFORE.sub("", text)
     for pattern, handler in _PATTERNS:
-        if m := pattern.fullmatch(text):
+        if m := pattern.fullmatch(core):
             try:
-                return handler(m, year)
+                span = handler(m, year)
+                return _before(span, m) if core != text else span
             except ValueError:
                 break
     raise DeadlineError(expr)
@@ -144,7 +161,7 @@ def parse_deadline(expr: str, year: int) -> Deadline:
     text = _normalize(expr)
     if text in _ON_REQUEST:
         return Deadline(expr=expr.strip(), kind=DeadlineKind.ON_REQUEST)
-    start, due = _span(re.sub("[以之]?前$", "", text), year, expr)
+    start, due = _span(text, year, expr)
     kind = DeadlineKind.DATE if start is None else DeadlineKind.WINDOW
     return Deadline(expr=expr.strip(), kind=kind, start=start, due=due)
 

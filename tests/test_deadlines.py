@@ -202,6 +202,33 @@ def test_deadline_is_frozen() -> None:
         d.due = D(2016, 6, 1)
 
 
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        ("下半年前", day(2016, 6, 30)),
+        ("下半年以前", day(2016, 6, 30)),
+        ("下半年之前", day(2016, 6, 30)),
+        ("2017年下半年前", day(2017, 6, 30)),
+        ("第三季度前", day(2016, 6, 30)),
+        ("四季度以前", day(2016, 9, 30)),
+        ("Q2前", day(2016, 3, 31)),
+    ],
+)
+def test_before_a_half_or_quarter_is_the_day_before_it_begins(expr: str, expected: tuple) -> None:
+    """下半年前 is "before the second half": by 30 June, not a July–December window."""
+    assert span(expr) == expected
+
+
+@pytest.mark.parametrize(
+    "expr",
+    # Before the plan's own year, no single beginning, or read both as "before" and "during".
+    ["上半年前", "第一季度前", "Q1前", "1月前", "6月前", "6月份前", "6-8月前", "7、8月之前"],
+)
+def test_before_a_period_without_one_reading_is_refused(expr: str) -> None:
+    with pytest.raises(DeadlineError):
+        parse_deadline(expr, 2016)
+
+
 BAD = [
     "",
     "   ",
