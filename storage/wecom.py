@@ -1,4 +1,4 @@
-"""Queries for the WeCom channel: group robots, held report batches, numbered choices."""
+"""Queries for the WeCom channel: the inbox, group robots, held report batches, numbered choices."""
 
 from __future__ import annotations
 
@@ -60,6 +60,29 @@ async def robots(db: aiosqlite.Connection) -> list[Robot]:
         Robot(**dict(r))
         for r in await fetch_all(db, "SELECT id, title FROM wecom_robots ORDER BY id")
     ]
+
+
+async def inbox_save(db: aiosqlite.Connection, msg_key: str, body: str, now: datetime) -> None:
+    """Write down a callback before WeCom is answered; one written already is kept as it was."""
+    await db.execute(
+        "INSERT INTO wecom_inbox (msg_key, body, received_at) VALUES (?, ?, ?)"
+        " ON CONFLICT(msg_key) DO NOTHING",
+        (msg_key, body, to_db(now)),
+    )
+
+
+async def inbox_done(db: aiosqlite.Connection, msg_key: str) -> None:
+    await db.execute("DELETE FROM wecom_inbox WHERE msg_key = ?", (msg_key,))
+
+
+async def inbox_pending(db: aiosqlite.Connection) -> list[str]:
+    """Bodies of callbacks answered but not handled (a crash came between), oldest first."""
+    return [str(r[0]) for r in await fetch_all(db, "SELECT body FROM wecom_inbox ORDER BY id")]
+
+
+async def handled(db: aiosqlite.Connection, msg_key: str) -> bool:
+    """Whether this delivery was handled before (a replayed or resent callback)."""
+    return await processed.seen(db, WECOM, msg_key)
 
 
 async def hold(

@@ -68,6 +68,8 @@ class FakeWeCom:
     token_calls: int = 0
     media_asked: asyncio.Event = field(default_factory=asyncio.Event)
     hold_media: asyncio.Event | None = None  # set: media/get waits for it (a slow download)
+    hold_sends: asyncio.Event | None = None  # set: message/send waits for it (a stalled API)
+    send_asked: asyncio.Event = field(default_factory=asyncio.Event)
     rejected: list[tuple[str, int]] = field(default_factory=list)  # (path, errcode) answered
     _tokens: dict[str, bool] = field(default_factory=dict)  # token → still valid
     _failures: dict[str, deque[int]] = field(default_factory=lambda: defaultdict(deque))
@@ -161,6 +163,9 @@ class FakeWeCom:
         refused = self._check(request)
         if refused is not None:
             return refused
+        self.send_asked.set()
+        if self.hold_sends is not None:
+            await self.hold_sends.wait()
         body = await self._json(request)
         if body.get("agentid") != self.agent_id:
             return self._error(request.path, 40056, "invalid agentid")

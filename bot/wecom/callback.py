@@ -1,9 +1,10 @@
-"""The WeCom callback URL: GET verification and POSTed encrypted XML, answered 200 at once."""
+"""The WeCom callback URL: GET verification and POSTed encrypted XML, written down and
+answered 200 at once."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
@@ -20,14 +21,15 @@ MAX_SKEW = 300  # seconds between WeCom's timestamp and ours
 
 
 class CallbackRoutes:
-    """Checks, decrypts and hands each callback on; the work itself happens after answering."""
+    """Checks, decrypts and hands each callback on to be written down; the work itself happens
+    after answering."""
 
     def __init__(
         self,
         crypto: CallbackCrypto,
         clock: Clock,
         agent_id: int,
-        accept: Callable[[Inbound], None],
+        accept: Callable[[Inbound], Awaitable[None]],
     ) -> None:
         self.crypto = crypto
         self.clock = clock
@@ -95,7 +97,12 @@ class CallbackRoutes:
             return web.Response(text="")
         inbound = mapping.parse(fields)
         if inbound is not None:
-            self.accept(inbound)
+            try:
+                await self.accept(inbound)
+            except Exception:
+                # Not written down: no 200, so that WeCom sends it again.
+                log.exception("wecom callback not saved")
+                return web.Response(status=503, text="unavailable")
         # WeCom waits 5 s and then retries: answer at once, empty, and work afterwards.
         return web.Response(text="")
 

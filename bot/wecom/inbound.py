@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.wecom.api import WeComApi, WeComError
 from bot.wecom.batch import CHANNEL, ReportWindow, starts_report
+from bot.wecom.journal import Journal
 from bot.wecom.mapping import Inbound, replace_name
 from domain.messages import Incoming, Reply
 from handlers import router
@@ -25,21 +26,29 @@ Deliver = Callable[[str, Reply], Awaitable[None]]
 
 
 class Inbox:
-    """Accepts callbacks at once and handles them in background tasks, in order per user."""
+    """Writes callbacks down, then handles them in background tasks, in order per user."""
 
     def __init__(self, services: Services, api: WeComApi, deliver: Deliver, window: float) -> None:
         self.services = services
         self.api = api
         self.deliver = deliver
         self.window = ReportWindow(services.store, services.files, window, self._due)
+        self.journal = Journal(services.store, services.clock)
         self._inflight: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._locks: dict[str, asyncio.Lock] = {}
 
     # --- the callback side ---
-    def accept(self, inbound: Inbound) -> None:
-        """Take a callback; one being handled now is dropped here, one handled before is
+    async def accept(self, inbound: Inbound) -> None:
+        """Write a callback down (before WeCom is answered: it never resends after a 200) and
+        start handling it. One being handled now is dropped here, one handled before is
         recognised by the router (or the report window) from the store."""
+        if inbound.kind == "ignore":
+            return
+        await self.journal.save(inbound)
+        self._begin(inbound)
+
+    def _begin(self, inbound: Inbound) -> None:
         if inbound.key in self._inflight:
             return
         self._inflight.add(inbound.key)
@@ -54,7 +63,10 @@ class Inbox:
         self._spawn(self._flush_when_free(user))
 
     async def start(self) -> None:
-        """Hand on batches a restart interrupted."""
+        """Handle what a crash interrupted: callbacks written down but not handled, in arrival
+        order (so each user's come first in their lane), then the batches held."""
+        for inbound in await self.journal.pending():
+            self._begin(inbound)
         for user in await self.window.users():
             self._spawn(self._flush_when_free(user))
 
@@ -87,7 +99,13 @@ class Inbox:
         except Exception:
             log.exception("wecom message %s failed", inbound.key)
         finally:
+            # Out of flight before crossed off: a resend arriving in between is handled again
+            # (a repeat, so nothing happens) rather than left in the inbox.
             self._inflight.discard(inbound.key)
+            try:
+                await self.journal.done(inbound.key)
+            except Exception:
+                log.exception("wecom message %s not crossed off", inbound.key)
 
     async def _route(self, m: Inbound) -> None:
         if m.kind == "media":
@@ -113,6 +131,9 @@ class Inbox:
     async def _media(self, m: Inbound) -> None:
         """Download at once (media ids expire in three days) and hold for the report window."""
         assert m.media_id is not None
+        async with self.services.store.read() as db:
+            if await wecom.handled(db, m.key):
+                return  # a replay of a picture already held: no second download
         try:
             stored = await self.services.files.save(
                 m.file_name, m.mime, self.api.media_chunks(m.media_id)
