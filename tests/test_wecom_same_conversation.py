@@ -60,8 +60,8 @@ class ShellChat:
         return "\n\n".join(mine)
 
     async def tap(self, who: str, label: str) -> str:
-        shown = self.bot.shell.state.choices.get(who, [])
-        number = next(i for i, c in enumerate(shown, 1) if c.label == label)
+        shown = self.bot.shell.state.choices.get(who, {})
+        number = next(n for n, c in shown.items() if c.label == label)
         return await self.say(who, str(number))
 
     async def news(self, who: str) -> str:
