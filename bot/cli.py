@@ -18,7 +18,7 @@ from domain.clock import OffsetClock, SystemClock
 from domain.plan_file import PlanFileError, load_plan_file
 from domain.settings import Settings
 from handlers.errors import UserError
-from handlers.invites import issue, parse_role
+from handlers.invites import fits, issue, parse_role, province_unit
 from handlers.lookup import match_units
 from handlers.plan_import import PlanExists, import_plan
 from handlers.setup import bootstrap_admins
@@ -176,6 +176,14 @@ async def _invite(settings: Settings, t: Translator, unit_query: str, role_word:
             key = "error.unit_unknown" if not found else "error.unit_ambiguous"
             names = "、".join(u.label for u in found[:10])
             print(t(key, query=unit_query, names=names), file=sys.stderr)
+            return 2
+        if not fits(found[0], role):
+            async with app.store.read() as db:
+                root = await province_unit(db)
+            print(
+                t("cli.invite_province_on_root", unit=found[0].label, root=root.label),
+                file=sys.stderr,
+            )
             return 2
         now = app.services.clock.now()
         async with app.store.write() as db:

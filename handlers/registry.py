@@ -66,6 +66,8 @@ async def help_(ctx: Context, args: str) -> Reply:
 COMMANDS: list[Command] = [
     Command("start", account.start, ANYONE, ("开始",)),
     Command("bind", account.bind, ANYONE, ("绑定",)),
+    Command("bind_confirm", invites.bind_confirm, MEMBERS, listed=False),
+    Command("bind_cancel", invites.bind_cancel, MEMBERS, listed=False),
     Command("help", help_, ANYONE, ("帮助",)),
     Command("lang", account.lang, ANYONE, ("语言",)),
     Command("tasks", tasks.tasks, MEMBERS, ("任务",)),

@@ -1,4 +1,4 @@
-"""Queries over invite codes (stored hashed) and failed binding attempts."""
+"""Queries over invite codes (stored hashed), failed binding attempts, and held unit moves."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import aiosqlite
 from domain.model import Role
 from storage.db import fetch_one, from_db, to_db
 from storage.models import Invite
+
+_COLUMNS = "id, unit_id, role, expires_at, used_at"
 
 
 async def create(
@@ -30,13 +32,16 @@ async def create(
 
 
 async def by_hash(db: aiosqlite.Connection, code_hash: str) -> Invite | None:
-    row = await fetch_one(
-        db,
-        "SELECT id, unit_id, role, expires_at, used_at FROM invites WHERE code_hash = ?",
-        (code_hash,),
-    )
-    if row is None:
-        return None
+    row = await fetch_one(db, f"SELECT {_COLUMNS} FROM invites WHERE code_hash = ?", (code_hash,))
+    return _invite(row) if row else None
+
+
+async def get(db: aiosqlite.Connection, invite_id: int) -> Invite | None:
+    row = await fetch_one(db, f"SELECT {_COLUMNS} FROM invites WHERE id = ?", (invite_id,))
+    return _invite(row) if row else None
+
+
+def _invite(row: aiosqlite.Row) -> Invite:
     data = dict(row)
     data["expires_at"] = from_db(data["expires_at"])
     data["used_at"] = from_db(data["used_at"])
@@ -71,3 +76,28 @@ async def failures_since(
         (channel, user_ref, to_db(since)),
     )
     return int(row[0]) if row else 0
+
+
+async def hold_move(
+    db: aiosqlite.Connection, contact_id: int, invite_id: int, now: datetime
+) -> None:
+    """Keep a bound person's code for another unit until they confirm (the button carries none)."""
+    await db.execute(
+        "INSERT INTO pending_binds (contact_id, invite_id, created_at) VALUES (?, ?, ?)"
+        " ON CONFLICT(contact_id) DO UPDATE SET invite_id = excluded.invite_id,"
+        " created_at = excluded.created_at",
+        (contact_id, invite_id, to_db(now)),
+    )
+
+
+async def take_move(db: aiosqlite.Connection, contact_id: int, since: datetime) -> int | None:
+    """The invite of the move waiting for this person's confirmation (removed); None if none
+    or held before `since`."""
+    row = await fetch_one(
+        db,
+        "DELETE FROM pending_binds WHERE contact_id = ? RETURNING invite_id, created_at",
+        (contact_id,),
+    )
+    if row is None or str(row[1]) < (to_db(since) or ""):
+        return None
+    return int(row[0])
