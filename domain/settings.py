@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     invite_ttl_hours: int = Field(default=168, alias="BOT_INVITE_TTL_HOURS")
     # How long a question (the reason for /refuse or /return) waits for its answer.
     prompt_minutes: int = Field(default=10, ge=1, alias="BOT_PROMPT_MINUTES")
+    # The longest leave `/away` accepts, in days (first and last day included).
+    max_away_days: int = Field(default=30, ge=1, alias="BOT_MAX_AWAY_DAYS")
     sample_plan: Path = Field(
         default=Path(__file__).resolve().parent.parent / "plans" / "henan-2016.yaml",
         alias="BOT_SAMPLE_PLAN",

@@ -19,7 +19,6 @@ from storage.people import Prefs
 
 OFF = {"off", "关", "关闭", "停止"}
 ON = {"on", "开", "开启", "打开"}
-MAX_AWAY_DAYS = 366
 
 
 def _show(ctx: Context, prefs: Prefs) -> str:
@@ -121,8 +120,15 @@ async def away(ctx: Context, args: str) -> Reply:
         start, end = end, start
     if end < ctx.today:
         raise UserError("sched.away_past")
-    if (end - start).days > MAX_AWAY_DAYS:
-        raise UserError("sched.away_too_long", days=MAX_AWAY_DAYS)
+    longest, days = ctx.app.settings.max_away_days, (end - start).days + 1
+    if days > longest:
+        raise UserError(
+            "sched.away_too_long",
+            days=longest,
+            asked=days,
+            start=ctx.t.day(start, with_year=True),
+            end=ctx.t.day(end, with_year=True),
+        )
     await _save(ctx, prefs.model_copy(update={"away_from": start, "away_to": end}), "away")
     async with ctx.read() as db:
         others = await people.unit_people(db, unit.id)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import aiosqlite
 
 from domain.messages import Choice, IncomingFile, Reply
@@ -21,11 +24,22 @@ MAX_NOTE = 500
 MAX_COUNT = 1_000_000
 
 
+# A first word that reads as a number is meant as the count (`-5`, `−3`, `2.5` included).
+_NUMBER = re.compile(r"[-+−]?\d+(?:[.,]\d+)*")
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
+
+
 def parse_details(words: list[str]) -> tuple[int | None, str | None]:
-    """`[count] [note…]` after the material code."""
+    """`[count] [note…]` after the material code; a count is a positive whole number."""
     count = None
-    if words and words[0].isdigit():
-        count = int(words[0])
+    typed = unicodedata.normalize("NFKC", words[0]) if words else ""
+    if _NUMBER.fullmatch(typed):
+        typed = typed.lstrip("+")
+        if _THOUSANDS.fullmatch(typed):
+            typed = typed.replace(",", "")
+        if not typed.isdigit() or int(typed) == 0:
+            raise UserError("report.count_not_positive", count=clip(words[0], 12))
+        count = int(typed)
         if count > MAX_COUNT:
             raise UserError("report.count_too_large")
         words = words[1:]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from zoneinfo import ZoneInfo
 
 import aiosqlite
@@ -110,6 +111,9 @@ async def extend(ctx: Context, args: str) -> Reply:
         raise UserError("error.bad_date", text=clip(words[1], 20)) from None
     if row.due_date is not None and new_due <= row.due_date:
         raise UserError("extend.not_later", due=ctx.t.day(row.due_date, with_year=True))
+    year_end = date(require_plan(ctx).year, 12, 31)
+    if new_due > year_end:
+        raise UserError("extend.after_year", last=ctx.t.day(year_end, with_year=True))
     reason = _reason(words[2], "extend.usage")
     request_id = await _file(ctx, row, RequestKind.EXTENSION, reason, new_due)
     return Reply(ctx.t("extend.filed", id=request_id, code=row.code, date=ctx.t.day(new_due, True)))

@@ -221,6 +221,9 @@ async def set_deadline(ctx: Context, args: str) -> Reply:
         raise UserError("sched.setdue_bad_date", text=clip(words[1], 20)) from None
     if day < today:
         raise UserError("sched.setdue_past", date=ctx.t.day(day, with_year=True))
+    year_end = date(plan.year, 12, 31)
+    if day > year_end:
+        raise UserError("sched.setdue_after_year", last=ctx.t.day(year_end, with_year=True))
     tz = ctx.app.settings.tz
     exclude = None if ctx.role is Role.PROVINCE_ADMIN else ctx.contact.unit_id
     told = 0
