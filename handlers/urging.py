@@ -110,6 +110,10 @@ async def urge_cancel(ctx: Context, args: str) -> Reply:
 async def _urge(ctx: Context, args: str, confirmed: bool) -> Reply:
     target, message = _parse(args)
     targets = await _targets(ctx, target)
+    if not targets and ctx.role is Role.UNIT_ADMIN:
+        raise UserError(
+            "sched.urge_nothing_below", target=clip(target, 30), over=await _over_own_unit(ctx)
+        )
     if not targets:
         raise UserError("sched.urge_nothing", target=clip(target, 30))
     async with ctx.read() as db:
@@ -157,6 +161,14 @@ async def _urge(ctx: Context, args: str, confirmed: bool) -> Reply:
     if later != ctx.now:
         lines.append(ctx.t("sched.urge_quiet", at=ctx.t.moment(later)))
     return Reply("\n".join(lines), replaces_choices=confirmed)
+
+
+async def _over_own_unit(ctx: Context) -> str:
+    """Who urges and sets dates for a unit admin's own unit: the unit above it."""
+    parent_id = ctx.unit.parent_id if ctx.unit else None
+    async with ctx.read() as db:
+        parent = await units.get(db, parent_id) if parent_id is not None else None
+    return parent.label if parent else "?"
 
 
 def _recipients(members: list[Person], today: date) -> list[Person]:
@@ -231,6 +243,11 @@ async def set_deadline(ctx: Context, args: str) -> Reply:
         count = await assignments.set_due_in_scope(
             db, plan.id, material.id, scope_path(ctx), exclude, day, due_instant(day, tz)
         )
+        if not count and exclude is not None:
+            over = await _over_own_unit(ctx)
+            raise UserError("sched.setdue_none_below", code=material.code, over=over)
+        if not count:
+            raise UserError("sched.setdue_none", code=material.code)
         await ctx.audit(
             db,
             "set_deadline",
