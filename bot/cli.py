@@ -9,21 +9,19 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from bot import insight_cli, logs, ops
+from bot import insight_cli, logs, ops, plan_cli
 from bot.app import App, open_app
 from bot.runner import configured_channels
 from bot.runner import run as run_channels
 from bot.shell import OPERATOR, ShellChannel
 from domain.clock import OffsetClock, SystemClock
-from domain.plan_file import PlanFileError, load_plan_file
+from domain.plan_file import Overrides
 from domain.settings import Settings
 from handlers.errors import UserError
 from handlers.invites import fits, issue, parse_role, province_unit
 from handlers.lookup import match_units
-from handlers.plan_import import PlanExists, import_plan
 from handlers.setup import bootstrap_admins
 from locales import Translator, locale_for
-from schedules import policy as reminder_policy
 from schedules.jobs import JobEnv
 from schedules.runtime import ensure_marks, run_due
 from schedules.sender import Sender
@@ -41,6 +39,13 @@ def build_parser() -> argparse.ArgumentParser:
     imp = plan_sub.add_parser("import", help="validate and load a plan file")
     imp.add_argument("file", type=Path)
     imp.add_argument("--year", type=int, default=None, help="re-base a recurring plan to this year")
+    imp.add_argument("--document", help="文号 of this year's plan (else re-based from the file's)")
+    imp.add_argument("--issued", help="issue date YYYY-MM-DD (else re-based from the file's)")
+    imp.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace the plan with the same code and year, keeping its reports",
+    )
     inv = sub.add_parser("invite", help="print a single-use invite code for a unit")
     inv.add_argument("unit")
     inv.add_argument("--role", default="reporter", help="reporter | unit_admin | province_admin")
@@ -63,7 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     logs.configure(logging.INFO if args.command not in (None, "shell") else logging.WARNING)
     t = Translator(locale_for(configured=settings.locale), settings.tz)
     if args.command == "plan":
-        return asyncio.run(_plan_import(settings, t, args.file, args.year))
+        given = Overrides(year=args.year, document=args.document, issued=args.issued)
+        return asyncio.run(plan_cli.run_import(settings, t, args.file, given, args.replace))
     if args.command == "invite":
         return asyncio.run(_invite(settings, t, args.unit, args.role))
     if args.command == "telegram" and settings.telegram_bot_token is None:
@@ -121,45 +127,6 @@ async def run_shell(settings: Settings) -> int:
 
 async def _ensure_operator(app: App) -> None:
     await bootstrap_admins(app.services, [f"shell:{OPERATOR}"])
-
-
-async def _plan_import(settings: Settings, t: Translator, file: Path, year: int | None) -> int:
-    try:
-        plan = load_plan_file(file, year=year)
-    except PlanFileError as err:
-        print(t("plan.errors_header", source=err.source, count=len(err.issues)), file=sys.stderr)
-        for problem in err.issues:
-            print(
-                t("plan.at_line", line=problem.line, message=t(problem.key, **problem.params)),
-                file=sys.stderr,
-            )
-        return 2
-    reminder_problems = reminder_policy.check(plan.reminders)
-    if reminder_problems:
-        print(t("plan.errors_header", source=file, count=len(reminder_problems)), file=sys.stderr)
-        for text in reminder_problems:
-            print(t("cli.plan_reminders_bad", problem=text), file=sys.stderr)
-        return 2
-    app = await open_app(settings, SystemClock(), seed_sample=False)
-    try:
-        done = await import_plan(app.store, plan, settings.tz, app.services.clock.now())
-    except PlanExists as err:
-        print(t("cli.plan_exists", code=err.code, year=err.year), file=sys.stderr)
-        return 2
-    finally:
-        await app.store.close()
-    print(
-        t(
-            "cli.plan_imported",
-            title=plan.title,
-            year=plan.year,
-            items=done.items,
-            materials=done.materials,
-            units=done.units,
-            assignments=done.assignments,
-        )
-    )
-    return 0
 
 
 async def _invite(settings: Settings, t: Translator, unit_query: str, role_word: str) -> int:

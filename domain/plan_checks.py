@@ -20,7 +20,10 @@ from domain.text import clip
 _PLAN_CODE = re.compile(r"[a-z0-9-]+")
 _UNIT_CODE = re.compile(r"[a-z0-9_-]+")
 _EXPLICIT_YEAR = re.compile(r"(?<!\d)\d{4}(?=\s*年|\s*[-/.]\s*\d)")
+# The year of a 文号 sits in brackets: 豫安监管﹝2016﹞41号, 〔2016〕, [2016].
+_DOCUMENT_YEAR = re.compile(r"([﹝〔\[［【(（]\s*)(\d{4})(\s*[﹞〕\]］】)）])")
 _NULL_TAG = "tag:yaml.org,2002:null"
+_Day = date  # the name `date` is taken by Checker.date inside the class
 _KINDS = tuple(kind.value for kind in UnitKind)
 _YEARS = range(2000, 2101)
 # Leap year, so 2月29日 is not flagged while the plan's own year is unreadable.
@@ -38,6 +41,17 @@ def _shift_years(expr: str, delta: int) -> str:
     if not delta:
         return expr
     return _EXPLICIT_YEAR.sub(lambda m: str(int(m[0]) + delta), expr)
+
+
+def _rebase_document(document: str, delta: int) -> str:
+    return _DOCUMENT_YEAR.sub(lambda m: f"{m[1]}{int(m[2]) + delta}{m[3]}", document)
+
+
+def _shift_date(day: date, delta: int) -> date:
+    try:
+        return day.replace(year=day.year + delta)
+    except ValueError:  # 29 February in a year without one
+        return day.replace(year=day.year + delta, day=28)
 
 
 def _line(node: Node | None) -> int:
@@ -75,6 +89,16 @@ class _Header:
     notes: list[str] = field(default_factory=list)
     reminders: dict[str, Any] = field(default_factory=dict)
     assessment: dict[str, Any] = field(default_factory=dict)
+    fields: dict[str, Node] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """What the operator gives on the command line instead of the file's header."""
+
+    year: int | None = None
+    document: str | None = None
+    issued: str | None = None  # checked here, so a bad date is reported like the file's
 
 
 @dataclass
@@ -102,10 +126,18 @@ class Checker:
 
     def __init__(self) -> None:
         self.issues: list[PlanIssue] = []
+        self.notices: list[PlanIssue] = []
+        self.issued: date | None = None  # deadlines before it are refused or noted
 
     def add(self, node: Node | None, error: str, /, **params: object) -> None:
         strings = {name: str(value) for name, value in params.items()}
         self.issues.append(PlanIssue(line=_line(node), key=f"plan.error.{error}", params=strings))
+
+    def note(self, node: Node | None, notice: str, /, **params: object) -> None:
+        strings = {name: str(value) for name, value in params.items()}
+        self.notices.append(
+            PlanIssue(line=_line(node), key=f"plan.notice.{notice}", params=strings)
+        )
 
     def compose(self, text: str) -> Node | None:
         try:
@@ -248,24 +280,40 @@ class Checker:
         if expr is None:
             return None
         try:
-            return parse_deadline(_shift_years(expr, delta), year)
+            deadline = parse_deadline(_shift_years(expr, delta), year)
         except ValueError:  # DeadlineError, or a date that does not exist
             self.add(fields["deadline"], "bad_deadline", expr=expr)
             return None
+        if self.issued is not None and deadline.due is not None and deadline.due < self.issued:
+            self.before_issue(fields["deadline"], deadline)
+        return deadline
+
+    def before_issue(self, node: Node, deadline: Deadline) -> None:
+        """A deadline already past when the plan is issued: a slip unless its year is written."""
+        assert deadline.due is not None and self.issued is not None
+        params = {"expr": deadline.expr, "due": deadline.due, "issued": self.issued}
+        if _EXPLICIT_YEAR.search(deadline.expr):
+            self.note(node, "deadline_before_issue", **params)
+        else:
+            suggestion = f"{deadline.due.year + 1}年{deadline.expr}"
+            self.add(node, "deadline_before_issue", **params, suggestion=suggestion)
 
     # --- sections
 
-    def plan_file(self, root: Node, year: int | None) -> PlanFile | None:
+    def plan_file(self, root: Node, given: Overrides) -> PlanFile | None:
         if not isinstance(root, MappingNode):
             self.add(root, "not_plan")
             return None
         top = self.mapping(root, "", _TOP_KEYS, _TOP_KEYS) or {}
         header = self.header(top.get("plan"))
+        year = given.year
         if year is not None and year not in _YEARS:
             self.add(None, "bad_year", value=year)
         target = year if year is not None else header.year
         delta = target - header.year if target is not None and header.year is not None else 0
         parse_year = target if target is not None and target in _YEARS else _FALLBACK_YEAR
+        document = self.document(header, delta, given.document)
+        self.issued = self.issued_on(header, delta, given.issued)
         units = self.units(top.get("units"))
         items = self.items(top.get("items"), parse_year, delta)
         if self.issues or header.code is None or header.title is None or target is None:
@@ -276,17 +324,53 @@ class Checker:
                 code=header.code,
                 year=target,
                 title=title,
-                document=header.document,
-                issued=header.issued,
+                document=document,
+                issued=self.issued,
                 notes=header.notes,
                 reminders=header.reminders,
                 assessment=header.assessment,
                 units=units,
                 items=items,
+                notices=sorted(self.notices, key=lambda notice: notice.line),
             )
         except ValidationError as e:  # a safety net: the checks above should make this unreachable
             self.add(root, "invalid", problem=str(e).splitlines()[0])
             return None
+
+    def document(self, header: _Header, delta: int, given: str | None) -> str | None:
+        """The 文号: as given, else re-based with the plan, always saying which."""
+        if given is not None:
+            if not given.strip():
+                self.add(None, "empty_value", field="--document")
+                return None
+            self.note(None, "document_given", value=given.strip())
+            return given.strip()
+        if header.document is None or not delta:
+            return header.document
+        node = header.fields.get("document")
+        rebased = _rebase_document(header.document, delta)
+        if rebased == header.document:
+            self.note(node, "document_kept", value=header.document)
+        else:
+            self.note(node, "document_rebased", before=header.document, after=rebased)
+        return rebased
+
+    def issued_on(self, header: _Header, delta: int, given: str | None) -> _Day | None:
+        """The issue date: as given, else moved by as many years as the plan, saying which."""
+        if given is not None:
+            try:
+                issued = date.fromisoformat(given.strip())
+            except ValueError:
+                self.add(None, "not_date", field="--issued", value=clip(given, 40))
+                return None
+            self.note(None, "issued_given", value=issued)
+            return issued
+        if header.issued is None or not delta:
+            return header.issued
+        rebased = _shift_date(header.issued, delta)
+        node = header.fields.get("issued")
+        self.note(node, "issued_rebased", before=header.issued, after=rebased)
+        return rebased
 
     def header(self, node: Node | None) -> _Header:
         fields = self.mapping(node, "plan", _PLAN_KEYS, ("code", "year", "title"))
@@ -309,6 +393,7 @@ class Checker:
             notes=self.texts(fields, "notes"),
             reminders=self.free_mapping(fields, "reminders"),
             assessment=self.free_mapping(fields, "assessment"),
+            fields=fields,
         )
 
     def units(self, node: Node | None) -> list[PlanUnit]:

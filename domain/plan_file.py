@@ -12,7 +12,10 @@ Format (unknown keys anywhere are errors; `?` marks an optional key)::
                           target?: {kind: positive int}, target_unit?, applies_to?: [kind]}]}]
 
 Materials are coded "{no}.{seq}", or just "{no}" when the item has a single material.
-Deadlines are 完成时限 expressions such as 5月底, 6-8月, 6月上旬 or 按要求报送.
+Deadlines are 完成时限 expressions such as 5月底, 6-8月, 6月上旬 or 按要求报送; one before the
+issue date is an error unless its year is written out (then a notice).
+Re-basing to another year moves the deadlines, the title's year, the 文号's bracketed year and
+the issue date, each said in `PlanFile.notices`; `Overrides` gives the 文号 or date instead.
 See plans/henan-2016.yaml for a commented example.
 """
 
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from domain.plan_checks import Checker
+from domain.plan_checks import Checker, Overrides
 from domain.plan_model import (
     PlanFile,
     PlanFileError,
@@ -31,6 +34,7 @@ from domain.plan_model import (
 )
 
 __all__ = [
+    "Overrides",
     "PlanFile",
     "PlanFileError",
     "PlanIssue",
@@ -42,23 +46,33 @@ __all__ = [
 ]
 
 
-def load_plan(text: str, *, source: str = "<plan>", year: int | None = None) -> PlanFile:
+def load_plan(
+    text: str,
+    *,
+    source: str = "<plan>",
+    year: int | None = None,
+    given: Overrides | None = None,
+) -> PlanFile:
+    """Check a plan file; `year` (or `given`, the command line's header values) re-bases it."""
     if isinstance(text, bytes):  # tolerated: callers sometimes pass a file's raw content
         text = _decode(text, source)
+    given = given or Overrides(year=year)
     checker = Checker()
     root = checker.compose(text)
-    plan = checker.plan_file(root, year) if root is not None else None
+    plan = checker.plan_file(root, given) if root is not None else None
     if checker.issues or plan is None:
         raise PlanFileError(source, sorted(checker.issues, key=lambda issue: issue.line))
     return plan
 
 
-def load_plan_file(path: str | Path, *, year: int | None = None) -> PlanFile:
+def load_plan_file(
+    path: str | Path, *, year: int | None = None, given: Overrides | None = None
+) -> PlanFile:
     try:
         data = Path(path).read_bytes()
     except OSError as e:
         raise _unreadable(str(path), e.strerror or str(e)) from e
-    return load_plan(_decode(data, str(path)), source=str(path), year=year)
+    return load_plan(_decode(data, str(path)), source=str(path), year=year, given=given)
 
 
 def _decode(data: bytes, source: str) -> str:

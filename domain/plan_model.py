@@ -49,6 +49,15 @@ class PlanItem(_Model):
     materials: list[PlanMaterial]
 
 
+class PlanIssue(_Model):
+    line: int  # 1-based; 0 when the problem concerns the whole file
+    key: str  # locale message id
+    params: dict[str, str] = {}
+
+    def render(self, catalog: Mapping[str, str]) -> str:
+        return catalog[self.key].format(line=self.line, **self.params)
+
+
 class PlanFile(_Model):
     code: str
     year: int
@@ -60,18 +69,12 @@ class PlanFile(_Model):
     assessment: dict[str, Any] = {}
     units: list[PlanUnit]
     items: list[PlanItem]
+    # What the import should tell the operator: re-based or overridden header fields,
+    # deadlines accepted although they fall before the issue date (keys plan.notice.*).
+    notices: list[PlanIssue] = []
 
     def materials(self) -> list[PlanMaterial]:
         return [material for item in self.items for material in item.materials]
-
-
-class PlanIssue(_Model):
-    line: int  # 1-based; 0 when the problem concerns the whole file
-    key: str  # locale message id
-    params: dict[str, str] = {}
-
-    def render(self, catalog: Mapping[str, str]) -> str:
-        return catalog[self.key].format(line=self.line, **self.params)
 
 
 class PlanFileError(Exception):

@@ -37,11 +37,11 @@ class Services:
     store: Store
     files: FileStore
     clock: Clock
-    # A plan's materials never change after import (a re-import is a new plan), so every
-    # message can share one copy instead of reading them again.
-    materials: dict[int, list[Material]] = field(default_factory=dict)
-    # Units, likewise, are written only by a plan import, which makes a new active plan.
-    units: dict[int, list[Unit]] = field(default_factory=dict)
+    # A plan's materials change only when it is imported or replaced (which raises its
+    # revision), so every message can share one copy per (plan id, revision).
+    materials: dict[tuple[int, int], list[Material]] = field(default_factory=dict)
+    # Units, likewise, are written only by a plan import or replacement.
+    units: dict[tuple[int, int], list[Unit]] = field(default_factory=dict)
 
     def translator_for(
         self, person: Speaker | None = None, platform: str | None = None, chosen: str | None = None

@@ -89,7 +89,7 @@ async def reviewable(
 
 async def all_units(ctx: Context) -> list[Unit]:
     """Every unit, in tree order; read once per active plan (units change only on import)."""
-    key = ctx.plan.id if ctx.plan else None
+    key = (ctx.plan.id, ctx.plan.revision) if ctx.plan else None
     cached = ctx.app.units.get(key) if key is not None else None
     if cached is None:
         async with ctx.read() as db:
@@ -167,10 +167,12 @@ def find_material(materials: list[Material], code: str) -> Material:
 
 async def plan_materials(ctx: Context) -> list[Material]:
     plan = require_plan(ctx)
-    cached = ctx.app.materials.get(plan.id)
+    key = (plan.id, plan.revision)  # a replaced plan has a new revision: read it again
+    cached = ctx.app.materials.get(key)
     if cached is None:
         async with ctx.read() as db:
-            cached = ctx.app.materials[plan.id] = await plans.materials(db, plan.id)
+            cached = await plans.materials(db, plan.id)
+        ctx.app.materials = {key: cached}
     return cached
 
 

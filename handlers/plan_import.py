@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from domain.deadlines import due_instant
-from domain.plan_file import PlanFile
+import aiosqlite
+
+from domain.deadlines import Deadline, due_instant
+from domain.plan_file import PlanFile, PlanMaterial, PlanUnit
 from storage import audit, plans, units
 from storage.db import Store
 
@@ -33,63 +35,7 @@ async def import_plan(store: Store, plan: PlanFile, tz: ZoneInfo, now: datetime)
     async with store.write() as db:
         if await plans.exists(db, plan.code, plan.year):
             raise PlanExists(plan.code, plan.year)
-        ids: dict[str, int] = {}
-        for sort, unit in enumerate(_parents_first(plan)):
-            ids[unit.code] = await units.upsert(
-                db,
-                code=unit.code,
-                name=unit.name,
-                short_name=unit.short,
-                kind=unit.kind.value,
-                parent_id=ids[unit.parent] if unit.parent else None,
-                sort=sort,
-            )
-        paths: dict[str, str] = {}
-        for unit in _parents_first(plan):
-            paths[unit.code] = (paths[unit.parent] if unit.parent else "/") + f"{ids[unit.code]}/"
-            region = ids.get(unit.region) if unit.region else None
-            await units.set_path_and_region(db, ids[unit.code], paths[unit.code], region)
-        plan_id = await plans.insert_plan(
-            db,
-            code=plan.code,
-            year=plan.year,
-            title=plan.title,
-            document=plan.document,
-            issued_on=plan.issued,
-            notes=plan.notes,
-            reminders=plan.reminders,
-            assessment=plan.assessment,
-            now=now,
-        )
-        assigned = 0
-        sort = 0
-        for item in plan.items:
-            item_id = await plans.insert_item(db, plan_id, item.no, item.title)
-            for material in item.materials:
-                deadline = material.deadline
-                material_id = await plans.insert_material(
-                    db,
-                    plan_id=plan_id,
-                    item_id=item_id,
-                    code=material.code,
-                    seq=material.seq,
-                    title=material.title,
-                    deadline_expr=deadline.expr,
-                    deadline_kind=deadline.kind.value,
-                    window_start=deadline.start,
-                    due_date=deadline.due,
-                    targets={k.value: v for k, v in material.targets.items()},
-                    target_unit=material.target_unit,
-                    applies_to=sorted(k.value for k in material.applies_to),
-                    sort=sort,
-                )
-                sort += 1
-                unit_ids = [ids[u.code] for u in plan.units if u.kind in material.applies_to]
-                due_at = due_instant(deadline.due, tz) if deadline.due else None
-                await plans.insert_assignments(
-                    db, plan_id, material_id, unit_ids, deadline.due, due_at
-                )
-                assigned += len(unit_ids)
+        done = await write_new(db, plan, tz, now)
         await audit.record(
             db,
             at=now,
@@ -98,6 +44,35 @@ async def import_plan(store: Store, plan: PlanFile, tz: ZoneInfo, now: datetime)
             unit_id=None,
             subject=f"{plan.code} {plan.year}",
         )
+    return done
+
+
+async def write_new(
+    db: aiosqlite.Connection, plan: PlanFile, tz: ZoneInfo, now: datetime
+) -> Imported:
+    """Write a plan not in the store yet, inside the caller's transaction."""
+    ids = await write_units(db, plan)
+    plan_id = await plans.insert_plan(
+        db,
+        code=plan.code,
+        year=plan.year,
+        title=plan.title,
+        document=plan.document,
+        issued_on=plan.issued,
+        notes=plan.notes,
+        reminders=plan.reminders,
+        assessment=plan.assessment,
+        now=now,
+    )
+    assigned = 0
+    sort = 0
+    for item in plan.items:
+        item_id = await plans.insert_item(db, plan_id, item.no, item.title)
+        for material in item.materials:
+            unit_ids = owing_units(plan, material, ids)
+            await add_material(db, plan_id, item_id, material, sort, unit_ids, tz)
+            sort += 1
+            assigned += len(unit_ids)
     return Imported(
         plan_id=plan_id,
         units=len(plan.units),
@@ -107,9 +82,73 @@ async def import_plan(store: Store, plan: PlanFile, tz: ZoneInfo, now: datetime)
     )
 
 
-def _parents_first(plan: PlanFile) -> list:
+async def write_units(db: aiosqlite.Connection, plan: PlanFile) -> dict[str, int]:
+    """Add or update the plan's units (by code), parents first; their ids by code."""
+    ids: dict[str, int] = {}
+    for sort, unit in enumerate(_parents_first(plan)):
+        ids[unit.code] = await units.upsert(
+            db,
+            code=unit.code,
+            name=unit.name,
+            short_name=unit.short,
+            kind=unit.kind.value,
+            parent_id=ids[unit.parent] if unit.parent else None,
+            sort=sort,
+        )
+    paths: dict[str, str] = {}
+    for unit in _parents_first(plan):
+        paths[unit.code] = (paths[unit.parent] if unit.parent else "/") + f"{ids[unit.code]}/"
+        region = ids.get(unit.region) if unit.region else None
+        await units.set_path_and_region(db, ids[unit.code], paths[unit.code], region)
+    return ids
+
+
+def owing_units(plan: PlanFile, material: PlanMaterial, ids: dict[str, int]) -> list[int]:
+    """The units that owe the material, in plan order."""
+    return [ids[u.code] for u in plan.units if u.kind in material.applies_to]
+
+
+def due_of(deadline: Deadline, tz: ZoneInfo) -> datetime | None:
+    return due_instant(deadline.due, tz) if deadline.due else None
+
+
+async def add_material(
+    db: aiosqlite.Connection,
+    plan_id: int,
+    item_id: int,
+    material: PlanMaterial,
+    sort: int,
+    unit_ids: list[int],
+    tz: ZoneInfo,
+) -> int:
+    """Insert a material and its assignments; returns the material's id."""
+    deadline = material.deadline
+    material_id = await plans.insert_material(
+        db,
+        plan_id=plan_id,
+        item_id=item_id,
+        code=material.code,
+        seq=material.seq,
+        title=material.title,
+        deadline_expr=deadline.expr,
+        deadline_kind=deadline.kind.value,
+        window_start=deadline.start,
+        due_date=deadline.due,
+        targets={k.value: v for k, v in material.targets.items()},
+        target_unit=material.target_unit,
+        applies_to=sorted(k.value for k in material.applies_to),
+        sort=sort,
+    )
+    await plans.insert_assignments(
+        db, plan_id, material_id, unit_ids, deadline.due, due_of(deadline, tz)
+    )
+    return material_id
+
+
+def _parents_first(plan: PlanFile) -> list[PlanUnit]:
     by_code = {u.code: u for u in plan.units}
-    ordered, seen = [], set()
+    ordered: list[PlanUnit] = []
+    seen: set[str] = set()
 
     def visit(code: str) -> None:
         if code in seen:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from typing import NamedTuple
 
 import aiosqlite
 
@@ -106,6 +107,69 @@ async def overdue(
             (plan_id, to_db(now), unit_path + "%"),
         )
     ]
+
+
+class Held(NamedTuple):
+    """An assignment as a plan replacement weighs it: may it go, and does its date follow?"""
+
+    id: int
+    material_id: int
+    unit_id: int
+    due_date: date | None
+    reports: int
+    decided: bool  # a request about it, or a state someone set (not applicable…)
+
+    @property
+    def worked(self) -> bool:
+        return self.reports > 0 or self.decided
+
+
+async def held(db: aiosqlite.Connection, plan_id: int) -> list[Held]:
+    """Every assignment of the plan, with what has been done on it."""
+    rows = await fetch_all(
+        db,
+        "SELECT a.id, a.material_id, a.unit_id, a.due_date,"
+        " (SELECT COUNT(*) FROM reports r WHERE r.assignment_id = a.id),"
+        " a.state <> 'not_submitted'"
+        " OR EXISTS (SELECT 1 FROM requests q WHERE q.assignment_id = a.id)"
+        " FROM assignments a WHERE a.plan_id = ?",
+        (plan_id,),
+    )
+    return [
+        Held(r[0], r[1], r[2], date.fromisoformat(r[3]) if r[3] else None, r[4], bool(r[5]))
+        for r in rows
+    ]
+
+
+async def follow_material(
+    db: aiosqlite.Connection,
+    material_id: int,
+    old_due: date | None,
+    due_date: date | None,
+    due_at: datetime | None,
+) -> int:
+    """Move the material's assignments that still had its old date; how many moved.
+
+    The others carry a date of their own (an extension, an on-request date) and keep it."""
+    cur = await db.execute(
+        "UPDATE assignments SET due_date = ?, due_at = ? WHERE material_id = ? AND due_date IS ?",
+        (
+            due_date.isoformat() if due_date else None,
+            to_db(due_at),
+            material_id,
+            old_due.isoformat() if old_due else None,
+        ),
+    )
+    return cur.rowcount
+
+
+async def drop(db: aiosqlite.Connection, assignment_ids: list[int]) -> None:
+    """Delete assignments nobody worked on, with their 签收 marks and upload links."""
+    pairs = "SELECT unit_id, material_id FROM assignments WHERE id = ?"
+    ids = [(assignment_id,) for assignment_id in assignment_ids]
+    await db.executemany(f"DELETE FROM acks WHERE (unit_id, material_id) IN ({pairs})", ids)
+    await db.executemany(f"DELETE FROM upload_links WHERE (unit_id, material_id) IN ({pairs})", ids)
+    await db.executemany("DELETE FROM assignments WHERE id = ?", ids)
 
 
 async def set_not_applicable(db: aiosqlite.Connection, assignment_id: int, reason: str) -> None:

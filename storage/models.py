@@ -43,6 +43,7 @@ class Plan(BaseModel):
     notes: list[str]
     reminders: dict[str, Any]
     assessment: dict[str, Any]
+    revision: int = 0  # raised by each replacement in place: keys the caches of its contents
 
 
 class Item(BaseModel):

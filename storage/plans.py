@@ -31,13 +31,21 @@ def _material(row: aiosqlite.Row) -> Material:
     return Material(**data)
 
 
+_PLAN = (
+    "SELECT id, code, year, title, document, issued_on, notes, reminders, assessment, revision"
+    " FROM plans"
+)
+
+
 async def active(db: aiosqlite.Connection) -> Plan | None:
     """The plan commands work on: the most recent active one, or None."""
-    row = await fetch_one(
-        db,
-        "SELECT id, code, year, title, document, issued_on, notes, reminders, assessment"
-        " FROM plans WHERE active = 1 ORDER BY year DESC, id DESC LIMIT 1",
-    )
+    row = await fetch_one(db, f"{_PLAN} WHERE active = 1 ORDER BY year DESC, id DESC LIMIT 1")
+    return _plan(row) if row else None
+
+
+async def find(db: aiosqlite.Connection, code: str, year: int) -> Plan | None:
+    """The plan imported under this code and year, active or not; None if there is none."""
+    row = await fetch_one(db, f"{_PLAN} WHERE code = ? AND year = ?", (code, year))
     return _plan(row) if row else None
 
 
@@ -108,6 +116,66 @@ async def insert_plan(
     return cur.lastrowid
 
 
+async def update_plan(
+    db: aiosqlite.Connection,
+    plan_id: int,
+    *,
+    title: str,
+    document: str | None,
+    issued_on: date | None,
+    notes: list[str],
+    reminders: dict[str, object],
+    assessment: dict[str, object],
+    now: datetime,
+) -> None:
+    """Rewrite a plan's header in place and raise its revision; which plan is active stays."""
+    await db.execute(
+        "UPDATE plans SET title = ?, document = ?, issued_on = ?, notes = ?, reminders = ?,"
+        " assessment = ?, imported_at = ?, revision = revision + 1 WHERE id = ?",
+        (
+            title,
+            document,
+            issued_on.isoformat() if issued_on else None,
+            json.dumps(notes, ensure_ascii=False),
+            json.dumps(reminders, ensure_ascii=False),
+            json.dumps(assessment, ensure_ascii=False),
+            to_db(now),
+            plan_id,
+        ),
+    )
+
+
+async def upsert_item(db: aiosqlite.Connection, plan_id: int, no: int, title: str) -> int:
+    """The plan's item numbered `no`, added or retitled; returns its id."""
+    row = await fetch_one(
+        db,
+        "INSERT INTO items (plan_id, no, title) VALUES (?, ?, ?)"
+        " ON CONFLICT(plan_id, no) DO UPDATE SET title = excluded.title RETURNING id",
+        (plan_id, no, title),
+    )
+    assert row is not None
+    return int(row[0])
+
+
+async def delete_items_without_materials(db: aiosqlite.Connection, plan_id: int) -> None:
+    await db.execute(
+        "DELETE FROM items WHERE plan_id = ?"
+        " AND NOT EXISTS (SELECT 1 FROM materials m WHERE m.item_id = items.id)",
+        (plan_id,),
+    )
+
+
+async def delete_materials(db: aiosqlite.Connection, material_ids: list[int]) -> int:
+    """Remove materials whose assignments are gone, and the unsent drafts about them (with
+    their files); how many drafts went."""
+    drafts = 0
+    for material_id in material_ids:
+        cur = await db.execute("DELETE FROM drafts WHERE material_id = ?", (material_id,))
+        drafts += cur.rowcount
+        await db.execute("DELETE FROM materials WHERE id = ?", (material_id,))
+    return drafts
+
+
 async def insert_item(db: aiosqlite.Connection, plan_id: int, no: int, title: str) -> int:
     cur = await db.execute(
         "INSERT INTO items (plan_id, no, title) VALUES (?, ?, ?)", (plan_id, no, title)
@@ -155,6 +223,42 @@ async def insert_material(
     )
     assert cur.lastrowid is not None
     return cur.lastrowid
+
+
+async def update_material(
+    db: aiosqlite.Connection,
+    material_id: int,
+    *,
+    item_id: int,
+    title: str,
+    deadline_expr: str,
+    deadline_kind: str,
+    window_start: date | None,
+    due_date: date | None,
+    targets: dict[str, int],
+    target_unit: str | None,
+    applies_to: list[str],
+    sort: int,
+) -> None:
+    """Rewrite a material in place (same code), as `insert_material` would have written it."""
+    await db.execute(
+        "UPDATE materials SET item_id = ?, title = ?, deadline_expr = ?, deadline_kind = ?,"
+        " window_start = ?, due_date = ?, targets = ?, target_unit = ?, applies_to = ?, sort = ?"
+        " WHERE id = ?",
+        (
+            item_id,
+            title,
+            deadline_expr,
+            deadline_kind,
+            window_start.isoformat() if window_start else None,
+            due_date.isoformat() if due_date else None,
+            json.dumps(targets),
+            target_unit,
+            json.dumps(applies_to),
+            sort,
+            material_id,
+        ),
+    )
 
 
 async def insert_assignments(

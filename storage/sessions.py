@@ -13,7 +13,18 @@ from storage.models import Contact, Plan, Unit
 
 _CONTACT = ("id", "channel", "user_ref", "display_name", "unit_id", "role", "locale", "unreachable")
 _UNIT = ("id", "code", "name", "short_name", "kind", "parent_id", "region_id", "path")
-_PLAN = ("id", "code", "year", "title", "document", "issued_on", "notes", "reminders", "assessment")
+_PLAN = (
+    "id",
+    "code",
+    "year",
+    "title",
+    "document",
+    "issued_on",
+    "notes",
+    "reminders",
+    "assessment",
+    "revision",
+)
 
 _SQL = (
     "SELECT EXISTS(SELECT 1 FROM processed WHERE channel = ? AND key = ?),"
@@ -50,7 +61,7 @@ async def load(
     seen, event_groups = bool(values[0]), bool(values[1])
     contact_values = dict(zip(_CONTACT, values[2:10], strict=True))
     unit_values = dict(zip(_UNIT, values[10:18], strict=True))
-    plan_values = dict(zip(_PLAN, values[18:27], strict=True))
+    plan_values = dict(zip(_PLAN, values[18:], strict=True))
     contact = None
     if contact_values["id"] is not None:
         contact_values["role"] = Role(contact_values["role"]) if contact_values["role"] else None

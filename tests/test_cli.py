@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -10,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from storage import plans
+from storage.db import Store
+from storage.models import Plan
 from tests.support import find_code
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -133,3 +137,100 @@ def test_plan_import_refuses_bad_reminder_settings(tmp_path: Path) -> None:
     done = run(["plan", "import", str(bad)], tmp_path / "data")
     assert done.returncode == 2 and "提醒设置" in done.stderr and "before_days" in done.stderr
     assert not (tmp_path / "data" / "bot.sqlite3").exists()
+
+
+SAMPLE = ROOT / "plans" / "henan-2016.yaml"
+
+
+def stored_plan(data_dir: Path, code: str, year: int) -> Plan | None:
+    async def read() -> Plan | None:
+        store = Store(data_dir / "bot.sqlite3")
+        await store.open()
+        try:
+            async with store.read() as db:
+                return await plans.find(db, code, year)
+        finally:
+            await store.close()
+
+    return asyncio.run(read())
+
+
+def test_plan_import_year_rebases_document_and_issue_date_and_says_so(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    done = run(["plan", "import", str(SAMPLE), "--year", "2026"], data)
+    assert done.returncode == 0, done.stderr
+    assert "文号按年度改为“豫安监管﹝2026﹞41号”(原为“豫安监管﹝2016﹞41号”)" in done.stdout
+    assert "印发日期按年度改为 2026-05-09(原为 2016-05-09)" in done.stdout
+    assert "--document" in done.stdout and "--issued" in done.stdout
+    plan = stored_plan(data, "henan-fwxzf", 2026)
+    assert plan is not None
+    assert (plan.document, str(plan.issued_on)) == ("豫安监管﹝2026﹞41号", "2026-05-09")
+
+    given = ["--document", "豫应急〔2026〕7号", "--issued", "2026-03-02"]
+    again = run(["plan", "import", str(SAMPLE), "--year", "2026", "--replace", *given], data)
+    assert again.returncode == 0, again.stderr
+    assert "文号:豫应急〔2026〕7号(按 --document)" in again.stdout
+    assert "印发日期:2026-03-02(按 --issued)" in again.stdout
+    plan = stored_plan(data, "henan-fwxzf", 2026)
+    assert plan is not None
+    assert (plan.document, str(plan.issued_on)) == ("豫应急〔2026〕7号", "2026-03-02")
+
+    bad = run(["plan", "import", str(SAMPLE), "--issued", "2026-13-01", "--replace"], data)
+    assert bad.returncode == 2 and "“--issued”应为日期" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+def with_changed_line(tmp_path: Path, old: str, new: str) -> tuple[Path, int]:
+    """The sample with its first line equal to `old` replaced; the file and that line."""
+    lines = SAMPLE.read_text("utf-8").splitlines()
+    index = lines.index(old)
+    lines[index] = new
+    changed = tmp_path / "changed.yaml"
+    changed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return changed, index + 1
+
+
+def test_plan_import_refuses_a_deadline_before_the_issue_date(tmp_path: Path) -> None:
+    early, line = with_changed_line(tmp_path, "    deadline: 5月底", "    deadline: 1月15日前")
+    done = run(["plan", "import", str(early)], tmp_path / "data")
+    assert done.returncode == 2, done.stdout
+    assert f"第{line}行" in done.stderr and "早于印发日期" in done.stderr
+    assert "“2017年1月15日前”" in done.stderr
+    assert not (tmp_path / "data" / "bot.sqlite3").exists()
+
+
+def test_plan_import_replace_keeps_the_report_and_says_what_changed(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    invited = run([], data, "/invite 郑州 reporter\n")
+    assert invited.returncode == 0, invited.stderr
+    proof = tmp_path / "方案.pdf"
+    proof.write_bytes(b"%PDF-1.4 the annual plan\n")
+    script = f":as zz\n/bind {find_code(invited.stdout)}\n:attach {proof}\n/report 1 已印发\n"
+    reported = run([], data, script)
+    assert "报送编号 #1" in reported.stdout, reported.stdout
+
+    corrected, _ = with_changed_line(tmp_path, "    deadline: 5月底", "    deadline: 6月底")
+    text = corrected.read_text("utf-8")
+    corrected.write_text(text[: text.index("  - no: 9")], encoding="utf-8")  # item 9 dropped
+    plain = run(["plan", "import", str(corrected)], data)
+    assert plain.returncode == 2 and "--replace" in plain.stderr
+
+    replaced = run(["plan", "import", str(corrected), "--replace"], data)
+    assert replaced.returncode == 0, replaced.stderr
+    assert "已有报送 1 份全部保留" in replaced.stdout
+    assert "~ 材料 1 时限:5月底(2016年5月31日) → 6月底(2016年6月30日)" in replaced.stdout
+    assert "- 删除材料 9 具体创新举措、成效" in replaced.stdout
+
+    shown = run([], data, ":as zz\n/history\n:as admin\n/tasks\n")
+    assert "#1 [1] 推进服务型行政执法建设年度方案" in shown.stdout and "附件1个" in shown.stdout
+    assert "[1] 推进服务型行政执法建设年度方案 · 时限:6月30日(6月底)" in shown.stdout
+    assert "[9]" not in shown.stdout
+
+    without_1 = tmp_path / "without-1.yaml"
+    text = corrected.read_text("utf-8")
+    start, end = text.index("  - no: 1\n"), text.index("  - no: 2\n")
+    without_1.write_text(text[:start] + text[end:], encoding="utf-8")
+    refused = run(["plan", "import", str(without_1), "--replace"], data)
+    assert refused.returncode == 2 and "未做任何改动" in refused.stderr
+    assert "1 推进服务型行政执法建设年度方案:郑州市" in refused.stderr
+    assert "[1] 推进服务型" in run([], data, "/tasks\n").stdout

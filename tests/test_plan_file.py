@@ -11,6 +11,7 @@ import yaml
 from domain.deadlines import DeadlineKind
 from domain.model import UnitKind
 from domain.plan_file import (
+    Overrides,
     PlanFile,
     PlanFileError,
     PlanIssue,
@@ -40,9 +41,9 @@ items:
 """
 
 
-def issues_of(text: str, **kwargs: int) -> list[PlanIssue]:
+def issues_of(text: str, **kwargs: object) -> list[PlanIssue]:
     with pytest.raises(PlanFileError) as caught:
-        load_plan(text, source="t.yaml", **kwargs)
+        load_plan(text, source="t.yaml", **kwargs)  # type: ignore[arg-type]
     return caught.value.issues
 
 
@@ -159,6 +160,115 @@ def test_year_shifts_explicit_years() -> None:
     assert plan.materials()[0].deadline.expr == "2018年5月31日"
 
 
+def notices(plan: PlanFile) -> dict[str, dict[str, str]]:
+    return {notice.key.removeprefix("plan.notice."): notice.params for notice in plan.notices}
+
+
+def test_year_rebases_document_and_issue_date_and_says_so() -> None:
+    plan = load_plan_file(SAMPLE, year=2026)
+    assert plan.document == "豫安监管﹝2026﹞41号"
+    assert plan.issued == date(2026, 5, 9)
+    assert notices(plan) == {
+        "document_rebased": {"before": "豫安监管﹝2016﹞41号", "after": "豫安监管﹝2026﹞41号"},
+        "issued_rebased": {"before": "2016-05-09", "after": "2026-05-09"},
+    }
+    assert load_plan_file(SAMPLE).notices == []  # the plan's own year: nothing to say
+
+
+@pytest.mark.parametrize(
+    ("written", "rebased"),
+    [("豫政办〔2016〕12号", "豫政办〔2019〕12号"), ("豫安监 [2015] 3号", "豫安监 [2018] 3号")],
+)
+def test_every_bracket_form_of_the_document_year_is_rebased(written: str, rebased: str) -> None:
+    text = MINIMAL.replace("  title: 示例计划", f"  title: 示例计划\n  document: {written}")
+    assert load_plan(text, year=2019).document == rebased
+
+
+def test_a_document_without_a_bracketed_year_is_kept_and_said() -> None:
+    text = MINIMAL.replace("  title: 示例计划", "  title: 示例计划\n  document: 豫安监12号")
+    plan = load_plan(text, year=2019)
+    assert plan.document == "豫安监12号"
+    assert notices(plan) == {"document_kept": {"value": "豫安监12号"}}
+
+
+def test_a_29_february_issue_date_becomes_28_february() -> None:
+    text = MINIMAL.replace("  title: 示例计划", "  title: 示例计划\n  issued: 2016-02-29")
+    assert load_plan(text, year=2017).issued == date(2017, 2, 28)
+
+
+def test_document_and_issue_date_given_on_the_command_line_win() -> None:
+    given = Overrides(year=2026, document=" 豫应急〔2026〕7号 ", issued="2026-03-02")
+    plan = load_plan_file(SAMPLE, given=given)
+    assert (plan.document, plan.issued) == ("豫应急〔2026〕7号", date(2026, 3, 2))
+    assert notices(plan) == {
+        "document_given": {"value": "豫应急〔2026〕7号"},
+        "issued_given": {"value": "2026-03-02"},
+    }
+
+
+def test_a_bad_issue_date_on_the_command_line_is_an_error() -> None:
+    (issue,) = issues_of(MINIMAL, given=Overrides(issued="2026-13-01"))
+    assert (issue.key, issue.params["field"]) == ("plan.error.not_date", "--issued")
+
+
+# --- deadlines against the issue date
+
+
+ISSUED_IN_MAY = MINIMAL.replace("  title: 示例计划", "  title: 示例计划\n  issued: 2016-05-09")
+
+
+def test_a_deadline_before_the_issue_date_is_an_error_naming_its_line() -> None:
+    (issue,) = issues_of(ISSUED_IN_MAY.replace("5月底", "1月15日前"))
+    assert (issue.key, issue.line) == ("plan.error.deadline_before_issue", 14)
+    assert issue.params == {
+        "expr": "1月15日前",
+        "due": "2016-01-15",
+        "issued": "2016-05-09",
+        "suggestion": "2017年1月15日前",
+    }
+
+
+def test_an_item_deadline_before_the_issue_date_is_named_once_on_the_item() -> None:
+    text = (
+        ISSUED_IN_MAY.replace("    materials:", "    deadline: 3月底\n    materials:").replace(
+            "        deadline: 5月底\n", ""
+        )
+        + "      - {title: 材料二}\n"
+    )
+    (issue,) = issues_of(text)
+    assert (issue.key, issue.line) == ("plan.error.deadline_before_issue", 12)
+
+
+def test_the_suggested_next_year_is_accepted() -> None:
+    plan = load_plan(ISSUED_IN_MAY.replace("5月底", "2017年1月15日前"))
+    assert plan.materials()[0].deadline.due == date(2017, 1, 15)
+    assert plan.notices == []
+
+
+def test_a_past_deadline_with_its_year_written_is_imported_with_a_notice() -> None:
+    plan = load_plan(ISSUED_IN_MAY.replace("5月底", "2016年1月15日"))
+    assert plan.materials()[0].deadline.due == date(2016, 1, 15)
+    (notice,) = plan.notices
+    assert (notice.key, notice.line) == ("plan.notice.deadline_before_issue", 14)
+
+
+def test_the_check_uses_the_rebased_and_the_given_issue_date() -> None:
+    text = ISSUED_IN_MAY.replace("5月底", "6月10日")
+    assert load_plan(text, year=2017).materials()[0].deadline.due == date(2017, 6, 10)
+    issues = issues_of(text, given=Overrides(year=2017, issued="2017-07-01"))
+    assert [issue.key for issue in issues] == ["plan.error.deadline_before_issue"]
+
+
+def test_before_the_second_half_is_due_by_30_june() -> None:
+    plan = load_plan(ISSUED_IN_MAY.replace("5月底", "下半年前"))
+    deadline = plan.materials()[0].deadline
+    assert (deadline.kind, deadline.start, deadline.due) == (
+        DeadlineKind.DATE,
+        None,
+        date(2016, 6, 30),
+    )
+
+
 def test_out_of_range_year_option() -> None:
     assert keyed(issues_of(MINIMAL, year=1900), "bad_year")
 
@@ -202,6 +312,7 @@ CASES = [
     ("bad_year", 3, ("year: 2016", "year: 1999")),
     ("bad_plan_code", 2, ("code: demo", "code: Demo_1")),
     ("not_date", 5, ("  title: 示例计划", "  title: 示例计划\n  issued: soon")),
+    ("deadline_before_issue", 14, ("  title: 示例计划", "  title: 示例计划\n  issued: 2016-06-01")),
     ("not_mapping", 1, ("plan:\n  code: demo\n  year: 2016\n  title: 示例计划", "plan: [x]")),
     ("bad_value", 6, ("  title: 示例计划", "  title: 示例计划\n  reminders:\n    ? [a]\n    : 1")),
     ("not_list", 5, ("units:\n", "units: root\nx_units:\n")),
@@ -374,6 +485,25 @@ def test_every_issue_key_is_in_both_catalogs() -> None:
             assert issue.render(messages)  # the key exists and its placeholders are all given
     reachable = {issue.key for issue in produced} | {"plan.error.unreadable", "plan.error.invalid"}
     assert reachable == {key for key in catalog("en") if key.startswith("plan.error.")}
+
+
+def test_every_notice_renders_in_both_catalogs() -> None:
+    with_document = MINIMAL.replace(
+        "  title: 示例计划", "  title: 示例计划\n  document: 豫安监12号"
+    )
+    plans = [
+        load_plan_file(SAMPLE, year=2026),
+        load_plan_file(SAMPLE, given=Overrides(document="豫应急〔2026〕7号", issued="2016-01-02")),
+        load_plan(with_document, year=2019),
+        load_plan(ISSUED_IN_MAY.replace("5月底", "2016年1月15日")),
+    ]
+    produced = [notice for plan in plans for notice in plan.notices]
+    for lang in CATALOGS:
+        messages = catalog(lang)
+        for notice in produced:
+            assert notice.render(messages)
+    notice_keys = {key for key in catalog("en") if key.startswith("plan.notice.")}
+    assert {notice.key for notice in produced} == notice_keys
 
 
 def placeholders(text: str) -> set[str]:

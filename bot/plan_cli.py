@@ -1,0 +1,128 @@
+"""`main.py plan import`: check a plan file, load or replace it, and say what happened."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+from bot.app import open_app
+from domain.clock import SystemClock
+from domain.plan_file import Overrides, PlanFile, PlanFileError, PlanIssue, load_plan_file
+from domain.settings import Settings
+from handlers.plan_import import Imported, PlanExists, import_plan
+from handlers.plan_replace import Changes, ReplaceRefused, replace_plan
+from locales import Translator
+from schedules import policy as reminder_policy
+
+_NAMES_SHOWN = 10
+
+
+async def run_import(
+    settings: Settings, t: Translator, file: Path, given: Overrides, replace: bool
+) -> int:
+    try:
+        plan = load_plan_file(file, given=given)
+    except PlanFileError as err:
+        _fail(t("plan.errors_header", source=err.source, count=len(err.issues)))
+        for problem in err.issues:
+            _fail(_issue(t, problem))
+        return 2
+    reminder_problems = reminder_policy.check(plan.reminders)
+    if reminder_problems:
+        _fail(t("plan.errors_header", source=file, count=len(reminder_problems)))
+        for text in reminder_problems:
+            _fail(t("cli.plan_reminders_bad", problem=text))
+        return 2
+    app = await open_app(settings, SystemClock(), seed_sample=False)
+    try:
+        now = app.services.clock.now()
+        if replace:
+            changes = await replace_plan(app.store, plan, settings.tz, now)
+        else:
+            done = await import_plan(app.store, plan, settings.tz, now)
+    except PlanExists as err:
+        _fail(t("cli.plan_exists", code=err.code, year=err.year))
+        _fail(t("plan.replace.hint"))
+        return 2
+    except ReplaceRefused as err:
+        _fail(t("plan.replace.refused", code=plan.code, year=plan.year))
+        for b in err.blocked:
+            _fail(
+                t("plan.replace.refused_line", code=b.code, title=b.title, units=_names(t, b.units))
+            )
+        return 2
+    finally:
+        await app.store.close()
+    if not replace:
+        _imported(t, plan, done)
+    elif changes.new is not None:
+        print(t("plan.replace.none_before", code=plan.code, year=plan.year))
+        _imported(t, plan, changes.new)
+    else:
+        _replaced(t, plan, changes)
+    for notice in plan.notices:
+        print(_issue(t, notice))
+    return 0
+
+
+def _imported(t: Translator, plan: PlanFile, done: Imported) -> None:
+    print(
+        t(
+            "cli.plan_imported",
+            title=plan.title,
+            year=plan.year,
+            items=done.items,
+            materials=done.materials,
+            units=done.units,
+            assignments=done.assignments,
+        )
+    )
+
+
+def _replaced(t: Translator, plan: PlanFile, changes: Changes) -> None:
+    print(t("plan.replace.done", title=plan.title, year=plan.year, reports=changes.reports_kept))
+    if changes.nothing:
+        print(t("plan.replace.nothing"))
+    for material in changes.added:
+        when = _when(t, material.deadline.expr, material.deadline.due)
+        print(t("plan.replace.added", code=material.code, title=material.title, deadline=when))
+    for old in changes.removed:
+        print(t("plan.replace.removed", code=old.code, title=old.title))
+    for old, material in changes.deadlines:
+        before = _when(t, old.deadline_expr, old.due_date)
+        after = _when(t, material.deadline.expr, material.deadline.due)
+        print(t("plan.replace.deadline", code=material.code, before=before, after=after))
+    for material in changes.retitled:
+        print(t("plan.replace.retitled", code=material.code, title=material.title))
+    if changes.units_added:
+        print(t("plan.replace.units_added", names=_names(t, changes.units_added)))
+    if changes.units_removed:
+        print(t("plan.replace.units_removed", names=_names(t, changes.units_removed)))
+    if changes.assignments_added or changes.assignments_removed:
+        added, removed = changes.assignments_added, changes.assignments_removed
+        print(t("plan.replace.assignments", added=added, removed=removed))
+    if changes.own_dates_kept:
+        print(t("plan.replace.own_dates", count=changes.own_dates_kept))
+    if changes.drafts_dropped:
+        print(t("plan.replace.drafts", count=changes.drafts_dropped))
+
+
+def _when(t: Translator, expr: str, due: date | None) -> str:
+    return t("plan.replace.when", expr=expr, day=due) if due is not None else expr
+
+
+def _names(t: Translator, names: list[str]) -> str:
+    shown = t.join(names[:_NAMES_SHOWN])
+    if len(names) <= _NAMES_SHOWN:
+        return shown
+    return t("plan.replace.and_more", names=shown, count=len(names))
+
+
+def _issue(t: Translator, issue: PlanIssue) -> str:
+    message = t(issue.key, **issue.params)
+    return t("plan.at_line", line=issue.line, message=message) if issue.line else message
+
+
+def _fail(text: str) -> None:
+    print(text, file=sys.stderr)
