@@ -34,13 +34,18 @@ class AssignmentState(StrEnum):
 
 
 class Light(StrEnum):
-    """督办亮灯: the traffic light shown beside every listed material."""
+    """督办亮灯: where one unit × material stands; chat, board and export colour it alike.
 
-    GREEN = "green"  # done
-    BLUE = "blue"  # due within the warning window
-    YELLOW = "yellow"  # returned, or submitted late
-    RED = "red"  # overdue
-    NONE = "none"  # nothing to flag (not yet due, in review on time, not applicable)
+    Each light has one colour everywhere (`domain.palette.PALETTE`). A returned material
+    is lit by its deadline like any owed one; the state text or the board's mark says so.
+    """
+
+    ACCEPTED = "accepted"  # 已通过: green
+    PENDING = "pending"  # 已报送待审: blue
+    NOT_DUE = "not_due"  # 未到期: grey
+    DUE_SOON = "due_soon"  # 将到期, within BOT_DUE_SOON_DAYS: yellow
+    OVERDUE = "overdue"  # 逾期: red
+    NOT_APPLICABLE = "not_applicable"  # 不适用: hatched
 
 
 class RequestKind(StrEnum):

@@ -21,6 +21,7 @@ from handlers.insight_data import (
     scope_of,
 )
 from handlers.lookup import looks_like_code, require_plan, resolve_unit
+from handlers.render import legend
 from locales import Translator
 from storage.models import Plan
 
@@ -102,7 +103,9 @@ async def board(ctx: Context, args: str) -> Reply:
         log.warning("board font has no glyph for %s", "".join(sorted(picture.missing)))
     name = download_name(ctx.t, "board", scope, ctx.now, ".png")
     return Reply(
-        ctx.t("insight.board_done", scope=scope.label, at=ctx.t.moment(ctx.now)),
+        ctx.t(
+            "insight.board_done", scope=scope.label, at=ctx.t.moment(ctx.now), legend=legend(ctx.t)
+        ),
         files=[OutgoingFile(str(out), name, "image/png")],
         private=True,
     )

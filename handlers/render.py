@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain.model import AssignmentState, Light
-from domain.status import is_overdue, light
+from domain.palette import PALETTE
+from domain.status import is_late, is_overdue, light
 from locales import Translator
 from storage.models import AssignmentRow, Material
 
-LIGHT_ICON = {
-    Light.GREEN: "🟢",
-    Light.BLUE: "🔵",
-    Light.YELLOW: "🟡",
-    Light.RED: "🔴",
-    Light.NONE: "⚪",
-}
+
+def legend(t: Translator) -> str:
+    """`🟢已通过、🔵已报送待审…`: every light with its icon, as the board and export colour it."""
+    return t.join(
+        t("light.legend_item", icon=PALETTE[x].icon, label=t(f"light.{x.value}")) for x in Light
+    )
 
 
 def deadline_text(t: Translator, row: AssignmentRow | Material) -> str:
@@ -35,10 +35,13 @@ def state_text(t: Translator, state: AssignmentState) -> str:
 def assignment_line(
     t: Translator, row: AssignmentRow, now: datetime, due_soon_days: int, with_state: bool = True
 ) -> str:
-    icon = LIGHT_ICON[light(row.state, row.due_at, row.submitted_at, now, due_soon_days)]
+    icon = PALETTE[light(row.state, row.due_at, now, due_soon_days)].icon
     parts = [f"{icon} {row.code} {row.title}", t("listing.due", due=deadline_text(t, row))]
     if is_overdue(row.state, row.due_at, now) and row.due_at is not None:
         parts.append(t("listing.overdue_days", days=max(1, (now - row.due_at).days + 1)))
+    handed_in = row.state in (AssignmentState.ACCEPTED, AssignmentState.PENDING)
+    if handed_in and is_late(row.due_at, row.submitted_at):
+        parts.append(t("light.late"))
     if with_state:
         parts.append(state_text(t, row.state))
     if row.target:

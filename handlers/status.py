@@ -5,23 +5,13 @@ from __future__ import annotations
 from collections import defaultdict
 
 from domain.messages import Reply
-from domain.model import Light
+from domain.palette import PALETTE
+from domain.status import unit_light
 from handlers.context import Context
 from handlers.lookup import can_see, require_plan, resolve_unit, scope_path, visible_units
 from handlers.reminders import unacknowledged_lines
-from handlers.render import LIGHT_ICON, assignment_line
+from handlers.render import assignment_line, legend
 from storage import assignments
-from storage.models import UnitSummary
-
-
-def _unit_light(s: UnitSummary) -> Light:
-    if s.overdue:
-        return Light.RED
-    if s.done + s.not_applicable == s.total:
-        return Light.GREEN
-    if s.returned:
-        return Light.YELLOW
-    return Light.NONE
 
 
 async def status(ctx: Context, args: str) -> Reply:
@@ -55,7 +45,7 @@ async def status(ctx: Context, args: str) -> Reply:
             continue
         line = ctx.t(
             "status.unit_line",
-            light=LIGHT_ICON[_unit_light(s)],
+            light=PALETTE[unit_light(s.total, s.done, s.pending, s.not_applicable, s.overdue)].icon,
             unit=unit.label,
             done=s.done,
             total=s.total - s.not_applicable,
@@ -69,7 +59,7 @@ async def status(ctx: Context, args: str) -> Reply:
             extras.append(ctx.t("status.overdue_part", count=s.overdue))
         lines.append(" · ".join([line, *extras]))
     lines += await unacknowledged_lines(ctx, scope)
-    lines.append(ctx.t("status.legend"))
+    lines.append(legend(ctx.t))
     return Reply("\n".join(lines), private=True)
 
 
@@ -81,6 +71,7 @@ async def unit_status(ctx: Context, query: str) -> Reply:
     days = ctx.app.settings.due_soon_days
     lines = [ctx.t("status.unit_header", unit=unit.name, count=len(rows))]
     lines += [assignment_line(ctx.t, row, ctx.now, days) for row in rows]
+    lines.append(legend(ctx.t))
     return Reply("\n".join(lines), private=True)
 
 

@@ -10,9 +10,11 @@ from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Rectangle
 
+from domain.model import Light
+from domain.palette import PALETTE
 from insight.canvas import DPI, Canvas, fit, text_width, wrap
 from insight.fonts import cjk_font, missing_glyphs
-from insight.progress import Category, Progress
+from insight.progress import Progress
 from insight.score import Score
 from locales import Translator
 
@@ -23,15 +25,6 @@ RATE_W = 84
 SCORE_W = 84
 ROW_H = 40
 
-COLOURS = {
-    Category.ACCEPTED: "#2e9d5b",
-    Category.PENDING: "#3a7bd5",
-    Category.NOT_DUE: "#c9cdd3",
-    Category.DUE_SOON: "#f0a530",
-    Category.OVERDUE: "#d64541",
-    Category.NOT_APPLICABLE: "#f1f2f4",
-}
-HATCH_COLOUR = "#8d949c"
 MUTED = "#5f6670"
 
 
@@ -43,6 +36,7 @@ class BoardPicture:
     font: Path
     texts: list[str] = field(default_factory=list)
     missing: set[str] = field(default_factory=set)  # characters the font could not draw
+    legend: list[tuple[Light, str]] = field(default_factory=list)  # swatches drawn, with labels
 
 
 def render(
@@ -174,6 +168,7 @@ def render(
         font=font,
         texts=c.texts,
         missing=missing_glyphs(font, *c.texts),
+        legend=[(key, label) for key, label in legend if isinstance(key, Light)],
     )
 
 
@@ -183,7 +178,7 @@ def _draw_cells(
     units, materials = progress.units, progress.materials
     if not units or not materials:
         return
-    order = list(Category)
+    order = list(Light)
     grid = np.full((len(units), len(materials)), len(order), dtype=np.int16)  # last: unassigned
     hatched = []
     returned = []
@@ -193,7 +188,7 @@ def _draw_cells(
             if category is None:
                 continue
             grid[i, j] = order.index(category)
-            if category is Category.NOT_APPLICABLE:
+            if PALETTE[category].hatch:
                 hatched.append(Rectangle((x0 + j * col_w, y0 + i * ROW_H), col_w, ROW_H))
             cell = progress.cells[(unit.id, m.id)]
             if cell.state.value == "returned":
@@ -201,7 +196,7 @@ def _draw_cells(
     x1 = x0 + col_w * len(materials)
     y1 = y0 + ROW_H * len(units)
     # A mesh of flat quads: unlike imshow, nothing is resampled, so a tall board stays cheap.
-    palette = ListedColormap([COLOURS[k] for k in order] + ["#ffffff"])
+    palette = ListedColormap([PALETTE[k].solid for k in order] + ["#ffffff"])
     c.ax.pcolormesh(
         np.linspace(x0, x1, len(materials) + 1),
         np.linspace(y0, y1, len(units) + 1),
@@ -217,7 +212,7 @@ def _draw_cells(
             PatchCollection(
                 hatched,
                 facecolor="none",
-                edgecolor=HATCH_COLOUR,
+                edgecolor=PALETTE[Light.NOT_APPLICABLE].hatch,
                 hatch="///",
                 linewidth=0,
                 zorder=2,
@@ -250,15 +245,13 @@ def _draw_cells(
     )
 
 
-def _legend_items(t: Translator) -> list[tuple[Category | str, str]]:
-    items: list[tuple[Category | str, str]] = [
-        (category, t(f"insight.category_{category.value}")) for category in Category
-    ]
+def _legend_items(t: Translator) -> list[tuple[Light | str, str]]:
+    items: list[tuple[Light | str, str]] = [(x, t(f"light.{x.value}")) for x in Light]
     items.append(("returned", t("insight.board_returned_mark", mark=t("insight.returned_mark"))))
     return items
 
 
-def _layout_legend(items: list[tuple[Category | str, str]], width: float) -> list[list[int]]:
+def _layout_legend(items: list[tuple[Light | str, str]], width: float) -> list[list[int]]:
     rows: list[list[int]] = [[]]
     used = 0.0
     for k, (_, label) in enumerate(items):
@@ -272,24 +265,25 @@ def _layout_legend(items: list[tuple[Category | str, str]], width: float) -> lis
 
 
 def _draw_legend(
-    c: Canvas, items: list[tuple[Category | str, str]], rows: list[list[int]], y: float
+    c: Canvas, items: list[tuple[Light | str, str]], rows: list[list[int]], y: float
 ) -> None:
     for row in rows:
         x = float(MARGIN)
         for k in row:
             key, label = items[k]
-            if isinstance(key, Category):
+            if isinstance(key, Light):
+                colour = PALETTE[key]
                 c.ax.add_patch(
-                    Rectangle((x, y - 11), 24, 22, facecolor=COLOURS[key], edgecolor="none")
+                    Rectangle((x, y - 11), 24, 22, facecolor=colour.solid, edgecolor="none")
                 )
-                if key is Category.NOT_APPLICABLE:
+                if colour.hatch:
                     c.ax.add_patch(
                         Rectangle(
                             (x, y - 11),
                             24,
                             22,
                             facecolor="none",
-                            edgecolor=HATCH_COLOUR,
+                            edgecolor=colour.hatch,
                             hatch="///",
                             linewidth=0,
                         )

@@ -1,4 +1,4 @@
-"""The progress matrix: each cell's category, per-unit and per-material tallies, board order."""
+"""The progress matrix: each cell's light, per-unit and per-material tallies, board order."""
 
 from __future__ import annotations
 
@@ -6,38 +6,15 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
 
-from domain.model import AssignmentState, UnitKind
+from domain.model import AssignmentState, Light, UnitKind
 from domain.progress_rows import Cell, MaterialCol, UnitRow
-from domain.status import OUTSTANDING
+from domain.status import OUTSTANDING, light
 
 
-class Category(StrEnum):
-    """What a board cell shows; the colours follow the bureau's 挂旗 board."""
-
-    ACCEPTED = "accepted"  # 已通过 green
-    PENDING = "pending"  # 已报送待审 blue
-    NOT_DUE = "not_due"  # 未到期 grey
-    DUE_SOON = "due_soon"  # 将到期 amber
-    OVERDUE = "overdue"  # 逾期 red
-    NOT_APPLICABLE = "not_applicable"  # 不适用 hatched
-
-
-def categorize(cell: Cell, now: datetime, due_soon_days: int) -> Category:
-    if cell.state is AssignmentState.NOT_APPLICABLE:
-        return Category.NOT_APPLICABLE
-    if cell.state is AssignmentState.ACCEPTED:
-        return Category.ACCEPTED
-    if cell.state is AssignmentState.PENDING:
-        return Category.PENDING
-    if cell.due_at is None:
-        return Category.NOT_DUE
-    if now > cell.due_at:
-        return Category.OVERDUE
-    if cell.due_at - now <= timedelta(days=due_soon_days):
-        return Category.DUE_SOON
-    return Category.NOT_DUE
+def categorize(cell: Cell, now: datetime, due_soon_days: int) -> Light:
+    """The cell's light, as the chat lights the same material."""
+    return light(cell.state, cell.due_at, now, due_soon_days)
 
 
 def days_late(cell: Cell, now: datetime) -> int:
@@ -74,21 +51,21 @@ class Tally:
     def rate(self) -> float | None:
         return self.accepted / self.applicable if self.applicable else None
 
-    def add(self, category: Category, returned: bool, late: bool) -> None:
+    def add(self, category: Light, returned: bool, late: bool) -> None:
         self.total += 1
-        if category is Category.ACCEPTED:
+        if category is Light.ACCEPTED:
             self.accepted += 1
-        elif category is Category.PENDING:
+        elif category is Light.PENDING:
             self.pending += 1
-        elif category is Category.OVERDUE:
+        elif category is Light.OVERDUE:
             self.overdue += 1
-        elif category is Category.DUE_SOON:
+        elif category is Light.DUE_SOON:
             self.due_soon += 1
-        elif category is Category.NOT_APPLICABLE:
+        elif category is Light.NOT_APPLICABLE:
             self.not_applicable += 1
         if returned:
             self.returned += 1
-        if late and category in (Category.ACCEPTED, Category.PENDING):
+        if late and category in (Light.ACCEPTED, Light.PENDING):
             self.late_done += 1
 
 
@@ -100,7 +77,7 @@ class Progress:
     materials: list[MaterialCol]
     now: datetime
     cells: dict[tuple[int, int], Cell] = field(default_factory=dict)
-    category: dict[tuple[int, int], Category] = field(default_factory=dict)
+    category: dict[tuple[int, int], Light] = field(default_factory=dict)
     late: dict[tuple[int, int], int] = field(default_factory=dict)
     by_unit: dict[int, Tally] = field(default_factory=lambda: defaultdict(Tally))
     by_material: dict[int, Tally] = field(default_factory=lambda: defaultdict(Tally))
@@ -125,14 +102,10 @@ class Progress:
         due = done = 0
         for key, cell in self.cells.items():
             category = self.category[key]
-            if (
-                category is Category.NOT_APPLICABLE
-                or cell.due_at is None
-                or cell.due_at >= self.now
-            ):
+            if category is Light.NOT_APPLICABLE or cell.due_at is None or cell.due_at >= self.now:
                 continue
             due += 1
-            done += category is Category.ACCEPTED
+            done += category is Light.ACCEPTED
         return due, done
 
     def praised(self, unit_id: int) -> bool:
@@ -144,7 +117,7 @@ class Progress:
         """The unit's overdue materials with days overdue, in plan order."""
         found = []
         for m in self.materials:
-            if self.category.get((unit_id, m.id)) is Category.OVERDUE:
+            if self.category.get((unit_id, m.id)) is Light.OVERDUE:
                 found.append((m, self.late.get((unit_id, m.id), 0)))
         return found
 

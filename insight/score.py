@@ -9,8 +9,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from domain.model import Light
 from domain.progress_rows import UnitActivity
-from insight.progress import Category, Progress
+from insight.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -77,17 +78,17 @@ def _unit_parts(
     timed = 0
     for m in progress.materials:
         category = progress.category.get((unit_id, m.id))
-        if category is None or category is Category.NOT_APPLICABLE:
+        if category is None or category is Light.NOT_APPLICABLE:
             continue
         cell = progress.cells[(unit_id, m.id)]
-        handed_in = category in (Category.ACCEPTED, Category.PENDING)
+        handed_in = category in (Light.ACCEPTED, Light.PENDING)
         due_passed = cell.due_at is not None and progress.now > cell.due_at
         if not (handed_in or due_passed):
             continue  # not due and not handed in: nothing to judge yet
         counted += 1
-        if category is Category.ACCEPTED:
+        if category is Light.ACCEPTED:
             done += 1
-        elif category is Category.PENDING:
+        elif category is Light.PENDING:
             done += rules.pending_credit
         if cell.due_at is not None:
             timed += 1

@@ -11,9 +11,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
+from domain.model import Light
+from domain.palette import PALETTE, Colour
 from domain.progress_rows import AuditLine, ReportLine, UnitRow
 from insight import xlsx_rows as rows
-from insight.progress import Category, Progress
+from insight.progress import Progress
 from insight.score import Score
 from insight.xlsx_rows import (
     AUDIT_KEYS,
@@ -26,15 +28,15 @@ from insight.xlsx_rows import (
 from insight.xlsx_stream import PALETTE_ROW, Cell, LongSheet, column_letter, splice
 from locales import Translator
 
-# Lighter than the board's colours so the state text stays legible in every cell.
-FILLS = {
-    Category.ACCEPTED: PatternFill("solid", fgColor="C6EFCE"),
-    Category.PENDING: PatternFill("solid", fgColor="CFE2F3"),
-    Category.NOT_DUE: PatternFill("solid", fgColor="E7E9EC"),
-    Category.DUE_SOON: PatternFill("solid", fgColor="FFE699"),
-    Category.OVERDUE: PatternFill("solid", fgColor="F4B6B3"),
-    Category.NOT_APPLICABLE: PatternFill("lightUp", fgColor="A6ACB3", bgColor="FFFFFF"),
-}
+
+def _fill(colour: Colour) -> PatternFill:
+    """The board's colour, as a paler tint; hatched where the board hatches."""
+    if colour.hatch:
+        return PatternFill("lightUp", fgColor=colour.hatch.lstrip("#"), bgColor=colour.tint)
+    return PatternFill("solid", fgColor=colour.tint)
+
+
+FILLS = {light: _fill(colour) for light, colour in PALETTE.items()}
 HEADER_FILL = PatternFill("solid", fgColor="DDE3EA")
 T = TypeVar("T")
 BOLD = Font(bold=True)
@@ -89,7 +91,7 @@ def _lay_out(
     for col, key in enumerate(palette, 1):
         cell = ws.cell(row=PALETTE_ROW, column=col)
         if key in FILLS:
-            cell.fill = FILLS[Category(key)]
+            cell.fill = FILLS[Light(key)]
         elif key == "percent":
             cell.number_format = "0%"
         elif key == "bold":

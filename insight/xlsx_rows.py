@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from domain.model import Light
 from domain.progress_rows import AuditLine, MaterialCol, ReportLine, UnitRow
-from insight.progress import Category, Progress
+from insight.progress import Progress
 from insight.score import Score
 from insight.xlsx_stream import Cell, LongSheet, Styled, write_rows
 from locales import Translator
@@ -36,7 +37,7 @@ REPORT_UNIQUE = frozenset({7, 11, 12})
 AUDIT_UNIQUE = frozenset({3, 5})
 REPORT_TIMES = frozenset({4, 10})  # `2016-05-27 10:00`: nothing to escape
 AUDIT_TIMES = frozenset({0})
-CATEGORY_STYLES = [c.value for c in Category]
+CATEGORY_STYLES = [x.value for x in Light]
 PALETTE = [*CATEGORY_STYLES, "percent", "bold"]
 
 
@@ -65,7 +66,7 @@ def cell_text(t: Translator, progress: Progress, unit_id: int, material_id: int)
     """The state a matrix cell shows; a returned material says so whatever its deadline."""
     if progress.cells[(unit_id, material_id)].state.value == "returned":
         return t("insight.category_returned")
-    return t(f"insight.category_{progress.category[(unit_id, material_id)].value}")
+    return t(f"light.{progress.category[(unit_id, material_id)].value}")
 
 
 def progress_rows(
@@ -73,7 +74,7 @@ def progress_rows(
 ) -> Iterator[list[Cell]]:
     """One row per unit (states coloured), then per-material totals below a blank row."""
     ranks = {s.unit_id: s for s in scores}
-    labels = {c: t(f"insight.category_{c.value}") for c in Category}
+    labels = {x: t(f"light.{x.value}") for x in Light}
     returned = t("insight.category_returned")
     flag = t("insight.flag_yes")
     for unit in p.units:

@@ -7,11 +7,12 @@ from pathlib import Path
 
 from PIL import Image
 
+from domain.model import Light
+from domain.palette import PALETTE
 from handlers.board import draw
 from handlers.insight_data import Scope
-from insight.board_png import COLOURS, WIDTH, BoardPicture
+from insight.board_png import WIDTH, BoardPicture
 from insight.fonts import cjk_font, family_name, missing_glyphs
-from insight.progress import Category
 from storage import plans
 from tests.insight_world import PRAISED, World, sent_file
 from tests.support import local
@@ -60,8 +61,8 @@ async def test_board_is_a_phone_width_png_with_every_state_coloured(world: World
     # 29 rows of 40 px plus title, legend and footer: readable on a phone, not a poster.
     assert 29 * 40 < image.height < 29 * 40 + 500
     found = colours_in(path)
-    for category in Category:
-        assert COLOURS[category] in found, category
+    for light in Light:
+        assert PALETTE[light].solid in found, light
 
 
 async def test_board_draws_chinese_with_a_cjk_font_and_no_boxes(world: World) -> None:
@@ -104,10 +105,13 @@ async def test_board_of_one_item_and_of_one_city(world: World) -> None:
     one_item = Image.open(sent_file(item))
     everything = Image.open(sent_file(await world.bot.say("/board", as_="admin")))
     assert one_item.size == everything.size  # same rows, fewer (wider) columns
-    assert colours_in(sent_file(item)) >= {COLOURS[Category.ACCEPTED], COLOURS[Category.PENDING]}
+    assert colours_in(sent_file(item)) >= {
+        PALETTE[Light.ACCEPTED].solid,
+        PALETTE[Light.PENDING].solid,
+    }
     # Item 2 is due 8月底: nothing overdue, so red appears in the legend only.
-    assert pixels(sent_file(item))[COLOURS[Category.OVERDUE]] <= LEGEND_SWATCH
-    assert pixels(sent_file(item))[COLOURS[Category.NOT_DUE]] > 50 * LEGEND_SWATCH
+    assert pixels(sent_file(item))[PALETTE[Light.OVERDUE].solid] <= LEGEND_SWATCH
+    assert pixels(sent_file(item))[PALETTE[Light.NOT_DUE].solid] > 50 * LEGEND_SWATCH
 
     city = await world.bot.say("/board 郑州", as_="admin")
     assert "郑州市进度看板" in city
