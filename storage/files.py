@@ -7,6 +7,7 @@ import hashlib
 import mimetypes
 import os
 import secrets
+import shutil
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from functools import partial
@@ -22,6 +23,7 @@ from storage.models import StoredFile
 
 INLINE_MAX = 64 * 1024  # kept in the database, in the report's own transaction, up to this
 SMALL_FILE = 1024 * 1024  # gathered in memory and written in one go below this
+STAGED = ".form"  # a staging area under tmp/: files kept aside until their form is accepted
 
 
 class FileRejected(Exception):
@@ -181,13 +183,20 @@ class FileStore:
             raise
         return sha, size
 
+    def staging_area(self) -> FileStore:
+        """A store of its own under tmp/, for files not yet accepted (see storage/staging.py)."""
+        return FileStore(self._tmp / f"{secrets.token_hex(8)}{STAGED}", self.policy, self.store)
+
     async def clean_partial(self) -> int:
-        """Remove files left half-written by a crash; returns how many."""
+        """Remove files left half-written, or staged for a form, by a crash; returns how many."""
         if not self._tmp.exists():
             return 0
         removed = 0
         for leftover in self._tmp.glob("*.part"):
             leftover.unlink(missing_ok=True)
+            removed += 1
+        for area in self._tmp.glob(f"*{STAGED}"):
+            await asyncio.to_thread(shutil.rmtree, area, True)
             removed += 1
         return removed
 

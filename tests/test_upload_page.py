@@ -14,6 +14,7 @@ import pytest
 
 from bot import http_server
 from storage import reports
+from storage.staging import StagedFiles
 from tests.support import ShellBot, find_code, report_id
 from tests.wecom_support import WeComBot
 
@@ -215,3 +216,114 @@ async def test_any_channel_gets_the_link_the_shell_too(tmp_path: Path) -> None:
     finally:
         await server.stop()
         await bot.stop()
+
+
+BIG = 200 * 1024  # above what the database keeps inline: these land under files/
+
+
+def on_disk(bot: WeComBot) -> list[Path]:
+    """Every file under files/ (the staging area included)."""
+    root = bot.app.settings.files_dir
+    return sorted(p for p in root.rglob("*") if p.is_file())
+
+
+async def blob_rows(bot: WeComBot) -> int:
+    async with bot.app.store.read() as db:
+        async with db.execute("SELECT COUNT(*) FROM blobs") as cur:
+            row = await cur.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def multipart(parts: list[tuple[str, bytes]], boundary: str = "b0undary") -> tuple[bytes, str]:
+    """A raw multipart body from (headers, content) pairs, for what no client would send."""
+    body = b"".join(
+        b"--%s\r\n%s\r\n\r\n%s\r\n"
+        % (boundary.encode(), head.encode("utf-8", "surrogateescape"), data)
+        for head, data in parts
+    )
+    body += b"--%s--\r\n" % boundary.encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+async def test_a_refused_form_leaves_nothing_behind(bot: WeComBot) -> None:
+    kept = os.urandom(BIG)
+    first = link_in(await bot.say("zz", "/upload 1"))
+    async with httpx.AsyncClient(timeout=30) as web:
+        ok = await web.post(first, files=[("files", ("方案.pdf", kept, "application/pdf"))])
+        assert ok.status_code == 200 and "上传成功" in ok.text
+    before, blobs_before = on_disk(bot), await blob_rows(bot)
+    assert len(before) == 1
+
+    url = link_in(await bot.say("zz", "/upload 2.1"))
+    fresh = [os.urandom(BIG) for _ in range(3)]
+    pdf = "application/pdf"
+    too_many = [("files", (f"{n}.pdf", fresh[n % 3] + bytes([n]), pdf)) for n in range(10)]
+    refused_forms = [
+        # too many: one with the content of the report above, ten good ones, then one more
+        [("files", ("same.pdf", kept, pdf)), *too_many],
+        # a bad type after two good files
+        [
+            ("files", ("a.pdf", fresh[0], pdf)),
+            ("files", ("b.pdf", fresh[1], pdf)),
+            ("files", ("setup.exe", b"MZ" + fresh[2], "application/x-msdos")),
+        ],
+        # too big after a good one
+        [("files", ("a.pdf", fresh[0], pdf)), ("files", ("big.pdf", b"x" * (51 << 20), pdf))],
+    ]
+    async with httpx.AsyncClient(timeout=60) as web:
+        for form in refused_forms:
+            refused = await web.post(url, files=form)
+            assert refused.status_code == 400 and "未能上传" in refused.text, refused.text
+            assert on_disk(bot) == before
+            assert await blob_rows(bot) == blobs_before
+    assert await count_reports(bot) == 1
+    assert before[0].read_bytes() == kept  # the report's own file, same content, untouched
+
+
+async def test_a_nul_in_a_name_or_a_huge_part_header_gets_the_page_400(bot: WeComBot) -> None:
+    url = link_in(await bot.say("zz", "/upload 2.1"))
+    good = ('Content-Disposition: form-data; name="files"; filename="a.pdf"', b"%PDF-1.4 a")
+    nul = ('Content-Disposition: form-data; name="files"; filename="b\x00.pdf"', b"%PDF-1.4 b")
+    huge = (
+        'Content-Disposition: form-data; name="files"; filename="c.pdf"\r\nX-Pad: '
+        + "p" * (1024 * 1024),
+        b"%PDF-1.4 c",
+    )
+    async with httpx.AsyncClient(timeout=30) as web:
+        for bad in (nul, huge):
+            body, kind = multipart([good, bad])
+            refused = await web.post(url, content=body, headers={"Content-Type": kind})
+            assert refused.status_code == 400, (refused.status_code, refused.text[:300])
+            assert "未能上传" in refused.text
+        assert (await web.get(url)).status_code == 200
+        assert await count_reports(bot) == 0 and await blob_rows(bot) == 0
+        assert on_disk(bot) == []
+        # Encoded (RFC 5987), the NUL is a name's character: cleaned like any chat file name.
+        encoded = (
+            "Content-Disposition: form-data; name=\"files\"; filename*=UTF-8''b%00.pdf",
+            b"%PDF",
+        )
+        body, kind = multipart([encoded])
+        taken = await web.post(url, content=body, headers={"Content-Type": kind})
+        assert taken.status_code == 200 and "上传成功" in taken.text
+    await bot.settle()
+    assert await report_files(bot, report_id(bot.news("zz"))) == [("b.pdf", 4)]
+
+
+async def test_files_staged_when_the_server_stopped_are_removed_at_start(tmp_path: Path) -> None:
+    first = await ShellBot.start(tmp_path / "data")
+    files_dir = first.app.settings.files_dir
+
+    async def content() -> AsyncIterator[bytes]:
+        yield os.urandom(BIG)
+
+    try:
+        await StagedFiles(first.app.services.files).save("方案.pdf", "application/pdf", content())
+    finally:
+        await first.stop()  # as if killed mid-form: neither kept nor dropped
+    assert [p for p in files_dir.rglob("*") if p.is_file()]
+
+    second = await ShellBot.start(tmp_path / "data")
+    await second.stop()
+    assert not [p for p in files_dir.rglob("*") if p.is_file()]

@@ -7,6 +7,7 @@ import secrets
 from datetime import datetime
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from bot.upload import html
 from bot.upload.receive import BadUpload, hand_in, read_form
@@ -15,6 +16,7 @@ from handlers.upload_access import LinkCheck, LinkTarget, check
 from locales import Translator, normalize
 from storage import uploads
 from storage.files import FileRejected
+from storage.staging import StagedFiles
 
 log = logging.getLogger(__name__)
 
@@ -112,26 +114,32 @@ class UploadPage:
             claimed = await uploads.claim(db, target.link.id, now)
         if not claimed:
             return self._refusal(t, "used")
+        staged = StagedFiles(self.services.files)
         try:
             stored, note = await read_form(
-                await request.multipart(),
-                self.services.files,
-                self.services.settings.upload_max_files,
+                await request.multipart(), staged, settings.upload_max_files
             )
-        except (FileRejected, BadUpload, ValueError, AssertionError) as err:
-            async with self.services.store.write() as db:
-                await uploads.release(db, target.link.id)
+            await staged.keep()
+        except (FileRejected, BadUpload, ValueError, AssertionError, HttpProcessingError) as err:
+            # A malformed part (a NUL in a header, a header line too long) is the sender's
+            # mistake like a bad file: the page's own answer, and the form leaves nothing.
+            await self._give_back(target, staged)
             return self._respond(
                 html.message_page(t, t("upload.refused"), [self._reason(t, err)], False), 400
             )
         except BaseException:
-            async with self.services.store.write() as db:
-                await uploads.release(db, target.link.id)
+            await self._give_back(target, staged)
             raise
         replies = await hand_in(self.services, target, stored, note)
         lines = [t("upload.received", count=len(stored))] + [r.text for r in replies]
         log.info("upload link %d: %d file(s) handed in", target.link.id, len(stored))
         return self._respond(html.message_page(t, t("upload.done"), lines, True))
+
+    async def _give_back(self, target: LinkTarget, staged: StagedFiles) -> None:
+        """A refused or broken form: its files are removed and the link may be used again."""
+        await staged.drop()
+        async with self.services.store.write() as db:
+            await uploads.release(db, target.link.id)
 
     @staticmethod
     def _reason(t: Translator, err: Exception) -> str:

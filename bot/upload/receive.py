@@ -13,8 +13,8 @@ from handlers.reporting import MAX_NOTE
 from handlers.upload_access import LinkTarget
 from schedules.outbox import queue
 from storage import uploads
-from storage.files import FileStore
 from storage.models import StoredFile
+from storage.staging import StagedFiles
 
 CHUNK = 256 * 1024
 EXTRA_PARTS = 5  # the note, and the empty part a browser sends for an unused file input
@@ -44,9 +44,9 @@ async def _text(part: BodyPartReader, limit: int) -> str:
 
 
 async def read_form(
-    reader: MultipartReader, files: FileStore, max_files: int
+    reader: MultipartReader, files: StagedFiles, max_files: int
 ) -> tuple[list[StoredFile], str]:
-    """Each file streamed through the store's size and type rules; (files, note)."""
+    """Each file streamed through the store's size and type rules, kept aside; (files, note)."""
     stored: list[StoredFile] = []
     note = ""
     for _ in range(max_files + EXTRA_PARTS):
