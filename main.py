@@ -4,10 +4,17 @@ import os
 import sys
 
 from bot.cli import main
+from bot.ops import store_failure
+from storage.failures import StoreError
 
 if __name__ == "__main__":
     try:
         sys.exit(main())
+    except StoreError as err:
+        # A damaged or unwritable database, from whichever command met it first: one line
+        # saying which file, what is wrong and what to do, instead of a traceback.
+        print(store_failure(err), file=sys.stderr)
+        sys.exit(2)
     except BrokenPipeError:
         # Whoever read our output stopped (`python main.py | head`): end quietly, as Unix
         # tools do; pointing stdout at /dev/null keeps the interpreter's final flush silent.

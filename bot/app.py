@@ -28,6 +28,14 @@ class App:
 async def open_app(settings: Settings, clock: Clock, *, seed_sample: bool = True) -> App:
     store = Store(settings.db_path)
     await store.open()
+    try:
+        return await _start(settings, clock, store, seed_sample)
+    except BaseException:
+        await store.close()  # its connection threads would keep the process from exiting
+        raise
+
+
+async def _start(settings: Settings, clock: Clock, store: Store, seed_sample: bool) -> App:
     files = FileStore(
         settings.files_dir,
         FilePolicy(

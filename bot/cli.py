@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
 from datetime import timedelta
@@ -26,6 +27,7 @@ from schedules.jobs import JobEnv
 from schedules.runtime import ensure_marks, run_due
 from schedules.sender import Sender
 from storage import units
+from storage.failures import StoreUnwritable
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -114,7 +116,8 @@ async def run_shell(settings: Settings) -> int:
 
         async def after_line() -> None:
             # `:time` and real time alike: play every job due up to now, then deliver.
-            await run_due(jobs, clock.now(), simulate=True, deliver=sender.drain)
+            with contextlib.suppress(StoreUnwritable):  # logged by the store; the next line retries
+                await run_due(jobs, clock.now(), simulate=True, deliver=sender.drain)
             await sender.drain()
 
         shell.after_line = after_line

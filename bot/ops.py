@@ -1,4 +1,4 @@
-"""Operator commands: `backup`, `restore`, `doctor`."""
+"""Operator commands: `backup`, `restore`, `doctor`; the one line for a store that cannot be used."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from bot import reach
 from domain.channels import SHELL, TELEGRAM, WECOM
 from domain.clock import SystemClock
 from domain.settings import Settings
-from locales import Translator
+from locales import Translator, locale_for
 from storage import backup as backups
+from storage import verify
 from storage.db import Store
+from storage.failures import StoreDamaged, StoreError
 
 MIN_FREE_MB = 500
 
@@ -73,15 +75,13 @@ async def run_doctor(settings: Settings, t: Translator) -> int:
         channels.append(WECOM)
     line(True, "ops.doctor_channels", channels=", ".join(channels))
     if settings.db_path.exists():
-        store = Store(settings.db_path)
-        await store.open()
-        try:
-            async with store.read() as db:
-                verdict = await backups.integrity(db)
-                version = await backups.schema_version(db)
-        finally:
-            await store.close()
-        line(verdict == "ok", "ops.doctor_db", verdict=verdict, version=version)
+        # Read as it is, not opened as the bot's store: that would migrate a sound file and
+        # refuse a damaged one, and doctor is what says how it is damaged.
+        check = await verify.check_database(settings.db_path)
+        if check.ok:
+            line(True, "ops.doctor_db", verdict=check.verdict, version=check.version)
+        else:
+            line(False, "store.doctor_damaged", path=settings.db_path, detail=check.verdict)
     else:
         line(True, "ops.doctor_db_new", path=settings.db_path)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -91,3 +91,11 @@ async def run_doctor(settings: Settings, t: Translator) -> int:
         line(found.ok, found.key, who=found.who, detail=found.detail)
     print(t("ops.doctor_summary", problems=problems, at=t.moment(SystemClock().now())))
     return 1 if problems else 0
+
+
+def store_failure(err: StoreError) -> str:
+    """The one line an entry point prints when the store cannot be opened or written."""
+    settings = Settings()
+    t = Translator(locale_for(configured=settings.locale), settings.tz)
+    key = "store.damaged" if isinstance(err, StoreDamaged) else "store.unwritable"
+    return t(key, path=err.path, detail=err.detail)

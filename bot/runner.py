@@ -53,7 +53,14 @@ async def run(settings: Settings, names: list[str], stop: asyncio.Event | None =
     """Start the named channels, the outbox sender and the scheduler; stop on a signal."""
     clock = SystemClock()
     app = await open_app(settings, clock)
-    stop = stop or _stop_on_signals()
+    try:  # whatever fails, the store's connection threads must not keep the process alive
+        await _serve(app, clock, names, stop or _stop_on_signals())
+    finally:
+        await app.store.close()
+
+
+async def _serve(app: App, clock: SystemClock, names: list[str], stop: asyncio.Event) -> None:
+    settings = app.settings
     channels = [await FACTORIES[name](app) for name in names]
     web = http_server.build(app.services, channels)  # WeCom callback, upload page
     sender = Sender(app.store, clock, channels, tz=settings.tz, locale=settings.locale)
@@ -79,7 +86,6 @@ async def run(settings: Settings, names: list[str], stop: asyncio.Event | None =
         for channel in reversed(channels):
             with contextlib.suppress(Exception):
                 await channel.stop()
-        await app.store.close()
 
 
 def _stop_on_signals() -> asyncio.Event:

@@ -15,6 +15,7 @@ from handlers.registry import BY_WORD, Command
 from handlers.reporting import add_to_draft, start_draft
 from locales import Translator
 from storage import contacts, processed, prompts, sessions
+from storage.failures import StoreUnwritable
 from storage.files import FileRejected
 from storage.models import Contact
 
@@ -100,6 +101,10 @@ async def route(app: Services, msg: Incoming) -> Outcome:
     except FileRejected as err:
         text = t(f"file.{err.reason}", name=err.name[:60], limit=f"{err.limit_mb:g}")
         return Outcome([Reply(text, is_error=True)], t, contact)
+    except StoreUnwritable:
+        # The write was rolled back. The store logs this once a minute and the sender alarms
+        # the admins: one log line per message here would only flood the log.
+        return Outcome([Reply(t("store.unavailable"), is_error=True)], t, contact)
     except Exception:
         log.exception("handler failed for %s message", msg.channel)
         return Outcome([Reply(t("error.internal"), is_error=True)], t, contact)
@@ -136,9 +141,12 @@ async def notice(app: Services, msg: Incoming, key: str, **params: object) -> Ou
     if session.seen:
         return Outcome([], t, session.contact, repeat=True)
     if msg.message_key:
-        async with app.store.write() as db:
-            if not await processed.mark(db, msg.channel, msg.message_key, now):
-                return Outcome([], t, session.contact, repeat=True)
+        try:
+            async with app.store.write() as db:
+                if not await processed.mark(db, msg.channel, msg.message_key, now):
+                    return Outcome([], t, session.contact, repeat=True)
+        except StoreUnwritable:
+            pass  # said again if the network repeats it, rather than not said at all
     return Outcome([Reply(t(key, **params))], t, session.contact)
 
 

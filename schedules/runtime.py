@@ -18,6 +18,7 @@ from schedules.jobs import JobEnv, Run
 from schedules.outbox import queue
 from schedules.policy import DEFAULT, ReminderPolicy, parse_clock, policy_from
 from storage import people, plans, schedule_marks, units
+from storage.failures import StoreUnwritable
 from storage.models import Plan
 
 log = logging.getLogger(__name__)
@@ -138,6 +139,8 @@ async def run_due(
             continue
         try:
             found = await _run_one(env, fire, now, plan, policy, send)
+        except StoreUnwritable:
+            raise  # not the job's fault: it runs again once the store can be written
         except Exception:
             log.exception("job %s at %s failed", fire.job, fire.at.isoformat())
             async with env.store.write() as db:
@@ -284,6 +287,8 @@ class Scheduler:
         async with self._lock:
             try:
                 await run_due(self.env, self.env.clock.now(), deliver=self.on_queued)
+            except StoreUnwritable:
+                pass  # the store logs it once a minute; the next tick catches up
             except Exception:
                 log.exception("scheduled run failed")
 

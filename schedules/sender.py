@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from domain.clock import Clock
-from schedules import alerts
+from schedules import alerts, store_alarm
 from schedules.delivery import (
     Channel,
     DeliveryError,
@@ -22,6 +22,7 @@ from schedules.delivery import (
 from schedules.outbox import reply_from_body
 from storage import contacts, outbox, pushes
 from storage.db import Store
+from storage.failures import StoreUnwritable
 from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ BATCH = 100
 # Pace a little under the published limits: a network that counts by arrival time sees
 # requests bunched by jitter, and one 429 costs far more than 2 % of throughput.
 HEADROOM = 0.98
+ALARM_EVERY = 3600.0  # seconds: a store that keeps failing and recovering alarms once an hour
 
 
 def backoff(attempts: int) -> float:
@@ -100,16 +102,29 @@ class Sender:
         self._stopping = False
         self._queued_more = False  # something was queued while draining (admins told …)
         store.signals.subscribe(outbox.TOPIC, self.wake)
+        # While the store cannot be written: pushes whose outcome could not be recorded (sent
+        # ones with their time) are held, so none goes out twice, and recorded once it can.
+        self._held: dict[int, datetime | None] = {}
+        self._alarm: tuple[StoreUnwritable, datetime] | None = None
+        self._alarmed_at: float | None = None
+        store.health.subscribe(self._store_failing)
 
     def wake(self) -> None:
         """Something was queued (called once its transaction commits): deliver it now."""
         self._queued_more = True
         self._wake.set()
 
+    def _store_failing(self, failure: StoreUnwritable) -> None:
+        self._alarm = (failure, self.clock.now())
+        self._wake.set()
+
     async def drain(self) -> int:
         """Deliver everything due now (pacing as the channels require); how many were delivered.
 
         A channel paused by flood control is left for later: `run()` comes back to it."""
+        await self._sound_alarm()
+        if not await self._record_held():
+            return 0  # the store still cannot be written: what is due waits for it
         delivered = 0
         while True:
             self._queued_more = False
@@ -139,6 +154,8 @@ class Sender:
                 position = (message.not_before, message.id)
                 if self._stopping or pace.paused_until > loop.time():
                     break
+                if message.id in self._held:
+                    continue
                 ready = pace.chat_ready(message.chat_ref)
                 if ready > loop.time():
                     held_until = ready if held_until is None else min(held_until, ready)
@@ -151,6 +168,14 @@ class Sender:
         return delivered
 
     async def _deliver(self, message: OutboxMessage, pace: Pace) -> int:
+        try:
+            return await self._deliver_and_record(message, pace)
+        except StoreUnwritable:  # the store logs it once a minute; the alarm is on its way
+            if message.id not in self._held:
+                self._held[message.id] = None  # not sent: tried again once writes work
+            return 0
+
+    async def _deliver_and_record(self, message: OutboxMessage, pace: Pace) -> int:
         channel = self.channels[message.channel]
         try:
             await channel.deliver(message.chat_ref, reply_from_body(message.body))
@@ -177,10 +202,45 @@ class Sender:
             log.exception("channel %s failed on push %d", message.channel, message.id)
             await self._retry(message, backoff(message.attempts + 1), type(err).__name__)
             return 0
-        async with self.store.write() as db:
-            await outbox.mark_sent(db, message.id, self.clock.now())
         self.stats["sent"] += 1
+        sent_at = self.clock.now()
+        try:
+            async with self.store.write() as db:
+                await outbox.mark_sent(db, message.id, sent_at)
+        except StoreUnwritable:
+            self._held[message.id] = sent_at
         return 1
+
+    async def _record_held(self) -> bool:
+        """Record what was sent while the store could not be written; False if it still cannot."""
+        if not self._held:
+            return True
+        try:
+            async with self.store.write() as db:
+                for message_id, sent_at in self._held.items():
+                    if sent_at is not None:
+                        await outbox.mark_sent(db, message_id, sent_at)
+        except StoreUnwritable:
+            return False
+        self._held.clear()
+        return True
+
+    async def _sound_alarm(self) -> None:
+        if self._alarm is None:
+            return
+        (failure, since), self._alarm = self._alarm, None
+        now = asyncio.get_running_loop().time()
+        if self._alarmed_at is not None and now - self._alarmed_at < ALARM_EVERY:
+            return
+        self._alarmed_at = now
+        try:
+            told = await store_alarm.tell_admins(
+                self.store, self.channels, failure, since, self.tz, self.locale
+            )
+        except Exception:
+            log.exception("could not tell the admins that %s cannot be written", failure.path)
+            return
+        log.warning("told %d admin(s) that %s cannot be written", told, failure.path)
 
     async def _retry(self, message: OutboxMessage, after: float, detail: str) -> None:
         async with self.store.write() as db:
@@ -213,7 +273,7 @@ class Sender:
         delay = poll_seconds
         async with self.store.read() as db:
             nearest = await pushes.next_due(db, list(self.channels))
-        if nearest is not None:
+        if nearest is not None and not self._held:  # held ones stay due: poll, do not spin
             delay = min(delay, (nearest - self.clock.now()).total_seconds())
         paused = [p.paused_until - loop.time() for p in self._pace.values()]
         if any(left > 0 for left in paused):  # flood control: come back when it ends

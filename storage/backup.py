@@ -64,12 +64,6 @@ async def integrity(db: aiosqlite.Connection) -> str:
     return "; ".join(str(r[0]) for r in rows)
 
 
-async def schema_version(db: aiosqlite.Connection) -> int:
-    async with db.execute("SELECT MAX(version) FROM schema_migrations") as cur:
-        row = await cur.fetchone()
-    return int(row[0] or 0) if row else 0
-
-
 async def check_backup(source: Path) -> str:
     """Integrity of a backup's database before it is restored."""
     db_path = source / DB_NAME

@@ -14,6 +14,7 @@ from pathlib import Path
 import aiosqlite
 
 from storage import signals
+from storage.failures import StoreDamaged, StoreUnwritable, WriteHealth, classify
 
 log = logging.getLogger(__name__)
 
@@ -49,16 +50,38 @@ class Store:
         self._lock = asyncio.Lock()
         self._read_lock = asyncio.Lock()
         self.signals = signals.Signals()  # e.g. the sender listens for committed outbox rows
+        self.health = WriteHealth(path)  # writes failing now: logged once a minute, alarm
 
     async def open(self) -> None:
+        """Open, check and migrate; raises StoreDamaged / StoreUnwritable with one clear cause.
+
+        On any failure every connection is closed again: an aiosqlite connection runs in a
+        thread of its own that would otherwise keep the process alive after the error."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            await self._open()
+        except BaseException as err:
+            await self.close()
+            failure = classify(self.path, err) if isinstance(err, sqlite3.Error) else None
+            if failure is not None:
+                raise failure from err
+            raise
+
+    async def _open(self) -> None:
         conn = await aiosqlite.connect(self.path, isolation_level=None)
+        self._conn = conn
         conn.row_factory = aiosqlite.Row
         await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        # Before anything is served or migrated: a file with a few damaged pages opens and
+        # answers most queries, and would go on serving (and writing) half of its data.
+        # quick_check reads every page once but skips the index cross-checks of
+        # integrity_check, so it stays a fraction of a second per 100 MB.
+        verdict = [str(r[0]) for r in await conn.execute_fetchall("PRAGMA quick_check")]
+        if verdict != ["ok"]:
+            raise StoreDamaged(self.path, "; ".join(verdict))
         await conn.execute("PRAGMA journal_mode = WAL")
         await conn.execute("PRAGMA synchronous = NORMAL")
         await conn.execute("PRAGMA foreign_keys = ON")
-        self._conn = conn
         await self._migrate()
         self._reader = await self._open_reader()
 
@@ -66,13 +89,16 @@ class Store:
         """Read-only, autocommit: no read transaction stays open between `read()` blocks."""
         uri = self.path.resolve().as_uri() + "?mode=ro"
         reader = await aiosqlite.connect(uri, uri=True, isolation_level=None)
-        reader.row_factory = aiosqlite.Row
-        await reader.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        rows = await reader.execute_fetchall("PRAGMA journal_mode")
-        mode = str(next(iter(rows))[0])
-        if mode != "wal":  # without WAL every read would wait behind the writer
+        try:
+            reader.row_factory = aiosqlite.Row
+            await reader.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            rows = await reader.execute_fetchall("PRAGMA journal_mode")
+            mode = str(next(iter(rows))[0])
+            if mode != "wal":  # without WAL every read would wait behind the writer
+                raise RuntimeError(f"{self.path} is in {mode} journal mode, not WAL")
+        except BaseException:
             await reader.close()
-            raise RuntimeError(f"{self.path} is in {mode} journal mode, not WAL")
+            raise
         return reader
 
     async def close(self) -> None:
@@ -124,17 +150,29 @@ class Store:
         """One transaction: everything inside commits together or not at all.
 
         What the transaction emitted (`storage.signals.emit`) is told to the listeners once it
-        has committed, never before and never after a rollback."""
+        has committed, never before and never after a rollback. Raises StoreUnwritable when the
+        database cannot be written now (read-only file, disk full, I/O error); `health` logs
+        that once a minute, so callers need not log it again."""
         async with self._lock:
             conn = self.conn
             with signals.collecting(self.signals) as pending:
-                await conn.execute("BEGIN IMMEDIATE")
                 try:
-                    yield conn
-                except BaseException:
-                    await conn.execute("ROLLBACK")
-                    raise
-                await conn.execute("COMMIT")
+                    await conn.execute("BEGIN IMMEDIATE")
+                    try:
+                        yield conn
+                        await conn.execute("COMMIT")
+                    except BaseException:
+                        # After a failed COMMIT too; SQLite may have rolled back itself (disk full).
+                        if conn.in_transaction:
+                            await conn.execute("ROLLBACK")
+                        raise
+                except sqlite3.Error as err:
+                    failure = classify(self.path, err)
+                    if not isinstance(failure, StoreUnwritable):
+                        raise
+                    self.health.failed(failure)
+                    raise failure from err
+            self.health.succeeded()
         signals.fire(pending)
 
     async def _migrate(self) -> None:

@@ -19,6 +19,7 @@ from telegram import Bot, Update
 from domain.clock import Clock
 from storage import telegram as store_telegram
 from storage.db import Store
+from storage.failures import StoreUnwritable
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +47,14 @@ class Journal:
         ]
         if not rows:
             return
-        async with self.store.write() as db:
-            await store_telegram.inbox_save(db, rows, self.clock.now())
+        try:
+            async with self.store.write() as db:
+                await store_telegram.inbox_save(db, rows, self.clock.now())
+        except StoreUnwritable:
+            # Handled at once all the same: a read is answered, a change is refused with
+            # "temporarily unavailable". Raising here would make PTB fetch the batch again and
+            # fail again, in a loop, with nobody answered.
+            return
         self._written.update(update_id for update_id, _ in rows)
 
     def done(self, update_ids: tuple[int, ...]) -> None:
@@ -60,9 +67,12 @@ class Journal:
 
     async def flush(self) -> None:
         done, self._done = self._done, []
-        for start in range(0, len(done), SQL_BATCH):
-            async with self.store.write() as db:
-                await store_telegram.inbox_done(db, done[start : start + SQL_BATCH])
+        try:
+            for start in range(0, len(done), SQL_BATCH):
+                async with self.store.write() as db:
+                    await store_telegram.inbox_done(db, done[start : start + SQL_BATCH])
+        except StoreUnwritable:
+            self._done[:0] = done  # crossed off once the store can be written again
 
     async def pending(self, bot: Bot) -> list[Update]:
         async with self.store.read() as db:
