@@ -17,6 +17,7 @@ from storage.db import Store
 from storage.failures import StoreDamaged, StoreError
 
 MIN_FREE_MB = 500
+NAMED = 5  # bad attachments named in one line; the rest are counted
 
 
 async def run_backup(settings: Settings, t: Translator, dest_root: Path) -> int:
@@ -45,6 +46,13 @@ async def run_restore(settings: Settings, t: Translator, source: Path, force: bo
         return 2
     if settings.db_path.exists() and not force:
         print(t("ops.restore_needs_force", path=settings.db_path), file=sys.stderr)
+        return 2
+    _, bad = await verify.bad_blobs(source / backups.DB_NAME, source / backups.FILES_DIR)
+    if bad:  # before anything is moved: a restore is all or nothing
+        files = _named(t, bad)
+        print(
+            t("store.restore_blobs_bad", path=source, count=len(bad), files=files), file=sys.stderr
+        )
         return 2
     restored = backups.restore(source, settings.data_dir, settings.files_dir)
     print(t("ops.restore_done", path=source, files=restored))
@@ -80,6 +88,11 @@ async def run_doctor(settings: Settings, t: Translator) -> int:
         check = await verify.check_database(settings.db_path)
         if check.ok:
             line(True, "ops.doctor_db", verdict=check.verdict, version=check.version)
+            checked, bad = await verify.bad_blobs(settings.db_path, settings.files_dir)
+            if bad:
+                line(False, "store.doctor_blobs_bad", count=len(bad), files=_named(t, bad))
+            else:
+                line(True, "store.doctor_blobs_ok", count=checked)
         else:
             line(False, "store.doctor_damaged", path=settings.db_path, detail=check.verdict)
     else:
@@ -91,6 +104,13 @@ async def run_doctor(settings: Settings, t: Translator) -> int:
         line(found.ok, found.key, who=found.who, detail=found.detail)
     print(t("ops.doctor_summary", problems=problems, at=t.moment(SystemClock().now())))
     return 1 if problems else 0
+
+
+def _named(t: Translator, bad: list[verify.BadBlob]) -> str:
+    names = t("store.list_separator").join(
+        t(f"store.blob_{blob.problem}", name=blob.name) for blob in bad[:NAMED]
+    )
+    return names if len(bad) <= NAMED else t("store.list_more", names=names, count=len(bad))
 
 
 def store_failure(err: StoreError) -> str:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
+import sqlite3
 from pathlib import Path
+
+import pytest
 
 from bot.logs import KeyValueFormatter, RedactingFilter
 from storage.backup import backup
@@ -95,3 +99,86 @@ def test_logs_never_carry_tokens_or_invite_codes() -> None:
     )
     RedactingFilter().filter(url)
     assert "s3cr3t" not in url.getMessage()
+
+
+async def _backup_with_files(tmp_path: Path, pdf: Path) -> tuple[Path, Path, Path]:
+    """(data dir, backup dir, the large scan): a report with a small and a large attachment."""
+    data = tmp_path / "data"
+    scan = tmp_path / "扫描件.pdf"  # too big to keep inside the database: a file on disk
+    scan.write_bytes(b"%PDF-1.4 " + bytes(range(256)) * 1024)
+    bot = await ShellBot.start(data)
+    try:
+        await bot.invite_and_bind("郑州", "zz")
+        await bot.say("/report 1 年度方案", as_="zz", files=[pdf, scan])
+        result = await backup(bot.app.store, bot.app.settings.files_dir, tmp_path / "bk" / "b1")
+    finally:
+        await bot.stop()
+    return data, result.path, scan
+
+
+def _change_file(root: Path) -> None:
+    (changed,) = [p for p in (root / "files").rglob("*") if p.is_file()]
+    data = bytearray(changed.read_bytes())
+    data[5000] ^= 0x01  # one bit, same size
+    changed.write_bytes(bytes(data))
+
+
+def _change_inline(db_path: Path) -> None:
+    with contextlib.closing(sqlite3.connect(db_path)) as conn:
+        ((sha, content),) = conn.execute(
+            "SELECT sha256, content FROM blobs WHERE content IS NOT NULL"
+        ).fetchall()
+        changed = bytes(content).replace(b"notice", b"Notice")  # same size
+        conn.execute("UPDATE blobs SET content = ? WHERE sha256 = ?", (changed, sha))
+        conn.commit()
+
+
+@pytest.mark.parametrize("where", ["file", "inline"])
+async def test_restore_refuses_a_backup_with_a_changed_attachment(
+    tmp_path: Path, pdf: Path, where: str
+) -> None:
+    """Issue 12, row 21: one changed file restored with exit 0; now nothing is restored."""
+    data, copy, scan = await _backup_with_files(tmp_path, pdf)
+    if where == "file":
+        _change_file(copy)
+        name = scan.name
+    else:
+        _change_inline(copy / "bot.sqlite3")
+        name = pdf.name
+    target = tmp_path / "elsewhere"
+    done = run(["restore", str(copy)], target)
+    assert done.returncode == 2, done.stdout
+    assert "Traceback" not in done.stderr
+    (line,) = done.stderr.splitlines()
+    assert f"备份 {copy} 中 1 个附件与记录的 SHA-256 不符,未做任何改动:{name}(内容已改动)" == line
+    assert not target.exists() or not any(target.rglob("*"))  # nothing of it was put in place
+
+    before = (data / "bot.sqlite3").read_bytes()
+    refused = run(["restore", str(copy), "--force"], data)
+    assert refused.returncode == 2 and name in refused.stderr
+    assert (data / "bot.sqlite3").read_bytes() == before
+    assert not list(data.glob("*.before-restore"))
+
+
+async def test_doctor_names_the_attachments_that_changed_or_went_missing(
+    tmp_path: Path, pdf: Path
+) -> None:
+    data, _, scan = await _backup_with_files(tmp_path, pdf)
+    done = run(["doctor"], data)
+    assert done.returncode == 0, done.stdout
+    assert "✅ 附件校验:2 个附件与记录的 SHA-256 一致" in done.stdout
+
+    _change_inline(data / "bot.sqlite3")
+    (on_disk,) = [p for p in (data / "files").rglob("*") if p.is_file()]
+    on_disk.unlink()
+    done = run(["doctor"], data)
+    assert done.returncode == 1, done.stdout
+    (line,) = [x for x in done.stdout.splitlines() if "附件校验" in x]
+    assert line == (
+        f"❌ 附件校验:2 个附件与记录的 SHA-256 不符:{scan.name}(文件缺失)、"
+        f"{pdf.name}(内容已改动)。请从备份恢复"
+    ) or line == (
+        f"❌ 附件校验:2 个附件与记录的 SHA-256 不符:{pdf.name}(内容已改动)、"
+        f"{scan.name}(文件缺失)。请从备份恢复"
+    )
+    assert "1 个问题" in done.stdout
