@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 import aiosqlite
 
@@ -17,8 +19,15 @@ _MATERIAL = (
 )
 
 
-def _plan(row: aiosqlite.Row) -> Plan:
-    data = dict(row)
+COLUMNS = (
+    "id", "code", "year", "title", "document", "issued_on", "notes", "reminders", "assessment",
+    "revision",
+)  # fmt: skip
+
+
+def decode(row: Sequence[Any]) -> Plan:
+    """The plan of a row's `COLUMNS` values, in order."""
+    data = dict(zip(COLUMNS, row, strict=True))
     for key in ("notes", "reminders", "assessment"):
         data[key] = json.loads(data[key])
     return Plan(**data)
@@ -31,22 +40,19 @@ def _material(row: aiosqlite.Row) -> Material:
     return Material(**data)
 
 
-_PLAN = (
-    "SELECT id, code, year, title, document, issued_on, notes, reminders, assessment, revision"
-    " FROM plans"
-)
+_PLAN = f"SELECT {', '.join(COLUMNS)} FROM plans"
 
 
 async def active(db: aiosqlite.Connection) -> Plan | None:
     """The plan commands work on: the most recent active one, or None."""
     row = await fetch_one(db, f"{_PLAN} WHERE active = 1 ORDER BY year DESC, id DESC LIMIT 1")
-    return _plan(row) if row else None
+    return decode(row) if row else None
 
 
 async def find(db: aiosqlite.Connection, code: str, year: int) -> Plan | None:
     """The plan imported under this code and year, active or not; None if there is none."""
     row = await fetch_one(db, f"{_PLAN} WHERE code = ? AND year = ?", (code, year))
-    return _plan(row) if row else None
+    return decode(row) if row else None
 
 
 async def exists(db: aiosqlite.Connection, code: str, year: int) -> bool:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import aiosqlite
 
 from domain.model import UnitKind
 from storage.db import fetch_all, fetch_one
 from storage.models import Unit
 
-_COLUMNS = "id, code, name, short_name, kind, parent_id, region_id, path"
+COLUMNS = ("id", "code", "name", "short_name", "kind", "parent_id", "region_id", "path")
+_COLUMNS = ", ".join(COLUMNS)
 
 
-def _unit(row: aiosqlite.Row) -> Unit:
-    data = dict(row)
+def decode(row: Sequence[Any]) -> Unit:
+    """The unit of a row's `COLUMNS` values, in order."""
+    data = dict(zip(COLUMNS, row, strict=True))
     data["kind"] = UnitKind(data["kind"])
     # Trusted rows of our own schema: constructing without validation keeps big listings fast.
     return Unit.model_construct(**data)
@@ -21,18 +26,18 @@ def _unit(row: aiosqlite.Row) -> Unit:
 async def all_units(db: aiosqlite.Connection) -> list[Unit]:
     """Every unit, in tree order."""
     return [
-        _unit(r) for r in await fetch_all(db, f"SELECT {_COLUMNS} FROM units ORDER BY sort, id")
+        decode(r) for r in await fetch_all(db, f"SELECT {_COLUMNS} FROM units ORDER BY sort, id")
     ]
 
 
 async def get(db: aiosqlite.Connection, unit_id: int) -> Unit | None:
     row = await fetch_one(db, f"SELECT {_COLUMNS} FROM units WHERE id = ?", (unit_id,))
-    return _unit(row) if row else None
+    return decode(row) if row else None
 
 
 async def by_code(db: aiosqlite.Connection, code: str) -> Unit | None:
     row = await fetch_one(db, f"SELECT {_COLUMNS} FROM units WHERE code = ?", (code,))
-    return _unit(row) if row else None
+    return decode(row) if row else None
 
 
 async def upsert(
