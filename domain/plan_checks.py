@@ -30,10 +30,20 @@ _YEARS = range(2000, 2101)
 _FALLBACK_YEAR = 2000
 
 _TOP_KEYS = ("plan", "units", "items")
-_PLAN_KEYS = ("code", "year", "title", "document", "issued", "notes", "reminders", "assessment")
+_PLAN_KEYS = (
+    "code",
+    "year",
+    "title",
+    "document",
+    "issued",
+    "applies_to",
+    "notes",
+    "reminders",
+    "assessment",
+)
 _UNIT_KEYS = ("code", "name", "short", "kind", "parent", "region")
 _ITEM_KEYS = ("no", "title", "applies_to", "deadline", "materials")
-_MATERIAL_KEYS = ("title", "deadline", "target", "target_unit", "applies_to")
+_MATERIAL_KEYS = ("title", "deadline", "target", "target_unit", "applies_to", "text_only")
 
 
 def _shift_years(expr: str, delta: int) -> str:
@@ -86,6 +96,7 @@ class _Header:
     title: str | None = None
     document: str | None = None
     issued: date | None = None
+    applies_to: frozenset[UnitKind] = ALL_KINDS  # whom the plan is addressed to
     notes: list[str] = field(default_factory=list)
     reminders: dict[str, Any] = field(default_factory=dict)
     assessment: dict[str, Any] = field(default_factory=dict)
@@ -128,6 +139,7 @@ class Checker:
         self.issues: list[PlanIssue] = []
         self.notices: list[PlanIssue] = []
         self.issued: date | None = None  # deadlines before it are refused or noted
+        self.addressed: frozenset[UnitKind] = ALL_KINDS  # the plan's default applies_to
 
     def add(self, node: Node | None, error: str, /, **params: object) -> None:
         strings = {name: str(value) for name, value in params.items()}
@@ -225,6 +237,17 @@ class Checker:
             return None
         return value
 
+    def flag(self, fields: dict[str, Node], name: str) -> bool:
+        """A yes/no key; absent is no."""
+        node = fields.get(name)
+        if node is None:
+            return False
+        value = _construct(node)
+        if not isinstance(value, bool):
+            self.add(node, "not_bool", field=name, value=_raw(node))
+            return False
+        return value
+
     def date(self, fields: dict[str, Node], name: str) -> date | None:
         node = fields.get(name)
         if node is None:
@@ -315,6 +338,7 @@ class Checker:
         document = self.document(header, delta, given.document)
         self.issued = self.issued_on(header, delta, given.issued)
         units = self.units(top.get("units"))
+        self.addressed = header.applies_to
         items = self.items(top.get("items"), parse_year, delta)
         if self.issues or header.code is None or header.title is None or target is None:
             return None
@@ -390,6 +414,7 @@ class Checker:
             title=self.text(fields, "title"),
             document=self.text(fields, "document"),
             issued=self.date(fields, "issued"),
+            applies_to=self.kinds(fields, "applies_to") or ALL_KINDS,
             notes=self.texts(fields, "notes"),
             reminders=self.free_mapping(fields, "reminders"),
             assessment=self.free_mapping(fields, "assessment"),
@@ -487,7 +512,7 @@ class Checker:
             return None
         no = self.item_no(fields, first_lines)
         title = self.text(fields, "title")
-        applies_to = self.kinds(fields, "applies_to") or ALL_KINDS
+        applies_to = self.kinds(fields, "applies_to") or self.addressed
         deadline = self.deadline(fields, year, delta)
         nodes = self.sequence(fields.get("materials"), "materials")
         if nodes == []:
@@ -533,6 +558,7 @@ class Checker:
         targets = self.targets(fields)
         target_unit = self.text(fields, "target_unit")
         applies_to = self.kinds(fields, "applies_to") or item.applies_to
+        text_only = self.flag(fields, "text_only")
         if item.no is None or title is None or deadline is None:
             return None
         return PlanMaterial(
@@ -544,6 +570,7 @@ class Checker:
             targets=targets,
             target_unit=target_unit,
             applies_to=applies_to,
+            text_only=text_only,
         )
 
     def targets(self, fields: dict[str, Node]) -> dict[UnitKind, int]:

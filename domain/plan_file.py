@@ -3,13 +3,15 @@
 Format (unknown keys anywhere are errors; `?` marks an optional key)::
 
     plan:  {code: [a-z0-9-]+, year: 2000..2100, title, document?, issued?: date,
+            applies_to?: [kind] (whom the plan is addressed to; default: all),
             notes?: [text], reminders?: {...}, assessment?: {...}}
     units: [{code: [a-z0-9_-]+ (unique), name, short?, kind: province|department|city|county,
              parent?: unit code (every unit but the single root), region?: unit code}]
-    items: [{no: positive int (unique), title, applies_to?: [kind] (default: all),
+    items: [{no: positive int (unique), title, applies_to?: [kind] (default: the plan's),
              deadline?: default for its materials,
              materials: [{title, deadline? (required unless the item has one),
-                          target?: {kind: positive int}, target_unit?, applies_to?: [kind]}]}]
+                          target?: {kind: positive int}, target_unit?, applies_to?: [kind],
+                          text_only?: bool (reported without a file; default: a file is needed)}]}]
 
 Materials are coded "{no}.{seq}", or just "{no}" when the item has a single material.
 Deadlines are 完成时限 expressions such as 5月底, 6-8月, 6月上旬 or 按要求报送; one before the

@@ -40,6 +40,7 @@ class PlanMaterial(_Model):
     targets: dict[UnitKind, int] = {}
     target_unit: str | None = None
     applies_to: frozenset[UnitKind] = ALL_KINDS
+    text_only: bool = False  # reported with text or a count alone; else files are required
 
 
 class PlanItem(_Model):

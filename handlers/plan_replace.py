@@ -175,6 +175,7 @@ async def _rewrite(
         targets={k.value: v for k, v in material.targets.items()},
         target_unit=material.target_unit,
         applies_to=sorted(k.value for k in material.applies_to),
+        text_only=material.text_only,
         sort=sort,
     )
     if material.title != old.title:

@@ -136,9 +136,30 @@ async def report(ctx: Context, args: str) -> Reply:
     count, note = parse_details(words[1:])
     row = await reportable(ctx, material)
     files = await store_files(ctx, ctx.msg.files)
+    if not files and not material.text_only:
+        return await _wait_for_files(ctx, material, count, note)
     async with ctx.write() as db:
         report_id = await _submit(ctx, db, row, count, note, files)
     return _submitted_reply(ctx, report_id, row, len(files))
+
+
+async def _wait_for_files(
+    ctx: Context, material: Material, count: int | None, note: str | None
+) -> Reply:
+    """A document reported without one: keep what was said in a draft and ask for the files
+    (over WeCom and Telegram the pictures often come a moment after the command)."""
+    async with ctx.write() as db:
+        await drafts.discard(db, ctx.contact.id)
+        await drafts.start(db, ctx.contact.id, ctx.now)
+        await drafts.set_material(db, ctx.contact.id, material.id)
+        await drafts.set_details(db, ctx.contact.id, count, note)
+    text = ctx.t("report.needs_files", code=material.code, title=material.title)
+    return Reply(text, choices=_draft_buttons(ctx) + upload_choices(ctx, material.code))
+
+
+def _require_files(material: Material, files: list[StoredFile]) -> None:
+    if not files and not material.text_only:
+        raise UserError("report.needs_files_first", code=material.code)
 
 
 async def start_draft(ctx: Context) -> Reply:
@@ -238,6 +259,7 @@ async def _draft_material(
 async def done(ctx: Context, args: str) -> Reply:
     """`/report_done`: show what will be submitted and ask to confirm."""
     material, files, _count, note = await _draft_material(ctx)
+    _require_files(material, files)
     names = "\n".join(f"  · {clip(f.name, 60)}" for f in files) or ctx.t("report.no_files")
     text = ctx.t(
         "report.summary", code=material.code, title=material.title, files=len(files), names=names
@@ -256,6 +278,7 @@ async def done(ctx: Context, args: str) -> Reply:
 async def confirm(ctx: Context, args: str) -> Reply:
     """`/report_confirm`: the draft becomes a report, in one transaction."""
     material, files, count, note = await _draft_material(ctx)
+    _require_files(material, files)
     row = await reportable(ctx, material)
     async with ctx.write() as db:
         report_id = await _submit(ctx, db, row, count, note, files)

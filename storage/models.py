@@ -68,6 +68,7 @@ class Material(BaseModel):
     targets: dict[str, int]
     target_unit: str | None
     applies_to: list[str]
+    text_only: bool = False  # no file needed to report it
 
 
 class AssignmentRow(BaseModel):

@@ -15,7 +15,7 @@ from storage.models import Item, Material, Plan
 _MATERIAL = (
     "SELECT m.id, m.plan_id, m.item_id, i.no AS item_no, i.title AS item_title, m.code, m.seq,"
     " m.title, m.deadline_expr, m.deadline_kind, m.window_start, m.due_date, m.targets,"
-    " m.target_unit, m.applies_to FROM materials m JOIN items i ON i.id = m.item_id"
+    " m.target_unit, m.applies_to, m.text_only FROM materials m JOIN items i ON i.id = m.item_id"
 )
 
 
@@ -205,12 +205,13 @@ async def insert_material(
     targets: dict[str, int],
     target_unit: str | None,
     applies_to: list[str],
+    text_only: bool,
     sort: int,
 ) -> int:
     cur = await db.execute(
         "INSERT INTO materials (plan_id, item_id, code, seq, title, deadline_expr,"
-        " deadline_kind, window_start, due_date, targets, target_unit, applies_to, sort)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " deadline_kind, window_start, due_date, targets, target_unit, applies_to, text_only,"
+        " sort) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             plan_id,
             item_id,
@@ -224,6 +225,7 @@ async def insert_material(
             json.dumps(targets),
             target_unit,
             json.dumps(applies_to),
+            int(text_only),
             sort,
         ),
     )
@@ -244,13 +246,14 @@ async def update_material(
     targets: dict[str, int],
     target_unit: str | None,
     applies_to: list[str],
+    text_only: bool,
     sort: int,
 ) -> None:
     """Rewrite a material in place (same code), as `insert_material` would have written it."""
     await db.execute(
         "UPDATE materials SET item_id = ?, title = ?, deadline_expr = ?, deadline_kind = ?,"
-        " window_start = ?, due_date = ?, targets = ?, target_unit = ?, applies_to = ?, sort = ?"
-        " WHERE id = ?",
+        " window_start = ?, due_date = ?, targets = ?, target_unit = ?, applies_to = ?,"
+        " text_only = ?, sort = ? WHERE id = ?",
         (
             item_id,
             title,
@@ -261,6 +264,7 @@ async def update_material(
             json.dumps(targets),
             target_unit,
             json.dumps(applies_to),
+            int(text_only),
             sort,
             material_id,
         ),

@@ -20,6 +20,8 @@ from schedules.sender import Sender
 from storage.files import FileStore
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+ROOT_PLAN = Path(__file__).resolve().parent.parent / "plans" / "henan-2016.yaml"  # the sample
+NOTICE_PDF = Path(__file__).resolve().parent / "files" / "notice.pdf"  # a report's attachment
 
 
 def local(text: str) -> datetime:

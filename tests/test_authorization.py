@@ -26,7 +26,7 @@ PLAN = (
     "  - {code: kaifeng, name: 开封市安全生产监督管理局, short: 开封市, kind: city, parent: henan}\n"
     "items:\n"
     + "".join(
-        f"  - {{no: {n}, title: 事项{n}, materials: [{{title: 材料{n}, deadline: 8月底}}]}}\n"
+        f"  - {{no: {n}, title: 事项{n}, materials: [{{title: 材料{n}, deadline: 8月底, text_only: true}}]}}\n"
         for n in range(1, MATERIALS + 1)
     )
 )

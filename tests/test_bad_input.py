@@ -35,7 +35,7 @@ async def _snapshot(bot: ShellBot) -> list[tuple[int, str]]:
         ("/report", "请选择要报送的材料"),
         ("/report 99.9", "没有编号为“99.9”的材料"),
         ("/report 2", "请写明具体编号:2.1, 2.2, 2.3"),
-        ("/report 1 abc", "已报送 [1]"),  # a note is free text
+        ("/report 1 abc", "需附上材料文件"),  # a document needs its file: nothing is reported
         ("/report 1; DROP TABLE reports;--", "没有编号为"),
         ("/report 1 99999999999", "数量太大"),
         ("/withdraw", "用法:/withdraw 报送编号"),

@@ -76,10 +76,12 @@ async def test_urging_a_unit_twice_within_the_hour_asks_first(bot: ShellBot) -> 
     assert all(e.actor_label == "admin" for e in history if e.action == "urge")
 
 
-async def test_urging_by_code_and_all_overdue_reaches_only_owing_units(bot: ShellBot) -> None:
+async def test_urging_by_code_and_all_overdue_reaches_only_owing_units(
+    bot: ShellBot, pdf: Path
+) -> None:
     await bot.invite_and_bind("开封", "kf")
     await bot.invite_and_bind("郑州", "zz")
-    assert "已报送" in await bot.say("/report 1 已印发", as_="zz")
+    assert "已报送" in await bot.say("/report 1 已印发", as_="zz", files=[pdf])
     await bot.say(":time 2016-06-02T10:00")
     by_code = await bot.say("/urge 1", as_="admin")
     assert "推送给 kf" in by_code and "推送给 zz" not in by_code
@@ -131,7 +133,7 @@ async def test_after_downtime_recent_runs_are_sent_and_older_ones_listed(bot: Sh
     assert again == 0
 
 
-async def test_groups_get_a_weekly_bulletin_and_chosen_events(bot: ShellBot) -> None:
+async def test_groups_get_a_weekly_bulletin_and_chosen_events(bot: ShellBot, pdf: Path) -> None:
     await bot.invite_and_bind("开封", "kf")
     await bot.shell.handle_line(":group 进度群")
     await bot.say("/subscribe events", as_="admin")
@@ -139,7 +141,7 @@ async def test_groups_get_a_weekly_bulletin_and_chosen_events(bot: ShellBot) -> 
     await bot.say("/subscribe", as_="admin")
     await bot.shell.handle_line(":private")
     for code in ("1", "2.1"):
-        assert "推送给 group:进度群" in await bot.say(f"/report {code} 好", as_="kf")
+        assert "推送给 group:进度群" in await bot.say(f"/report {code} 好", as_="kf", files=[pdf])
     accepted = await bot.say("/accept 1", as_="admin")
     assert "开封市 的 [1] 已审核通过" in accepted and "group:安静群" not in accepted
     monday = await bot.say(":time 2016-05-30T09:30")

@@ -11,7 +11,7 @@ import chinese_calendar
 import pytest
 
 from storage import pushes
-from tests.support import SHANGHAI, ShellBot
+from tests.support import NOTICE_PDF, SHANGHAI, ShellBot
 
 SAMPLE = Path(__file__).resolve().parent.parent / "plans" / "henan-2016.yaml"
 ZHENGZHOU = "  - {code: zhengzhou, name: 郑州市安全生产监督管理局, short: 郑州市, kind: city, parent: henan}\n"
@@ -40,7 +40,7 @@ def sample_with_a_county_under_a_city(tmp_path: Path) -> Path:
 async def report_all_but(bot: ShellBot, user: str, *keep: str) -> None:
     for code in EVERY_CODE:
         if code not in keep:
-            assert "已报送" in await bot.say(f"/report {code} 已完成", as_=user)
+            assert "已报送" in await bot.say(f"/report {code} 已完成", as_=user, files=[NOTICE_PDF])
 
 
 async def timelines(bot: ShellBot) -> dict[str, Timeline]:
@@ -105,19 +105,19 @@ async def replay(bot: ShellBot) -> None:
     assert "ny2" in covered
 
     await bot.say(":time 2016-05-26T10:00")
-    zz_first = await bot.say("/report 1 年度方案", as_="zz")
+    zz_first = await bot.say("/report 1 年度方案", as_="zz", files=[NOTICE_PDF])
     first = int(re.search(r"#(\d+)", zz_first).group(1))  # type: ignore[union-attr]
 
     await bot.say(":time 2016-05-30T10:00")
-    events = await bot.say("/report 1 年度方案", as_="kf")
+    events = await bot.say("/report 1 年度方案", as_="kf", files=[NOTICE_PDF])
     assert "推送给 group:全省安监工作群" in events and "开封市 已报送 [1]" in events
 
     await bot.say(":time 2016-06-06T10:00")
     assert "已退回" in await bot.say(f"/return {first} 缺少印发文件", as_="admin")
     await bot.say(":time 2016-06-16T10:00")
-    assert "已报送" in await bot.say("/report 1 补充印发文件", as_="zz")
+    assert "已报送" in await bot.say("/report 1 补充印发文件", as_="zz", files=[NOTICE_PDF])
     for user in ("gc", "ly", "ny"):
-        await bot.say("/report 1 年度方案", as_=user)
+        await bot.say("/report 1 年度方案", as_=user, files=[NOTICE_PDF])
 
     await bot.say(":time 2016-06-20T22:30")
     urged = await bot.say("/urge 开封 请尽快报送", as_="admin")
@@ -129,7 +129,7 @@ async def replay(bot: ShellBot) -> None:
     )
     await bot.say(":time 2016-11-15T10:00")
     for user in ("kf", "zz", "gc", "ly", "ny", "admin"):
-        await bot.say("/report 8 宣传片", as_=user)
+        await bot.say("/report 8 宣传片", as_=user, files=[NOTICE_PDF])
     await bot.say(":time 2016-12-31T20:00")
 
 

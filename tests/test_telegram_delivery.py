@@ -31,7 +31,11 @@ async def test_a_6000_character_message_arrives_in_two_parts_cut_at_a_line(
 async def test_html_in_user_text_is_shown_as_typed(tg: TelegramBot, fake: FakeTelegram) -> None:
     zz = fake.user(1001)
     await tg.bind("郑州", zz)
-    await tg.say(zz, "/report 6.1 <b>方案</b> & 附表 a<b")
+    await tg.say(
+        zz,
+        document=fake.document("方案.pdf", b"%PDF"),
+        caption="/report 6.1 <b>方案</b> & 附表 a<b",
+    )
     out = await tg.say(tg.admin, "/pending")
     assert "说明:<b>方案</b> & 附表 a<b" in texts(out)  # the fake refuses malformed HTML
 
@@ -71,7 +75,8 @@ async def test_a_user_who_blocked_the_bot_is_marked_unreachable(
 ) -> None:
     zz = fake.user(1001)
     await tg.bind("郑州", zz)
-    first = report_id(texts(await tg.say(zz, "/report 1 方案已印发")))
+    doc = fake.document("方案.pdf", b"%PDF")
+    first = report_id(texts(await tg.say(zz, document=doc, caption="/report 1 方案已印发")))
     fake.block(zz["id"])
 
     async def unreachable() -> bool:

@@ -110,7 +110,8 @@ async def test_admin_accepts_and_returns_with_buttons(tg: TelegramBot, fake: Fak
     first = report_id(
         texts(await tg.say(zz, document=fake.document("a.pdf", b"%PDF a"), caption="/report 1"))
     )
-    second = report_id(texts(await tg.say(zz, "/report 6.1 已制定")))
+    doc = fake.document("b.pdf", b"%PDF b")
+    second = report_id(texts(await tg.say(zz, document=doc, caption="/report 6.1 已制定")))
 
     listing = await tg.say(tg.admin, "/pending")
     item = _last_with(listing, f"报送 #{first}")

@@ -60,7 +60,9 @@ async def test_an_update_left_in_the_inbox_by_a_crash_is_handled_at_start(
     await first.stop()
     # What a crash leaves behind: an update written down (and so confirmed to Telegram,
     # which will not send it again) but never handled.
-    lost = fake.message(zz, "/report 6.1 已制定方案", push=False) | {"update_id": 555_555}
+    doc = fake.document("方案.pdf", b"%PDF")
+    lost = fake.message(zz, document=doc, caption="/report 6.1 已制定方案", push=False)
+    lost |= {"update_id": 555_555}
     garbled = {"update_id": 555_556, "message": {"message_id": 9}}  # no chat, no date
     store = Store(tmp_path / "data" / "bot.sqlite3")
     await store.open()
@@ -104,7 +106,8 @@ async def test_webhook_mode_answers_and_ignores_a_repeated_delivery(
         zz = fake.user(1001)
         await tg.bind("郑州", zz)  # the fake posts every update to the webhook
 
-        update = fake.message(zz, "/report 6.1 已制定", push=False)
+        doc = fake.document("方案.pdf", b"%PDF")
+        update = fake.message(zz, document=doc, caption="/report 6.1 已制定", push=False)
         update["update_id"] = 777_777
         Update.de_json(update, None)
         headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret}

@@ -181,12 +181,12 @@ async def test_retried_callback_is_handled_once_even_after_restart(tmp_path: Pat
     bot = await WeComBot.start(tmp_path / "data")
     code = find_code(await bot.say("admin", "/invite 开封 reporter"))
     await bot.say("kf", f"/bind {code}")
-    fields = bot.message("kf", "text", Content="/report 1 年度方案已印发")
+    fields = bot.message("kf", "text", Content="/na 1 本年度未制定方案")
     # WeCom retries when it does not hear back in 5 s: the same MsgId arrives again.
     answers = await asyncio.gather(*(bot.post(fields) for _ in range(3)))
     assert all(a.status_code == 200 for a in answers)
     await bot.settle()
-    assert bot.news("kf").count("已报送 [1]") == 1
+    assert bot.news("kf").count("已提交不适用申请 #1") == 1
     await bot.stop()
 
     again = await WeComBot.start(tmp_path / "data")
@@ -194,8 +194,8 @@ async def test_retried_callback_is_handled_once_even_after_restart(tmp_path: Pat
         assert (await again.post(fields)).status_code == 200
         await again.settle()
         assert again.fake.to("kf") == []
-        history = await again.say("kf", "/history")
-        assert history.count("#1 [1]") == 1 and "#2" not in history
+        pending = await again.say("admin", "/pending")
+        assert pending.count("不适用申请 #1") == 1 and "#2" not in pending
     finally:
         await again.stop()
 
