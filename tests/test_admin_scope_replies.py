@@ -10,7 +10,7 @@ async def test_the_status_header_does_not_introduce_the_unit_list_as_overdue(
     bot: ShellBot,
 ) -> None:
     out = await bot.say("/status", as_="admin")
-    header, _, rest = out.partition("\n")
+    _header, _, rest = out.partition("\n")
     summary, _, listing = rest.partition("\n")
     assert "有逾期的单位 0 个" in summary and not summary.endswith(":")
     assert listing.startswith("各单位完成情况"), out[:300]
