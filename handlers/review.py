@@ -5,7 +5,7 @@ from __future__ import annotations
 import aiosqlite
 
 from domain.messages import Choice, Reply
-from domain.model import ReportStatus
+from domain.model import ReportStatus, Role
 from domain.text import clip
 from handlers.broadcasts import announce
 from handlers.context import Context
@@ -20,7 +20,7 @@ LISTED = 20
 
 
 def _own_unit_excluded(ctx: Context) -> int | None:
-    return None if ctx.contact.role == "province_admin" else ctx.contact.unit_id
+    return None if ctx.contact.role is Role.PROVINCE_ADMIN else ctx.contact.unit_id
 
 
 async def pending(ctx: Context, args: str) -> list[Reply]:
