@@ -123,23 +123,7 @@ async def add_material(
 ) -> int:
     """Insert a material and its assignments; returns the material's id."""
     deadline = material.deadline
-    material_id = await plans.insert_material(
-        db,
-        plan_id=plan_id,
-        item_id=item_id,
-        code=material.code,
-        seq=material.seq,
-        title=material.title,
-        deadline_expr=deadline.expr,
-        deadline_kind=deadline.kind.value,
-        window_start=deadline.start,
-        due_date=deadline.due,
-        targets={k.value: v for k, v in material.targets.items()},
-        target_unit=material.target_unit,
-        applies_to=sorted(k.value for k in material.applies_to),
-        text_only=material.text_only,
-        sort=sort,
-    )
+    material_id = await plans.insert_material(db, plan_id, item_id, material, sort)
     await plans.insert_assignments(
         db, plan_id, material_id, unit_ids, deadline.due, due_of(deadline, tz)
     )

@@ -163,21 +163,7 @@ async def _rewrite(
 ) -> None:
     """Rewrite a kept material; its assignments follow a new date unless they had their own."""
     deadline = material.deadline
-    await plans.update_material(
-        db,
-        old.id,
-        item_id=item_id,
-        title=material.title,
-        deadline_expr=deadline.expr,
-        deadline_kind=deadline.kind.value,
-        window_start=deadline.start,
-        due_date=deadline.due,
-        targets={k.value: v for k, v in material.targets.items()},
-        target_unit=material.target_unit,
-        applies_to=sorted(k.value for k in material.applies_to),
-        text_only=material.text_only,
-        sort=sort,
-    )
+    await plans.update_material(db, old.id, item_id, material, sort)
     if material.title != old.title:
         changes.retitled.append(material)
     was = (old.deadline_expr, old.deadline_kind, old.window_start, old.due_date)

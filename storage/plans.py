@@ -9,6 +9,7 @@ from typing import Any
 
 import aiosqlite
 
+from domain.plan_model import PlanMaterial
 from storage.db import fetch_all, fetch_one, to_db
 from storage.models import Item, Material, Plan
 
@@ -190,84 +191,51 @@ async def insert_item(db: aiosqlite.Connection, plan_id: int, no: int, title: st
     return cur.lastrowid
 
 
+# The columns a plan file decides, in the order `_material_values` gives them.
+_MATERIAL_COLUMNS = (
+    "item_id, title, deadline_expr, deadline_kind, window_start, due_date, targets,"
+    " target_unit, applies_to, text_only, sort"
+)
+
+
+def _material_values(item_id: int, material: PlanMaterial, sort: int) -> tuple[object, ...]:
+    deadline = material.deadline
+    return (
+        item_id,
+        material.title,
+        deadline.expr,
+        deadline.kind.value,
+        deadline.start.isoformat() if deadline.start else None,
+        deadline.due.isoformat() if deadline.due else None,
+        json.dumps({k.value: v for k, v in material.targets.items()}),
+        material.target_unit,
+        json.dumps(sorted(k.value for k in material.applies_to)),
+        int(material.text_only),
+        sort,
+    )
+
+
 async def insert_material(
-    db: aiosqlite.Connection,
-    *,
-    plan_id: int,
-    item_id: int,
-    code: str,
-    seq: int,
-    title: str,
-    deadline_expr: str,
-    deadline_kind: str,
-    window_start: date | None,
-    due_date: date | None,
-    targets: dict[str, int],
-    target_unit: str | None,
-    applies_to: list[str],
-    text_only: bool,
-    sort: int,
+    db: aiosqlite.Connection, plan_id: int, item_id: int, material: PlanMaterial, sort: int
 ) -> int:
+    """A plan file's material under its item; returns its id."""
     cur = await db.execute(
-        "INSERT INTO materials (plan_id, item_id, code, seq, title, deadline_expr,"
-        " deadline_kind, window_start, due_date, targets, target_unit, applies_to, text_only,"
-        " sort) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            plan_id,
-            item_id,
-            code,
-            seq,
-            title,
-            deadline_expr,
-            deadline_kind,
-            window_start.isoformat() if window_start else None,
-            due_date.isoformat() if due_date else None,
-            json.dumps(targets),
-            target_unit,
-            json.dumps(applies_to),
-            int(text_only),
-            sort,
-        ),
+        f"INSERT INTO materials (plan_id, code, seq, {_MATERIAL_COLUMNS})"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (plan_id, material.code, material.seq, *_material_values(item_id, material, sort)),
     )
     assert cur.lastrowid is not None
     return cur.lastrowid
 
 
 async def update_material(
-    db: aiosqlite.Connection,
-    material_id: int,
-    *,
-    item_id: int,
-    title: str,
-    deadline_expr: str,
-    deadline_kind: str,
-    window_start: date | None,
-    due_date: date | None,
-    targets: dict[str, int],
-    target_unit: str | None,
-    applies_to: list[str],
-    text_only: bool,
-    sort: int,
+    db: aiosqlite.Connection, material_id: int, item_id: int, material: PlanMaterial, sort: int
 ) -> None:
     """Rewrite a material in place (same code), as `insert_material` would have written it."""
+    assignments = ", ".join(f"{column.strip()} = ?" for column in _MATERIAL_COLUMNS.split(","))
     await db.execute(
-        "UPDATE materials SET item_id = ?, title = ?, deadline_expr = ?, deadline_kind = ?,"
-        " window_start = ?, due_date = ?, targets = ?, target_unit = ?, applies_to = ?,"
-        " text_only = ?, sort = ? WHERE id = ?",
-        (
-            item_id,
-            title,
-            deadline_expr,
-            deadline_kind,
-            window_start.isoformat() if window_start else None,
-            due_date.isoformat() if due_date else None,
-            json.dumps(targets),
-            target_unit,
-            json.dumps(applies_to),
-            int(text_only),
-            sort,
-            material_id,
-        ),
+        f"UPDATE materials SET {assignments} WHERE id = ?",
+        (*_material_values(item_id, material, sort), material_id),
     )
 
 
