@@ -10,7 +10,8 @@ import re
 # and anything passed as secret=/key=/token= in a URL.
 _PATTERNS = [
     (re.compile(r"(?<!\d)\d{6,12}:[A-Za-z0-9_-]{30,}"), "<telegram-token>"),
-    (re.compile(r"\b[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}\b"), "<invite-code>"),
+    # Codes are taken in any case (handlers.invites.canonical), so people type them lower-case.
+    (re.compile(r"\b[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}\b", re.I), "<invite-code>"),
     (
         re.compile(
             r"((?:access_token|secret|key|token|corpsecret|sig|signature)=)[^&\s\"']+", re.I

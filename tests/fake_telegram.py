@@ -210,6 +210,13 @@ class FakeTelegram(BotApiMethods):
         self._notify()
         return update
 
+    def push_malformed(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Queue an update PTB cannot take as it is (not validated), as Telegram may send."""
+        update.setdefault("update_id", next(self._update_ids) + 100_000)
+        self.pending.append(update)
+        self._notify()
+        return update
+
     def redeliver(self, update: dict[str, Any]) -> None:
         """Queue an update again, as Telegram does when a crash kept it from being confirmed."""
         self.confirmed = min(self.confirmed, update["update_id"])

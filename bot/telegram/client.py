@@ -3,38 +3,72 @@
 from __future__ import annotations
 
 import ipaddress
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import Bot
+from telegram import Bot, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ExtBot
 
+from bot.telegram import screen
 from bot.telegram.journal import Journal, JournalQueue
 from bot.telegram.transport import AiohttpRequest
 from domain.settings import Settings
 
 POLL_TIMEOUT = 25  # seconds Telegram may hold a getUpdates call open
 
+# The updates of the getUpdates call in progress, parsed one by one in `_do_post`.
+_BATCH: ContextVar[list[Update] | None] = ContextVar("telegram_batch", default=None)
+
 
 class ChannelBot(ExtBot[None]):
-    """PTB's bot, journaling each getUpdates batch and able to skip parsing answers.
+    """PTB's bot, screening and journaling each getUpdates batch, able to skip parsing answers.
 
     The batch is caught at `_do_post` (ExtBot's hook for wrapping API calls) while it is still
-    Telegram's JSON, and written down before PTB's next getUpdates confirms it; writing that
-    JSON costs a fraction of `Update.to_dict()`.
+    Telegram's JSON. Each update is parsed on its own (`screen.parse`), so a malformed one is
+    skipped instead of failing the batch; the good ones are written down as Telegram sent
+    them before PTB's next getUpdates confirms them (writing that JSON costs a fraction of
+    `Update.to_dict()`), and handed to PTB already parsed. The next call's offset passes a
+    skipped update even when it was the last of its batch, so Telegram stops sending it.
     """
 
     def __init__(self, *args: Any, journal: Journal, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         with self._unfrozen():
             self.journal = journal
+            self.skipped = screen.Skipped()  # PTB's bot is frozen after __init__
+
+    async def get_updates(
+        self, offset: int | None = None, *args: Any, **kwargs: Any
+    ) -> tuple[Update, ...]:
+        batch: list[Update] = []
+        token = _BATCH.set(batch)
+        try:
+            offset = max(offset or 0, self.skipped.below) or offset
+            await super().get_updates(offset, *args, **kwargs)
+        finally:
+            _BATCH.reset(token)
+        for update in batch:
+            self.insert_callback_data(update)
+        return tuple(batch)
 
     async def _do_post(self, endpoint: str, data: dict[str, Any], **kwargs: Any) -> Any:
         result = await super()._do_post(endpoint, data, **kwargs)
-        if endpoint == "getUpdates" and isinstance(result, list) and result:
-            await self.journal.save_json(result)
-        return result
+        batch = _BATCH.get()
+        if endpoint != "getUpdates" or batch is None or not isinstance(result, list):
+            return result
+        good = []
+        for raw in result:
+            parsed = screen.parse(raw, self)
+            if isinstance(parsed, Update):
+                batch.append(parsed)
+                good.append(raw)
+                continue
+            self.skipped.add(screen.update_id_of(raw), parsed)
+        if good:
+            await self.journal.save_json(good)
+        return []  # parsed above: PTB's get_updates has nothing left to parse
 
     async def post_unparsed(self, endpoint: str, params: dict[str, Any]) -> Any:
         """Call a Bot API method for its effect; Telegram's JSON answer comes back as it is.

@@ -16,6 +16,7 @@ from typing import Any
 
 from telegram import Bot, Update
 
+from bot.telegram import screen
 from domain.clock import Clock
 from storage import telegram as store_telegram
 from storage.db import Store
@@ -79,16 +80,19 @@ class Journal:
             bodies = await store_telegram.inbox_pending(db)
         updates = []
         for body in bodies:
-            raw = json.loads(body)
             try:
-                update = Update.de_json(raw, bot)
-            except Exception:
-                # Written as Telegram sent it, but this run's PTB cannot read it: drop it once.
-                log.exception("an unreadable update in the inbox was skipped")
-                self._done.append(int(raw["update_id"]))
+                raw = json.loads(body)
+            except ValueError:
+                raw = None
+            parsed = screen.parse(raw, bot)
+            if isinstance(parsed, Update):
+                updates.append(parsed)
                 continue
-            if update is not None:
-                updates.append(update)
+            # Written by an earlier run (or this run's PTB cannot read it): dropped once.
+            update_id = screen.update_id_of(raw)
+            screen.report_skipped(update_id, parsed, "in the inbox")
+            if update_id is not None:
+                self._done.append(update_id)
         self._written.update(u.update_id for u in updates)
         return updates
 
@@ -102,5 +106,11 @@ class JournalQueue(asyncio.Queue[object]):
 
     async def put(self, item: object) -> None:
         if isinstance(item, Update):
+            # By webhook PTB parsed it as a whole and takes any type where an id belongs.
+            wrong = screen.fault(item)
+            if wrong is not None:
+                update_id = screen.update_id_of({"update_id": item.update_id})
+                screen.report_skipped(update_id, f"{wrong} has the wrong type", "on arrival")
+                return  # answered all the same, so Telegram does not send it again
             await self.journal.save([item])
         await super().put(item)
