@@ -309,7 +309,11 @@ CASES = [
     ("empty_value", 4, ("  title: 示例计划", "  title: ''")),
     ("not_text", 4, ("  title: 示例计划", "  title: [a, b]")),
     ("not_int", 3, ("year: 2016", "year: twenty")),
-    ("not_bool", 14, ("        deadline: 5月底\n", "        deadline: 5月底\n        text_only: 是\n")),
+    (
+        "not_bool",
+        14,
+        ("        deadline: 5月底\n", "        deadline: 5月底\n        text_only: 是\n"),
+    ),
     ("bad_year", 3, ("year: 2016", "year: 1999")),
     ("bad_plan_code", 2, ("code: demo", "code: Demo_1")),
     ("not_date", 5, ("  title: 示例计划", "  title: 示例计划\n  issued: soon")),
