@@ -157,7 +157,7 @@ async def _urge(ctx: Context, args: str, confirmed: bool) -> Reply:
     lines = [ctx.t("sched.urge_done", units=len(targets), contacts=reached)]
     if nobody:
         lines.append(ctx.t("sched.urge_nobody", names="、".join(nobody[:20])))
-    later = deliver_at(ctx.now, policy, ctx.app.settings.tz)
+    later = deliver_at(ctx.now, policy, ctx.app.settings.tz, kind="urge")
     if later != ctx.now:
         lines.append(ctx.t("sched.urge_quiet", at=ctx.t.moment(later)))
     return Reply("\n".join(lines), replaces_choices=confirmed)

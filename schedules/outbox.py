@@ -80,7 +80,8 @@ async def queue(
 
     `key` names what happened (``"urge:12"``); the recipient is appended, so running the same
     decision twice queues nothing new. A person marked unreachable is skipped. With `quiet`
-    (the plan's policy and zone) a push decided in quiet hours waits for their end;
+    (the plan's policy and zone) a push decided in quiet hours waits for their end on the
+    next working day (`schedules.quiet.deliver_at`);
     `not_before` holds it until a given instant instead (a retried answer).
     """
     if isinstance(to, Chat):
@@ -90,7 +91,7 @@ async def queue(
             return False
         channel, chat_ref, contact_id, who = to.channel, to.user_ref, to.id, str(to.id)
     if not_before is None and quiet is not None:
-        not_before = deliver_at(now, *quiet)
+        not_before = deliver_at(now, *quiet, kind=kind)
     return await outbox.enqueue(
         db,
         idem_key=f"{key}:{who}",

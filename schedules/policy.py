@@ -63,6 +63,7 @@ class ReminderPolicy(BaseModel):
     escalate_after: int = Field(default=3, ge=0, le=30)  # nags before 抄报; 0 = never
     quiet_start: ClockTime = TimeOfDay(21, 0)
     quiet_end: ClockTime = TimeOfDay(8, 0)
+    urgent_on_holidays: bool = False  # urgings held over quiet hours may go out on a day off
     catch_up_hours: int = Field(default=24, ge=0, le=24 * 14)
     ack: bool = True  # 签收 notices when a plan or material is published
     ack_max: int = Field(default=3, ge=0, le=30)  # reminders to acknowledge, every overdue_every

@@ -1,11 +1,15 @@
-"""Quiet hours: a push decided at night waits for the morning."""
+"""Quiet hours: a push decided at night waits for the morning of the next working day."""
 
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from schedules import workdays
 from schedules.policy import ReminderPolicy
+
+# Pushes an admin means to reach people at once; `urgent_on_holidays` lets them out on days off.
+URGENT_KINDS = frozenset({"urge"})
 
 
 def in_quiet(local: time, start: time, end: time) -> bool:
@@ -14,13 +18,23 @@ def in_quiet(local: time, start: time, end: time) -> bool:
     return local >= start or local < end  # the window spans midnight
 
 
-def deliver_at(now: datetime, policy: ReminderPolicy, tz: ZoneInfo) -> datetime:
-    """`now`, or the end of the quiet hours it falls in (08:00 the next morning by default)."""
+def deliver_at(
+    now: datetime, policy: ReminderPolicy, tz: ZoneInfo, kind: str | None = None
+) -> datetime:
+    """`now`, or the end of the quiet hours it falls in, moved to the next working day.
+
+    A push held overnight is released at 08:00 (by default) of the next working day, so a
+    22:00 urging on 30 September arrives on the 调休 Saturday after National Day, not on
+    1 October; with the policy's `urgent_on_holidays` an urging (`kind` "urge") is released
+    at 08:00 of the next day whether it is a working day or not.
+    """
     local = now.astimezone(tz)
     start, end = policy.quiet_start, policy.quiet_end
     if start == end or not in_quiet(local.time(), start, end):
         return now
-    wake = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
-    if wake <= local:
-        wake = datetime.combine(local.date() + timedelta(days=1), end, tzinfo=tz)
-    return wake
+    day = local.date()
+    if local.time() >= end:
+        day += timedelta(days=1)
+    if not (policy.urgent_on_holidays and kind in URGENT_KINDS):
+        day = workdays.on_or_after(day)
+    return datetime.combine(day, end, tzinfo=tz)

@@ -94,10 +94,22 @@ def test_escalation_comes_with_the_nag_after_the_third() -> None:
         ("2016-06-21T07:59", "2016-06-21T08:00"),
         ("2016-06-21T08:00", "2016-06-21T08:00"),
         ("2016-06-21T20:59", "2016-06-21T20:59"),
+        ("2016-09-30T22:00", "2016-10-08T08:00"),  # 国庆, then the 调休 Saturday
+        ("2016-06-24T21:00", "2016-06-27T08:00"),  # Friday night: Monday morning
+        ("2016-10-02T03:00", "2016-10-08T08:00"),  # held on a holiday night, too
+        ("2016-10-02T10:00", "2016-10-02T10:00"),  # not quiet: not held
     ],
 )
-def test_quiet_hours_hold_a_push_until_morning(at: str, expected: str) -> None:
+def test_quiet_hours_hold_a_push_until_a_working_morning(at: str, expected: str) -> None:
     assert deliver_at(local(at), DEFAULT, SHANGHAI) == local(expected)
+    assert deliver_at(local(at), DEFAULT, SHANGHAI, kind="urge") == local(expected)
+
+
+def test_urgings_may_be_let_out_on_a_holiday_morning() -> None:
+    policy = policy_from({"urgent_on_holidays": True})
+    at = local("2016-09-30T22:00")
+    assert deliver_at(at, policy, SHANGHAI, kind="urge") == local("2016-10-01T08:00")
+    assert deliver_at(at, policy, SHANGHAI, kind="returned") == local("2016-10-08T08:00")
 
 
 def test_the_bulletin_day_skips_a_holiday_monday() -> None:

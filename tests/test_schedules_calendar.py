@@ -1,0 +1,70 @@
+"""Holidays and 调休 through the shell: held pushes, deadlines on a day off, one bulletin a week."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+from storage import pushes
+from tests.support import NOTICE_PDF, ROOT_PLAN, SHANGHAI, ShellBot, local, report_id
+
+PLAN_KEY = "  code: henan-fwxzf"
+
+
+async def _log(bot: ShellBot, kind: str) -> list[pushes.Delivered]:
+    async with bot.app.store.read() as db:
+        return await pushes.log(db, kind)
+
+
+def _sent(push: pushes.Delivered) -> datetime:
+    assert push.sent_at is not None, f"not delivered: {push}"
+    return push.sent_at.astimezone(SHANGHAI)
+
+
+def _plan_with(tmp_path: Path, reminders: str) -> Path:
+    """The sample plan with a `reminders:` mapping."""
+    text = ROOT_PLAN.read_text("utf-8")
+    assert text.count(PLAN_KEY) == 1
+    path = tmp_path / "plan.yaml"
+    path.write_text(text.replace(PLAN_KEY, f"{PLAN_KEY}\n  reminders: {reminders}"), "utf-8")
+    return path
+
+
+async def test_a_push_held_over_quiet_hours_waits_for_the_next_working_day(
+    tmp_path: Path,
+) -> None:
+    bot = await ShellBot.start(tmp_path / "data", at="2016-09-30T10:00", schedules=True)
+    try:
+        await bot.invite_and_bind("兰考", "lk")
+        await bot.say(":time 2016-09-30T22:00")
+        urged = await bot.say("/urge 兰考 请尽快报送", as_="admin")
+        assert "2016年10月8日 08:00" in urged  # what the urger is told is what happens
+        await bot.say(":time 2016-10-07T20:00")  # 国庆: 1-7 October are days off
+        assert [p.status for p in await _log(bot, "urge")] == ["queued"]
+        await bot.say(":time 2016-10-08T12:00")  # the 调休 make-up Saturday
+        (urge,) = await _log(bot, "urge")
+        assert urge.chat_ref == "lk" and _sent(urge) >= local("2016-10-08T08:00")
+        assert _sent(urge).date() == date(2016, 10, 8)
+    finally:
+        await bot.stop()
+
+
+async def test_the_policy_may_let_urgings_out_on_a_holiday(tmp_path: Path) -> None:
+    plan = _plan_with(tmp_path, "{urgent_on_holidays: true}")
+    bot = await ShellBot.start(
+        tmp_path / "data", at="2016-09-30T10:00", schedules=True, BOT_SAMPLE_PLAN=plan
+    )
+    try:
+        await bot.invite_and_bind("兰考", "lk")
+        out = await bot.say("/report 1 年度方案", as_="lk", files=[NOTICE_PDF])
+        assert "已报送" in out
+        await bot.say(":time 2016-09-30T22:00")
+        assert "2016年10月1日 08:00" in await bot.say("/urge 兰考 请尽快报送", as_="admin")
+        assert "已退回" in await bot.say(f"/return {report_id(out)} 缺少印发文件", as_="admin")
+        await bot.say(":time 2016-10-08T12:00")
+        (urge,) = await _log(bot, "urge")
+        assert _sent(urge).date() == date(2016, 10, 1)
+        returned = [p for p in await _log(bot, "returned") if p.chat_ref == "lk"]
+        assert returned and all(_sent(p).date() == date(2016, 10, 8) for p in returned)
+    finally:
+        await bot.stop()
