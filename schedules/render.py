@@ -7,6 +7,7 @@ from datetime import date
 from domain.messages import Choice
 from domain.text import clip
 from locales import Translator
+from schedules import workdays
 from schedules.decide import AckStage, Bundle, Mention, Stage
 from storage.owed import OwedRow
 
@@ -26,13 +27,32 @@ def material_line(t: Translator, owed: OwedRow) -> str:
     return t("sched.material", code=owed.code, title=clip(owed.title, TITLE_LIMIT))
 
 
+def day_off_line(t: Translator, head: str, due: date) -> str:
+    """A deadline on a holiday or weekend, told on the last working day before it."""
+    name = workdays.holiday(due)
+    if name is not None:
+        key = f"cal.holiday_{name}"
+        holiday = t(key if t.has(key) else "cal.holiday_other")
+        return t("sched.line_last_workday_holiday", line=head, due=t.day(due), holiday=holiday)
+    weekday = t(f"cal.weekday_{due.isoweekday()}")
+    return t("sched.line_last_workday_weekend", line=head, due=t.day(due), weekday=weekday)
+
+
+def _due_later(mention: Mention, day: date) -> bool:
+    """The due-day reminder given early: the deadline falls on a day off."""
+    due = mention.owed.due
+    return mention.step.stage is Stage.DUE and due is not None and due > day
+
+
 def mention_line(t: Translator, mention: Mention, day: date) -> str:
     owed, step = mention.owed, mention.step
     head = material_line(t, owed)
     assert owed.due is not None
     if step.stage is Stage.WINDOW_OPEN:
         return t("sched.line_window", line=head, due=due_text(t, owed))
-    if step.stage is Stage.UPCOMING or (step.stage is Stage.DUE and owed.due > day):
+    if _due_later(mention, day):
+        return day_off_line(t, head, owed.due)
+    if step.stage is Stage.UPCOMING:
         return t(
             "sched.line_upcoming", line=head, due=due_text(t, owed), days=(owed.due - day).days
         )
@@ -69,7 +89,12 @@ def reminder(
     if bundle.ack is not None:
         buttons.append([Choice(t("sched.ack_button"), "/ack")])
     for key, stages in _SECTIONS:
-        chosen = [m for m in bundle.own if m.step.stage in stages]
+        # "今日截止" only on the due day itself; a deadline on a day off is still upcoming.
+        chosen = [
+            m
+            for m in bundle.own
+            if (Stage.UPCOMING if _due_later(m, day) else m.step.stage) in stages
+        ]
         if chosen:
             lines.append(t(key))
             lines += [mention_line(t, m, day) for m in chosen]

@@ -29,6 +29,22 @@ def _warn_uncovered(year: int) -> None:
     log.warning("no official holiday calendar for %d: counting Monday-Friday as working days", year)
 
 
+@lru_cache(maxsize=4096)
+def holiday(day: date) -> str | None:
+    """The public holiday `day` is part of (`chinese_calendar.Holiday` name, e.g.
+    "dragon_boat_festival"); None for a working day, a plain weekend or a year not covered."""
+    try:
+        off, name = chinese_calendar.get_holiday_detail(day)
+    except NotImplementedError:
+        return None
+    if not off or name is None:
+        return None
+    try:
+        return str(chinese_calendar.Holiday(name).name)
+    except ValueError:
+        return None
+
+
 def covers(year: int) -> bool:
     """Whether the holiday calendar knows this year (else weekends alone are skipped)."""
     try:

@@ -68,3 +68,25 @@ async def test_the_policy_may_let_urgings_out_on_a_holiday(tmp_path: Path) -> No
         assert returned and all(_sent(p).date() == date(2016, 10, 8) for p in returned)
     finally:
         await bot.stop()
+
+
+async def test_a_deadline_on_a_day_off_is_not_called_due_today(tmp_path: Path) -> None:
+    bot = await ShellBot.start(tmp_path / "data", at="2016-06-01T08:00", schedules=True)
+    try:
+        await bot.invite_and_bind("开封", "kf")
+        await bot.invite_and_bind("洛阳", "ly")
+        await bot.say("/lang en", as_="ly")
+        await bot.say(":time 2016-09-30T20:00")
+        sent = {(p.chat_ref, _sent(p).date()): p.text for p in await _log(bot, "reminder")}
+    finally:
+        await bot.stop()
+    dragon_boat = sent["kf", date(2016, 6, 8)]  # 6.1 is due 6月上旬, 10 June, during 端午
+    assert "[6.1]" in dragon_boat and "今日截止" not in dragon_boat
+    assert "6月10日(端午假期)截止,节前最后一个工作日" in dragon_boat
+    sunday = sent["kf", date(2016, 7, 29)]  # item 3 is due 7月底, Sunday 31 July
+    assert "[3.1]" in sunday and "今日截止" not in sunday
+    assert "7月31日(周日)截止,今天是截止前最后一个工作日" in sunday
+    assert "今日截止" in sent["kf", date(2016, 9, 30)]  # 9月底 is a Friday: due that day
+    english = sent["ly", date(2016, 6, 8)]
+    assert "Due today" not in english
+    assert "due 10 Jun (Dragon Boat Festival holiday): today is the last working day" in english
