@@ -206,8 +206,17 @@ async def digest(run: Run) -> list[int]:
 
 
 def is_bulletin_day(day: date, weekday: int) -> bool:
-    """The configured weekday, or the first working day after it in the same week if it is a holiday."""
-    if day.isoweekday() < weekday or not workdays.is_workday(day):
+    """The configured weekday, or the first working weekday after it in the same week if it is
+    a holiday: at most one bulletin a week.
+
+    A 调休 make-up Saturday or Sunday never stands in: it is worked for the week next to it, so
+    the Saturday after National Day would bring a second bulletin two days before Monday's.
+    """
+    if not workdays.is_workday(day):
+        return False
+    if day.isoweekday() == weekday:
+        return True
+    if day.isoweekday() < weekday or day.isoweekday() > 5:
         return False
     earlier = (day - timedelta(days=n) for n in range(1, day.isoweekday() - weekday + 1))
     return not any(workdays.is_workday(d) for d in earlier)

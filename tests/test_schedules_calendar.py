@@ -90,3 +90,18 @@ async def test_a_deadline_on_a_day_off_is_not_called_due_today(tmp_path: Path) -
     english = sent["ly", date(2016, 6, 8)]
     assert "Due today" not in english
     assert "due 10 Jun (Dragon Boat Festival holiday): today is the last working day" in english
+
+
+async def test_one_bulletin_a_week_even_with_a_make_up_saturday(tmp_path: Path) -> None:
+    bot = await ShellBot.start(tmp_path / "data", at="2016-09-20T10:00", schedules=True)
+    try:
+        await bot.shell.handle_line(":group 全省安监工作群")
+        assert "本群已订阅" in await bot.say("/subscribe", as_="admin")
+        await bot.shell.handle_line(":private")
+        await bot.say(":time 2016-10-20T12:00")
+        days = [_sent(p).date() for p in await _log(bot, "bulletin")]
+    finally:
+        await bot.stop()
+    # National Day week: Monday 3 October is off, and Saturday 8 October (调休) is worked for
+    # the week after, whose Monday has the bulletin.
+    assert days == [date(2016, 9, 26), date(2016, 10, 10), date(2016, 10, 17)]

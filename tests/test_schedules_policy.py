@@ -116,6 +116,9 @@ def test_the_bulletin_day_skips_a_holiday_monday() -> None:
     assert is_bulletin_day(date(2016, 6, 6), 1)
     assert not is_bulletin_day(date(2016, 4, 4), 1) and is_bulletin_day(date(2016, 4, 5), 1)
     assert not any(is_bulletin_day(date(2016, 10, d), 1) for d in range(3, 8))
-    assert is_bulletin_day(date(2016, 10, 8), 1)
+    # 调休 make-up weekend days are worked for the week next to them: never a second bulletin.
+    assert not is_bulletin_day(date(2016, 10, 8), 1) and is_bulletin_day(date(2016, 10, 10), 1)
+    assert not is_bulletin_day(date(2016, 2, 14), 1) and is_bulletin_day(date(2016, 2, 15), 1)
+    assert not is_bulletin_day(date(2016, 9, 18), 5)  # Friday 16 Sep was 中秋
     assert not is_bulletin_day(date(2016, 6, 7), 1)
     assert isinstance(local("2016-06-06T09:00"), datetime)
