@@ -55,7 +55,7 @@ async def _targets(ctx: Context, target: str) -> dict[int, list[OwedRow]]:
         async with ctx.read() as db:
             late = await assignments.overdue(db, plan.id, ctx.now, scope_path(ctx))
             wanted = {u.id for u in scope}
-            for unit_id in {row.unit_id for row in late if row.unit_id in wanted}:
+            for unit_id in dict.fromkeys(row.unit_id for row in late if row.unit_id in wanted):
                 rows = await owed.owed_by_unit(db, plan.id, unit_id, tz)
                 found[unit_id] = [r for r in rows if r.due is not None and r.due < today]
     elif looks_like_code(target):

@@ -24,7 +24,10 @@ def compose(
     """The bulletin as the bureau would word it, dated by the progress snapshot."""
     today = t.day(progress.now.astimezone(t.tz).date(), with_year=True)
     whole = progress.totals()
-    named = [u for u in progress.units if progress.by_unit[u.id].overdue]
+    # The issuer publishes the 通报: it names the units it addresses, never itself.
+    named = [
+        u for u in progress.units if progress.by_unit[u.id].overdue and u.id != progress.issuer
+    ]
     due, due_done = progress.due_so_far()
     praised = [u for u in progress.units if progress.praised(u.id)]
     lines = [

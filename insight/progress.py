@@ -1,4 +1,4 @@
-"""The progress matrix: each cell's light, per-unit and per-material tallies, board order."""
+"""The progress matrix: each cell's light, per-unit and per-material tallies, the plan's order."""
 
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ class Tally:
 
 @dataclass
 class Progress:
-    """The matrix of one scope at one instant, rows in board order."""
+    """The matrix of one scope at one instant, rows in the plan's order."""
 
     units: list[UnitRow]
     materials: list[MaterialCol]
@@ -81,8 +81,9 @@ class Progress:
     late: dict[tuple[int, int], int] = field(default_factory=dict)
     by_unit: dict[int, Tally] = field(default_factory=lambda: defaultdict(Tally))
     by_material: dict[int, Tally] = field(default_factory=lambda: defaultdict(Tally))
-    depth: dict[int, int] = field(default_factory=dict)  # 0 = group head, 1 = under it
+    depth: dict[int, int] = field(default_factory=dict)  # 1: indented under its parent city
     head: dict[int, int | None] = field(default_factory=dict)  # the city a unit is grouped under
+    issuer: int | None = None  # the root unit, when on the board: it publishes the plan
 
     def totals(self) -> Tally:
         whole = Tally()
@@ -109,9 +110,16 @@ class Progress:
         return due, done
 
     def praised(self, unit_id: int) -> bool:
-        """红旗: something accepted, nothing overdue, nothing handed in late."""
+        """红旗: something accepted, nothing overdue, nothing handed in late; never the issuer,
+        which hands out the flags."""
         t = self.by_unit.get(unit_id)
-        return t is not None and t.accepted > 0 and t.overdue == 0 and t.late_done == 0
+        return (
+            unit_id != self.issuer
+            and t is not None
+            and t.accepted > 0
+            and t.overdue == 0
+            and t.late_done == 0
+        )
 
     def overdue_codes(self, unit_id: int) -> list[tuple[MaterialCol, int]]:
         """The unit's overdue materials with days overdue, in plan order."""
@@ -129,7 +137,7 @@ def build(
     now: datetime,
     due_soon_days: int,
 ) -> Progress:
-    """Categorise every cell, tally rows and columns, and put units in board order."""
+    """Categorise every cell, tally rows and columns, and put units in the plan's order."""
     unit_ids = {u.id for u in units}
     material_ids = {m.id for m in materials}
     progress = Progress(units=[], materials=materials, now=now)
@@ -146,9 +154,10 @@ def build(
         progress.by_unit[cell.unit_id].add(category, returned, late > 0)
         progress.by_material[cell.material_id].add(category, returned, late > 0)
     assigned = [u for u in units if u.id in progress.by_unit]
-    progress.units, progress.depth = board_order(assigned, progress.by_unit)
+    progress.units, progress.depth = board_order(assigned)
     by_id = {u.id: u for u in assigned}
     progress.head = {u.id: _group_head(u, by_id) for u in assigned}
+    progress.issuer = next((u.id for u in assigned if u.parent_id is None), None)
     return progress
 
 
@@ -165,34 +174,13 @@ def _group_head(unit: UnitRow, by_id: dict[int, UnitRow]) -> int | None:
     return None
 
 
-def board_order(
-    units: list[UnitRow], tallies: dict[int, Tally]
-) -> tuple[list[UnitRow], dict[int, int]]:
-    """Province first, then each city followed by its counties; groups and counties by completion."""
-    by_id = {u.id: u for u in units}
-    groups: dict[int | None, list[UnitRow]] = defaultdict(list)
-    for unit in sorted(units, key=lambda u: u.sort):
-        groups[_group_head(unit, by_id)].append(unit)
-
-    def rate(members: list[UnitRow]) -> float:
-        accepted = sum(tallies[u.id].accepted for u in members)
-        applicable = sum(tallies[u.id].applicable for u in members)
-        return accepted / applicable if applicable else 0.0
-
-    ordered: list[UnitRow] = []
-    depth: dict[int, int] = {}
-    for unit in groups.pop(None, []):
-        ordered.append(unit)
-        depth[unit.id] = 0
-    heads = sorted(groups, key=lambda h: (-rate(groups[h]), groups[h][0].sort))
-    for head in heads:
-        members = groups[head]
-        first = [u for u in members if u.id == head]
-        rest = sorted((u for u in members if u.id != head), key=lambda u: (-rate([u]), u.sort))
-        for unit in first:
-            ordered.append(unit)
-            depth[unit.id] = 0
-        for unit in rest:
-            ordered.append(unit)
-            depth[unit.id] = 1 if first else 0
+def board_order(units: list[UnitRow]) -> tuple[list[UnitRow], dict[int, int]]:
+    """The plan's official order (units.sort), as every listing, board, export and 通报 uses;
+    a unit whose parent city is on the board too is indented under it."""
+    ordered = sorted(units, key=lambda u: (u.sort, u.id))
+    by_id = {u.id: u for u in ordered}
+    depth = {}
+    for unit in ordered:
+        parent = by_id.get(unit.parent_id) if unit.parent_id is not None else None
+        depth[unit.id] = 1 if parent is not None and parent.parent_id is not None else 0
     return ordered, depth

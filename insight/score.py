@@ -109,15 +109,19 @@ def scores(
     activity: dict[int, UnitActivity],
     recommend: bool = True,
 ) -> list[Score]:
-    """Every unit of the matrix, best first, unscored units last; awards only if `recommend`.
+    """Every unit of the matrix but the issuer, best first, unscored units last; awards only
+    if `recommend`.
 
-    A unit with nothing due and nothing handed in has no score and no rank: 签收 alone
-    ranks nobody. Units with equal scores share a rank.
+    The issuer (the root unit) publishes the plan: whatever it owes itself, it is not ranked
+    among the units it addresses. A unit with nothing due and nothing handed in has no score
+    and no rank: 签收 alone ranks nobody. Units with equal scores share a rank.
     """
     w = rules.weights
     scored: list[Score] = []
     unscored: list[Score] = []
     for unit in progress.units:
+        if unit.id == progress.issuer:
+            continue
         act = activity.get(unit.id, UnitActivity())
         completeness, timeliness, first_pass = _unit_parts(progress, unit.id, rules, act)
         ack = min(1.0, act.acked / act.noticed) if act.noticed else None

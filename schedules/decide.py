@@ -162,7 +162,10 @@ def plan_day(
     owed: Iterable[OwedRow],
     acks: dict[int, AckInfo],
 ) -> DayPlan:
-    """Decide one day: who is told what. No I/O; the caller renders and queues."""
+    """Decide one day: who is told what. No I/O; the caller renders and queues.
+
+    `unit_paths` lists the units in the plan's order: admins read about units in that order.
+    """
     by_unit: dict[int, list[Mention]] = defaultdict(list)
     # Thousands of rows share a handful of due days: decide each distinct schedule once.
     known: dict[tuple[date | None, date | None, date | None, str], Step | None] = {}
@@ -201,13 +204,15 @@ def plan_day(
         return list(found.values())
 
     noticed: set[int] = set()
-    for unit_id in set(by_unit) | set(acks):
+    order = {unit_id: n for n, unit_id in enumerate(unit_paths)}
+    for unit_id in sorted(set(by_unit) | set(acks), key=lambda u: (order.get(u, len(order)), u)):
         mentions = by_unit.get(unit_id, [])
         heard = [m for m in mentions if m.heard_by_unit]
         info = acks.get(unit_id)
         ack = ack_stage(policy, info, day) if info is not None else None
         escalated = [m for m in mentions if m.step.escalate]
-        if escalated:
+        # The root issues the plan: there is nobody above it to 抄报 to, least of all itself.
+        if escalated and ancestors(unit_paths.get(unit_id, "/")):
             for admin in admins_over(unit_id):
                 bundle(admin).escalations[unit_id] = escalated
         if not heard and ack is None:

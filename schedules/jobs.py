@@ -269,11 +269,14 @@ async def bulletin_text(run: Run, t: Translator, path: str, by_id: dict[int, Uni
             )
             for s in soon
         ]
-    late = [by_id[s.unit_id].label for s in sums if s.overdue and s.unit_id in by_id]
+    # Named in the plan's order; the issuing root is never named in its own bulletin.
+    overdue = {s.unit_id for s in sums if s.overdue}
+    finished = set(await broadcasts.finished_on_time(run.db, run.plan.id, path))
+    addressed = [u for u in by_id.values() if u.parent_id is not None]
+    late = [u.label for u in addressed if u.id in overdue]
     if late:
-        lines.append(t("sched.bulletin_overdue", count=len(late), names="、".join(late)))
-    finished = await broadcasts.finished_on_time(run.db, run.plan.id, path)
-    if finished:
-        names = "、".join(by_id[u].label for u in finished if u in by_id)
-        lines.append(t("sched.bulletin_finished", count=len(finished), names=names))
+        lines.append(t("sched.bulletin_overdue", count=len(late), names=t.join(late)))
+    on_time = [u.label for u in addressed if u.id in finished]
+    if on_time:
+        lines.append(t("sched.bulletin_finished", count=len(on_time), names=t.join(on_time)))
     return "\n".join(lines)

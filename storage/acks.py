@@ -9,6 +9,9 @@ import aiosqlite
 
 from storage.db import fetch_all, to_db
 
+# The issuer (the root of the unit tree) publishes the plan: it is never asked to 签收 it.
+_NOT_ISSUER = "NOT IN (SELECT id FROM units WHERE parent_id IS NULL)"
+
 
 async def ack_pending(db: aiosqlite.Connection, plan_id: int) -> dict[int, tuple[int, int, str]]:
     """unit id → (materials not acknowledged, of which never announced, first announcement day)."""
@@ -19,7 +22,8 @@ async def ack_pending(db: aiosqlite.Connection, plan_id: int) -> dict[int, tuple
             "SELECT a.unit_id, COUNT(*), SUM(k.noticed_on IS NULL), MIN(k.noticed_on)"
             " FROM assignments a LEFT JOIN acks k"
             " ON k.unit_id = a.unit_id AND k.material_id = a.material_id"
-            " WHERE a.plan_id = ? AND k.acked_at IS NULL GROUP BY a.unit_id",
+            " WHERE a.plan_id = ? AND k.acked_at IS NULL"
+            f" AND a.unit_id {_NOT_ISSUER} GROUP BY a.unit_id",
             (plan_id,),
         )
     }
@@ -45,20 +49,26 @@ async def acknowledge(
     cur = await db.execute(
         "INSERT INTO acks (unit_id, material_id, acked_at, acked_by)"
         " SELECT a.unit_id, a.material_id, ?, ? FROM assignments a"
-        " WHERE a.plan_id = ? AND a.unit_id = ?"
+        f" WHERE a.plan_id = ? AND a.unit_id = ? AND a.unit_id {_NOT_ISSUER}"
         " ON CONFLICT(unit_id, material_id) DO UPDATE SET"
         " acked_at = excluded.acked_at, acked_by = excluded.acked_by WHERE acks.acked_at IS NULL",
         (to_db(now), contact_id, plan_id, unit_id),
     )
     await db.execute(
-        "UPDATE assignments SET acked = 1 WHERE plan_id = ? AND unit_id = ?", (plan_id, unit_id)
+        "UPDATE assignments SET acked = 1 WHERE plan_id = ? AND unit_id = ?"
+        f" AND unit_id {_NOT_ISSUER}",
+        (plan_id, unit_id),
     )
     return cur.rowcount
 
 
 async def unacknowledged_units(db: aiosqlite.Connection, plan_id: int) -> set[int]:
-    """Units with any material of the plan not acknowledged (read from the covering index)."""
+    """Units asked to 签收 with any material of the plan not acknowledged (read from the
+    covering index)."""
     rows = await fetch_all(
-        db, "SELECT DISTINCT unit_id FROM assignments WHERE plan_id = ? AND acked = 0", (plan_id,)
+        db,
+        "SELECT DISTINCT unit_id FROM assignments WHERE plan_id = ? AND acked = 0"
+        f" AND unit_id {_NOT_ISSUER}",
+        (plan_id,),
     )
     return {int(r[0]) for r in rows}

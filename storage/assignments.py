@@ -97,13 +97,14 @@ async def summaries(
 async def overdue(
     db: aiosqlite.Connection, plan_id: int, now: datetime, unit_path: str
 ) -> list[AssignmentRow]:
-    """Outstanding past their due time, in units under `unit_path`, most overdue first."""
+    """Outstanding past their due time, in units under `unit_path`: units in the plan's order,
+    each one's most overdue first."""
     return [
         _row(r)
         for r in await fetch_all(
             db,
             f"{_ROW} WHERE a.plan_id = ? AND a.state IN {_OUTSTANDING} AND a.due_at < ?"
-            " AND u.path LIKE ? ORDER BY a.due_at, u.sort, m.sort",
+            " AND u.path LIKE ? ORDER BY u.sort, u.id, a.due_at, m.sort",
             (plan_id, to_db(now), unit_path + "%"),
         )
     ]

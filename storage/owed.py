@@ -40,6 +40,10 @@ _OWED = (
 )
 
 
+# Units as the plan lists them (its official order), wherever rows reach a reader.
+_PLAN_ORDER = "(SELECT sort FROM units WHERE id = a.unit_id), a.unit_id"
+
+
 def _owed(r: Sequence, tz: ZoneInfo) -> OwedRow:
     returned = from_db(r[9])
     return OwedRow(
@@ -94,7 +98,7 @@ async def owed_material(
         for r in await fetch_all(
             db,
             f"{_OWED} AND a.material_id = ? AND a.unit_id IN"
-            " (SELECT id FROM units WHERE path LIKE ?) ORDER BY a.unit_id",
+            f" (SELECT id FROM units WHERE path LIKE ?) ORDER BY {_PLAN_ORDER}",
             (plan_id, material_id, unit_path + "%"),
         )
     ]
@@ -108,7 +112,7 @@ async def overdue_since(
         _owed(r, tz)
         for r in await fetch_all(
             db,
-            f"{_OWED} AND a.due_at > ? AND a.due_at <= ? ORDER BY a.unit_id, m.sort",
+            f"{_OWED} AND a.due_at > ? AND a.due_at <= ? ORDER BY {_PLAN_ORDER}, m.sort",
             (plan_id, to_db(since), to_db(until)),
         )
     ]

@@ -93,13 +93,21 @@ PLAN = [
     Sent("gongyi", "3.2", "2016-07-27T09:00", (), P, count=20),
     Sent("lankao", "1", "2016-05-29T09:00", ("兰考方案.pdf",), W, "2016-05-29T10:00"),
     Sent("nanyang", "1", "2016-05-30T09:00", ("南阳方案.pdf",), R, "2016-06-01T09:00", "内容不全"),
-    Sent("henan", "1", "2016-05-20T09:00", ("全省方案.pdf",), A, "2016-05-21T09:00"),
-    Sent("henan", "6.1", "2016-06-15T09:00", ("省局示范点.pdf",), A, "2016-06-16T09:00"),
+    # The issuing province owes only 3.2 (its own 50-case target), handed in and accepted.
+    Sent(
+        "henan",
+        "3.2",
+        "2016-07-22T09:00",
+        ("省局行政指导案例.pdf",),
+        A,
+        "2016-07-25T09:00",
+        count=52,
+    ),
 ]
 NOT_APPLICABLE = [("luoyang", "4.2", "本地未开展行政调解试点", "2016-06-20T10:00")]
 
 PRAISED = {"郑州市", "洛阳市", "巩义市"}
-ON_TIME_OR_DONE = PRAISED | {"省局"}  # 省局 owes nothing now but handed 6.1 in late
+ON_TIME_OR_DONE = PRAISED | {"省局"}  # 省局 owes only 3.2, accepted; never praised: it issues
 
 
 @dataclass

@@ -9,13 +9,14 @@ from PIL import Image
 
 from domain.model import Light
 from domain.palette import PALETTE
+from domain.plan_file import load_plan_file
 from handlers.board import draw
 from handlers.insight_data import Scope
-from insight.board_png import WIDTH, BoardPicture
+from insight.board_png import ROW_H, WIDTH, BoardPicture
 from insight.fonts import cjk_font, family_name, missing_glyphs
 from storage import plans
 from tests.insight_world import PRAISED, World, sent_file
-from tests.support import local
+from tests.support import ROOT_PLAN, local
 
 
 def pixels(path: Path) -> dict[str, int]:
@@ -90,13 +91,12 @@ async def test_missing_glyph_check_can_fail() -> None:
     assert missing_glyphs(cjk_font(), "郑州🚩") == {"🚩"}
 
 
-async def test_board_rows_follow_cities_and_flags(world: World) -> None:
+async def test_board_rows_follow_the_plans_order_and_flags(world: World) -> None:
     picture = await province_board(world)
     labels = [t for t in picture.texts if t.endswith(("市", "县", "局"))]
-    # Province first; 巩义 (a county of 郑州 by region) right under 郑州, the best group.
-    assert labels[:3] == ["省局", "郑州市", "巩义市"]
-    assert labels.index("兰考县") == labels.index("开封市") + 1
-    assert "已通过 11/463(2%) · 逾期 48 项 · 红旗单位 3 个" in picture.texts
+    # The plan's own order: the province, the 18 cities, then the 10 counties it runs directly.
+    assert labels == [u.short for u in load_plan_file(ROOT_PLAN).units]
+    assert "已通过 10/448(2%) · 逾期 48 项 · 红旗单位 3 个" in picture.texts
     assert len(PRAISED) == 3
 
 
@@ -104,7 +104,9 @@ async def test_board_of_one_item_and_of_one_city(world: World) -> None:
     item = await world.bot.say("/board 2", as_="admin")
     one_item = Image.open(sent_file(item))
     everything = Image.open(sent_file(await world.bot.say("/board", as_="admin")))
-    assert one_item.size == everything.size  # same rows, fewer (wider) columns
+    # Fewer (wider) columns, and one row fewer: the province owes nothing of item 2.
+    assert one_item.width == everything.width
+    assert everything.height - one_item.height == ROW_H
     assert colours_in(sent_file(item)) >= {
         PALETTE[Light.ACCEPTED].solid,
         PALETTE[Light.PENDING].solid,

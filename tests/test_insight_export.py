@@ -21,7 +21,7 @@ def rows(sheet) -> list[tuple]:  # type: ignore[no-untyped-def]
 
 async def test_progress_sheet_matches_status(world: World) -> None:
     out = await world.bot.say("/export", as_="admin")
-    assert "全省进度导出:29个单位、16项材料、19条报送记录、48项逾期" in out
+    assert "全省进度导出:29个单位、16项材料、18条报送记录、48项逾期" in out
     assert "进度导出-全省-20160729.xlsx" in out
     book = load_workbook(sent_file(out))
     assert book.sheetnames == ["进度", "报送明细", "目标", "逾期", "考评", "操作记录"]
@@ -42,7 +42,7 @@ async def test_progress_sheet_matches_status(world: World) -> None:
     for unit, (done, total) in expected.items():
         states = matrix[unit].values()
         assert sum(1 for s in states if s == "已通过") == done, unit
-        assert sum(1 for s in states if s != "不适用") == total, unit
+        assert sum(1 for s in states if s not in (None, "不适用")) == total, unit
         assert tail[unit][:2] == (done, total), unit
 
     assert matrix["郑州市"]["2.2"] == "已报送待审"
@@ -60,9 +60,11 @@ async def test_progress_sheet_matches_status(world: World) -> None:
     assert zero[12].fill.fgColor.rgb.endswith("F4B6B3")  # 6.1 overdue
     # Per-material totals under the table, outside the filter.
     totals = {r[0]: r[2:18] for r in rows(sheet)[31:34]}
-    assert totals["已通过"][0] == 5 and totals["应报"][0] == 29
-    assert totals["应报"][codes.index("4.2")] == 28
-    assert totals["完成率"][0] == pytest.approx(5 / 29)
+    # Material 1 is owed by the 28 cities and counties; the province owes only 3.2.
+    assert totals["已通过"][0] == 4 and totals["应报"][0] == 28
+    assert totals["应报"][codes.index("3.2")] == 29
+    assert totals["应报"][codes.index("4.2")] == 27
+    assert totals["完成率"][0] == pytest.approx(4 / 28)
 
 
 async def test_report_target_overdue_ranking_and_audit_sheets(world: World) -> None:
@@ -92,7 +94,8 @@ async def test_report_target_overdue_ranking_and_audit_sheets(world: World) -> N
     assert kaifeng == [("开封市", "6.1", kaifeng[0][2], "2016年6月10日", 49, "已退回")]
 
     ranking = rows(book["考评"])[1:]
-    assert [r[0] for r in ranking][:2] == [1, 2] and ranking[0][1] == "省局"
+    assert [r[0] for r in ranking][:2] == [1, 2] and ranking[0][1] == "巩义市"
+    assert "省局" not in {r[1] for r in ranking}  # the issuer is not ranked
     assert {r[1] for r in ranking if r[8] == "红旗"} == {"郑州市", "洛阳市", "巩义市"}
 
     audit = rows(book["操作记录"])
@@ -132,7 +135,7 @@ async def test_cli_export_writes_the_same_workbook(world: World, tmp_path: Path)
     out = tmp_path / "导出" / "progress.xlsx"
     code, stdout, stderr = await run_cli(["export", str(out)], data_dir)
     assert code == 0, stderr
-    assert "29个单位、16项材料、19条报送记录" in stdout
+    assert "29个单位、16项材料、18条报送记录" in stdout
     book = load_workbook(out)
     assert len(rows(book["报送明细"])) == 1 + len(PLAN)
     code, _, stderr = await run_cli(["export", str(out), "--unit", "mars"], data_dir)

@@ -16,8 +16,13 @@ from tests.insight_world import World
 NOW = datetime(2016, 7, 29, 1, 0, tzinfo=UTC)
 
 
+ROOT = 100  # the issuing province: not on these boards
+
+
 def unit(uid: int) -> UnitRow:
-    return UnitRow(uid, f"u{uid}", f"单位{uid}", None, UnitKind.CITY, None, None, f"/{uid}/", uid)
+    return UnitRow(
+        uid, f"u{uid}", f"单位{uid}", None, UnitKind.CITY, ROOT, None, f"/{ROOT}/{uid}/", uid
+    )
 
 
 def material(mid: int) -> MaterialCol:
@@ -87,12 +92,13 @@ async def test_rank_lists_scope_with_flags_and_awards(world: World) -> None:
     out = await world.bot.say("/rank", as_="admin")
     lines = out.strip().splitlines()
     assert lines[0] == "全省考评排名(截至2016年7月29日 09:00):"
-    assert lines[1].startswith("1. 省局 97.2分(完成度100% · 及时性92% · 一次通过100% · 签收—)")
+    assert lines[1].startswith("1. 巩义市 90.7分(完成度83% · 及时性100% · 一次通过100% · 签收—)")
     assert "拟推荐:服务型行政执法单项奖" in lines[1]
     flagged = {line.split()[1] for line in lines if "🚩" in line}
     assert flagged == {"郑州市", "洛阳市", "巩义市"}
     ranks = [int(line.split(".")[0]) for line in lines[1:-1]]
-    assert len(ranks) == 29 and ranks == sorted(ranks)
+    # The 28 cities and counties; the province issues the plan and is not ranked.
+    assert len(ranks) == 28 and ranks == sorted(ranks) and " 省局 " not in out
     assert ranks.count(ranks[-1]) > 1  # units with nothing done share the last place
     await world.bot.invite_and_bind("郑州市", "zzadmin", "admin")
     mine = await world.bot.say("/rank", as_="zzadmin")

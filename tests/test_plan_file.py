@@ -134,8 +134,12 @@ def test_sample_units(sample: PlanFile) -> None:
     assert units["xincai"].region == "zhumadian"
 
 
-def test_sample_applies_to_everyone_by_default(sample: PlanFile) -> None:
-    assert all(m.applies_to == frozenset(UnitKind) for m in sample.materials())
+def test_sample_is_addressed_to_cities_and_counties(sample: PlanFile) -> None:
+    """The document goes to 各省辖市、省直管县(市); the province owes only its 50-case target."""
+    local = frozenset({UnitKind.CITY, UnitKind.COUNTY})
+    owed = {m.code: m.applies_to for m in sample.materials()}
+    assert owed.pop("3.2") == local | {UnitKind.PROVINCE}
+    assert set(owed.values()) == {local}
 
 
 # --- re-basing a recurring plan

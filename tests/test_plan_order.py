@@ -1,0 +1,75 @@
+"""Units appear in the plan's official order (郑州, 开封, 洛阳 … then the 直管县) in every
+listing: /status, /overdue, the board (whole and one item), the export and the 通报."""
+
+from __future__ import annotations
+
+import re
+
+from openpyxl import load_workbook
+
+from domain.plan_file import load_plan_file
+from handlers.board import draw
+from handlers.insight_data import Scope
+from storage import plans
+from tests.insight_world import NOW, World, sent_file
+from tests.support import ROOT_PLAN, local
+
+UNITS = load_plan_file(ROOT_PLAN).units
+OFFICIAL = [u.short or u.name for u in UNITS]
+SHORT = {u.name: u.short or u.name for u in UNITS}
+
+
+def in_plan_order(listed: list[str]) -> bool:
+    """`listed` names distinct units, in the order the plan gives them."""
+    return listed == [name for name in OFFICIAL if name in set(listed)]
+
+
+async def board_rows(world: World, item: int | None = None) -> list[str]:
+    """The unit labels the board draws, top to bottom."""
+    async with world.store.read() as db:
+        plan = await plans.active(db)
+        assert plan is not None
+        chosen = {m.id for m in await plans.materials(db, plan.id) if m.item_no == item}
+    settings = world.bot.app.settings
+    picture = draw(
+        settings.db_path,
+        plan,
+        Scope("/", "全省", None),
+        local(NOW),
+        settings.due_soon_days,
+        chosen or None,
+        world.bot.shell.t,
+        settings.data_dir / "board.png",
+    )
+    return [text for text in picture.texts if text in set(OFFICIAL)]
+
+
+async def test_every_listing_follows_the_plans_order(world: World) -> None:
+    bot = world.bot
+    status = await bot.say("/status", as_="admin")
+    status_units = re.findall(r"^\S+ (\S+) \d+/\d+", status, re.M)
+    assert status_units == OFFICIAL
+
+    overdue = await bot.say("/overdue", as_="admin")
+    late = [SHORT[name] for name in re.findall(r"^(\S+?安全生产监督管理局)", overdue, re.M)]
+    assert len(late) == 25 and in_plan_order(late)
+    # 开封 owes only 6.1 (due 10 June), the others 1 (due 31 May) too: still second.
+    assert late[:2] == ["开封市", "平顶山市"]
+
+    board = await board_rows(world)
+    assert board == OFFICIAL
+    item3 = await board_rows(world, item=3)
+    assert item3 == OFFICIAL  # 3.2 is the province's too
+
+    book = load_workbook(sent_file(await bot.say("/export", as_="admin")))
+    sheet = [row[0] for row in book["进度"].iter_rows(min_row=2, max_row=30, values_only=True)]
+    assert sheet == OFFICIAL
+    overdue_sheet = [row[0] for row in book["逾期"].iter_rows(min_row=2, values_only=True)]
+    assert in_plan_order(list(dict.fromkeys(overdue_sheet)))
+
+    draft = await bot.say("/bulletin", as_="admin")
+    named = draft.split("三、存在逾期的单位", 1)[1].split("四、", 1)[0]
+    named_units = re.findall(r"^  (\S+?):", named, re.M)
+    assert named_units == late
+    praised = draft.split("予以表扬:", 1)[1].split("。", 1)[0].split("、")
+    assert in_plan_order(praised) and praised == ["郑州市", "洛阳市", "巩义市"]
