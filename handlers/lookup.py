@@ -15,6 +15,7 @@ from handlers.errors import UserError
 from storage import plans, units
 from storage.models import Material, Plan, Unit
 
+AMBIGUOUS_NAMED = 10  # units named when a query matches several
 _UNIT_SUFFIXES = ("安全生产监督管理局", "安全监管局", "安监局", "应急管理局", "市", "县", "区")
 
 
@@ -138,7 +139,7 @@ async def resolve_unit(ctx: Context, query: str) -> Unit:
     if not found:
         raise UserError("error.unit_unknown", query=query[:40])
     if len(found) > 1:
-        names = "、".join(u.label for u in found[:10])
+        names = ctx.t.listed([u.label for u in found], AMBIGUOUS_NAMED)
         raise UserError("error.unit_ambiguous", query=query[:40], names=names)
     return found[0]
 

@@ -57,6 +57,6 @@ async def pushes(ctx: Context, args: str) -> Reply:
             for f in failed
         ]
     if blocked:
-        names = "、".join(f"{b.label}({b.unit})" for b in blocked[:20])
+        names = ctx.t.listed([f"{b.label}({b.unit})" for b in blocked], 20)
         lines.append(ctx.t("sched.pushes_unreachable", count=len(blocked), names=names))
     return Reply("\n".join(lines), private=True)

@@ -17,6 +17,7 @@ from storage import acks, people
 from storage.models import Unit
 from storage.people import Prefs
 
+NAMED = 30  # units named in one /status line
 OFF = {"off", "关", "关闭", "停止"}
 ON = {"on", "开", "开启", "打开"}
 
@@ -142,7 +143,7 @@ async def away(ctx: Context, args: str) -> Reply:
     ]
     text = ctx.t("sched.away_set", start=ctx.t.day(start), end=ctx.t.day(end))
     if covering:
-        names = "、".join(p.label for p in covering[:5])
+        names = ctx.t.listed([p.label for p in covering], 5)
         text += "\n" + ctx.t("sched.away_covered", names=names)
     else:
         text += "\n" + ctx.t("sched.away_uncovered")
@@ -172,13 +173,21 @@ async def ack(ctx: Context, args: str) -> Reply:
 
 
 async def unacknowledged_lines(ctx: Context, scope: list[Unit]) -> list[str]:
-    """For `/status`: the units in scope that have not acknowledged (签收) the plan."""
+    """For `/status`: the units in scope that have not acknowledged (签收) the plan, and apart
+    from them those with no contact at all, who could not (they need a phone call)."""
     if ctx.plan is None or not ctx.policy.ack:
         return []
     async with ctx.read() as db:
         pending = await acks.unacknowledged_units(db, ctx.plan.id)
-    names = [u.label for u in scope if u.id in pending]
-    if not names:
-        return []
-    shown = "、".join(names[:30]) + ("…" if len(names) > 30 else "")
-    return [ctx.t("sched.status_unacked", count=len(names), names=shown)]
+        staffed = await people.staffed_units(db)
+    behind = [u for u in scope if u.id in pending]
+    lines = []
+    names = [u.label for u in behind if u.id in staffed]
+    if names:
+        shown = ctx.t.listed(names, NAMED)
+        lines.append(ctx.t("sched.status_unacked", count=len(names), names=shown))
+    nobody = [u.label for u in behind if u.id not in staffed]
+    if nobody:
+        shown = ctx.t.listed(nobody, NAMED)
+        lines.append(ctx.t("sched.status_uncontacted", count=len(nobody), names=shown))
+    return lines

@@ -156,7 +156,7 @@ async def _urge(ctx: Context, args: str, confirmed: bool) -> Reply:
     policy = ctx.policy
     lines = [ctx.t("sched.urge_done", units=len(targets), contacts=reached)]
     if nobody:
-        lines.append(ctx.t("sched.urge_nobody", names="、".join(nobody[:20])))
+        lines.append(ctx.t("sched.urge_nobody", names=ctx.t.listed(nobody, 20)))
     later = deliver_at(ctx.now, policy, ctx.app.settings.tz, kind="urge")
     if later != ctx.now:
         lines.append(ctx.t("sched.urge_quiet", at=ctx.t.moment(later)))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import string
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -120,6 +120,19 @@ class Translator:
     def join(self, parts: Iterable[str]) -> str:
         """A list as this language writes one inline (、 in Chinese, commas in English)."""
         return self("list.separator").join(parts)
+
+    def listed(self, parts: Sequence[str], limit: int) -> str:
+        """`join` of at most `limit` parts; a cut list says so: "甲、乙 等 N 个" / "and N more"."""
+        if len(parts) <= limit:
+            return self.join(parts)
+        names = self.join(parts[:limit])
+        return self("list.cut", names=names, count=len(parts), more=len(parts) - limit)
+
+    def rest(self, total: int, shown: int) -> list[str]:
+        """The closing line of a list of lines cut to `shown` of `total`; none if it was whole."""
+        if total <= shown:
+            return []
+        return [self("list.more_line", count=total, more=total - shown)]
 
     def measure(self, word: str | None) -> str:
         """A plan's measure word (例, 个) as this language writes it after a number."""

@@ -55,9 +55,11 @@ class Bundle:
     ack_count: int = 0
     escalations: dict[int, list[Mention]] = field(default_factory=dict)  # unit id → behind on
     orphans: dict[int, list[Mention]] = field(default_factory=dict)  # unit id → nobody to tell
+    # unit id → behind on, with no contact at all: never nagged, so a phone call, not a 抄报
+    uncontacted: dict[int, list[Mention]] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return bool(self.own or self.ack or self.escalations or self.orphans)
+        return bool(self.own or self.ack or self.escalations or self.orphans or self.uncontacted)
 
 
 @dataclass
@@ -211,13 +213,14 @@ def plan_day(
         info = acks.get(unit_id)
         ack = ack_stage(policy, info, day) if info is not None else None
         escalated = [m for m in mentions if m.step.escalate]
+        everyone = members.get(unit_id, [])
         # The root issues the plan: there is nobody above it to 抄报 to, least of all itself.
         if escalated and ancestors(unit_paths.get(unit_id, "/")):
             for admin in admins_over(unit_id):
-                bundle(admin).escalations[unit_id] = escalated
+                target = bundle(admin)
+                (target.escalations if everyone else target.uncontacted)[unit_id] = escalated
         if not heard and ack is None:
             continue
-        everyone = members.get(unit_id, [])
         active = [p for p in everyone if p.enabled and not p.unreachable and not is_away(p, day)]
         for person in active:
             target = bundle(person)

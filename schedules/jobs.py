@@ -24,6 +24,8 @@ from storage.people import Person
 
 ADMIN_ROLES = (Role.UNIT_ADMIN, Role.PROVINCE_ADMIN)
 DIGEST_LISTED = 5
+DIGEST_LATE_LISTED = 20
+DIGEST_NAMED = 10
 
 
 @dataclass
@@ -144,7 +146,9 @@ async def digest(run: Run) -> list[int]:
         return sorted({o.unit_id for o in newly})
     by_id = {u.id: u for u in await units.all_units(db)}
     unacked = await acks.unacknowledged_units(db, run.plan.id) if run.policy.ack else set()
-    for admin in await people.people(db):
+    everyone = await people.people(db)
+    staffed = {p.unit_id for p in everyone}
+    for admin in everyone:
         if admin.role not in ADMIN_ROLES or admin.unreachable:
             continue
         if admin.away_from and admin.away_to and admin.away_from <= day <= admin.away_to:
@@ -158,7 +162,14 @@ async def digest(run: Run) -> list[int]:
             return unit is not None and unit.path.startswith(path) and unit_id != own
 
         late = [o for o in newly if in_scope(o.unit_id)]
-        not_acked = [u for u in unacked if in_scope(u)]
+        not_acked = [u for u in unacked if in_scope(u) and u in staffed]
+        # No contact at all: nobody was reminded or could 签收, so it takes a phone call.
+        behind = unacked | {o.unit_id for o in late}
+        unstaffed = [
+            u.label
+            for u in by_id.values()
+            if u.id in behind and u.id not in staffed and in_scope(u.id)
+        ]
         if not (waiting or asked or late):
             continue
         t = run.env.translator_for(admin)
@@ -176,9 +187,10 @@ async def digest(run: Run) -> list[int]:
                         at=t.moment(r.submitted_at),
                     )
                 )
+            lines += t.rest(len(waiting), DIGEST_LISTED)
         if late:
             lines.append(t("sched.digest_overdue", count=len(late)))
-            for o in late[: DIGEST_LISTED * 4]:
+            for o in late[:DIGEST_LATE_LISTED]:
                 unit = by_id.get(o.unit_id)
                 lines.append(
                     t(
@@ -187,8 +199,12 @@ async def digest(run: Run) -> list[int]:
                         line=render.material_line(t, o),
                     )
                 )
+            lines += t.rest(len(late), DIGEST_LATE_LISTED)
         if not_acked:
             lines.append(t("sched.digest_unacked", count=len(not_acked)))
+        if unstaffed:
+            names = t.listed(unstaffed, DIGEST_NAMED)
+            lines.append(t("sched.digest_uncontacted", count=len(unstaffed), names=names))
         buttons = (
             [[Choice(t("sched.digest_pending_button"), "/pending")]] if waiting or asked else []
         )

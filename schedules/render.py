@@ -12,6 +12,7 @@ from schedules.decide import AckStage, Bundle, Mention, Stage
 from storage.owed import OwedRow
 
 MAX_BUTTONS = 3
+UNITS_NAMED = 10  # units named on one line before "等 N 个"
 TITLE_LIMIT = 30
 
 
@@ -114,4 +115,14 @@ def reminder(
         for unit_id, mentions in bundle.orphans.items():
             items = "、".join(material_line(t, m.owed) for m in mentions)
             lines.append(t("sched.orphan_line", unit=unit_names.get(unit_id, "?"), items=items))
+    if bundle.uncontacted:
+        # Units nobody could be told usually owe the same: one line per list of materials.
+        lines.append(t("sched.section_uncontacted"))
+        alike: dict[str, list[str]] = {}
+        for unit_id, mentions in bundle.uncontacted.items():
+            items = "、".join(material_line(t, m.owed) for m in mentions)
+            alike.setdefault(items, []).append(unit_names.get(unit_id, "?"))
+        for items, names in alike.items():
+            units = t.listed(names, UNITS_NAMED)
+            lines.append(t("sched.uncontacted_line", units=units, items=items))
     return "\n".join(lines), buttons

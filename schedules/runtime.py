@@ -233,9 +233,8 @@ def _missed_line(t: Translator, fire: Fire, unit_ids: list[int], names: dict[int
     job = t(f"sched.job_{fire.job}")
     if fire.job == BULLETIN:
         return t("sched.missed_bulletin", at=t.moment(fire.at), job=job)
-    shown = "、".join(names.get(u, "?") for u in unit_ids[:10])
-    more = t("sched.missed_etc", count=len(unit_ids)) if len(unit_ids) > 10 else ""
-    return t("sched.missed_line", at=t.moment(fire.at), job=job, units=shown + more)
+    shown = t.listed([names.get(u, "?") for u in unit_ids], 10)
+    return t("sched.missed_line", at=t.moment(fire.at), job=job, units=shown)
 
 
 class Scheduler:

@@ -101,6 +101,14 @@ async def unit_people(db: aiosqlite.Connection, unit_id: int) -> list[Person]:
     ]
 
 
+async def staffed_units(db: aiosqlite.Connection) -> set[int]:
+    """Units with at least one registered contact (reachable or not)."""
+    rows = await fetch_all(
+        db, "SELECT DISTINCT unit_id FROM contacts WHERE unit_id IS NOT NULL AND role IS NOT NULL"
+    )
+    return {int(r[0]) for r in rows}
+
+
 async def custom_times(db: aiosqlite.Connection) -> set[str]:
     """Reminder times contacts chose for themselves ("HH:MM")."""
     return {
