@@ -175,15 +175,18 @@ async def test_group_subscribe_and_private_details(bot: ShellBot) -> None:
     assert "私信给 admin" in status and "已私信发送" in status
 
 
-async def test_a_return_late_at_night_reaches_the_unit_in_the_morning(
+async def test_a_return_late_at_night_reaches_the_unit_the_next_working_morning(
     bot: ShellBot, pdf: Path
 ) -> None:
     await bot.invite_and_bind("郑州", "zz")
     number = report_id(await bot.say("/report 1", as_="zz", files=[pdf]))
-    bot.clock.set(local("2016-05-20T22:30"))
+    bot.clock.set(local("2016-05-20T22:30"))  # a Friday night
     out = await bot.say(f"/return {number} 缺少签到表", as_="admin")
     assert "已退回报送" in out and "推送给 zz" not in out
-    bot.clock.set(local("2016-05-21T08:00"))
+    bot.clock.set(local("2016-05-21T08:00"))  # Saturday: not a working day
+    await bot.sender.drain()
+    assert "缺少签到表" not in bot.out.getvalue().split("已退回报送")[-1]
+    bot.clock.set(local("2016-05-23T08:00"))  # Monday
     await bot.sender.drain()
     assert "缺少签到表" in bot.out.getvalue().split("已退回报送")[-1]
 
