@@ -52,18 +52,7 @@ async def write_new(
 ) -> Imported:
     """Write a plan not in the store yet, inside the caller's transaction."""
     ids = await write_units(db, plan)
-    plan_id = await plans.insert_plan(
-        db,
-        code=plan.code,
-        year=plan.year,
-        title=plan.title,
-        document=plan.document,
-        issued_on=plan.issued,
-        notes=plan.notes,
-        reminders=plan.reminders,
-        assessment=plan.assessment,
-        now=now,
-    )
+    plan_id = await plans.insert_plan(db, plan, now)
     assigned = 0
     sort = 0
     for item in plan.items:

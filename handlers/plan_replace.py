@@ -102,17 +102,7 @@ async def _replace(
         assignments_removed=len(dropped),
         reports_kept=sum(h.reports for h in held.values()),
     )
-    await plans.update_plan(
-        db,
-        plan_id,
-        title=plan.title,
-        document=plan.document,
-        issued_on=plan.issued,
-        notes=plan.notes,
-        reminders=plan.reminders,
-        assessment=plan.assessment,
-        now=now,
-    )
+    await plans.update_plan(db, plan_id, plan, now)
     await assignments.drop(db, [held[key].id for key in dropped])
     sort = 0
     for item in plan.items:

@@ -9,7 +9,7 @@ from typing import Any
 
 import aiosqlite
 
-from domain.plan_model import PlanMaterial
+from domain.plan_model import PlanFile, PlanMaterial
 from storage.db import fetch_all, fetch_one, to_db
 from storage.models import Item, Material, Plan
 
@@ -89,66 +89,42 @@ async def material(db: aiosqlite.Connection, material_id: int) -> Material | Non
     return _material(row) if row else None
 
 
-async def insert_plan(
-    db: aiosqlite.Connection,
-    *,
-    code: str,
-    year: int,
-    title: str,
-    document: str | None,
-    issued_on: date | None,
-    notes: list[str],
-    reminders: dict[str, object],
-    assessment: dict[str, object],
-    now: datetime,
-) -> int:
+_HEADER_COLUMNS = ("title", "document", "issued_on", "notes", "reminders", "assessment")
+
+
+def _header_values(plan: PlanFile, now: datetime) -> tuple[object, ...]:
+    """A plan file's header as the plans table stores it, in `_HEADER_COLUMNS` order."""
+    return (
+        plan.title,
+        plan.document,
+        plan.issued.isoformat() if plan.issued else None,
+        json.dumps(plan.notes, ensure_ascii=False),
+        json.dumps(plan.reminders, ensure_ascii=False),
+        json.dumps(plan.assessment, ensure_ascii=False),
+        to_db(now),
+    )
+
+
+async def insert_plan(db: aiosqlite.Connection, plan: PlanFile, now: datetime) -> int:
     """Add a plan and make it the only active one; returns its id."""
     await db.execute("UPDATE plans SET active = 0")
     cur = await db.execute(
-        "INSERT INTO plans (code, year, title, document, issued_on, notes, reminders,"
-        " assessment, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            code,
-            year,
-            title,
-            document,
-            issued_on.isoformat() if issued_on else None,
-            json.dumps(notes, ensure_ascii=False),
-            json.dumps(reminders, ensure_ascii=False),
-            json.dumps(assessment, ensure_ascii=False),
-            to_db(now),
-        ),
+        f"INSERT INTO plans (code, year, {', '.join(_HEADER_COLUMNS)}, imported_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (plan.code, plan.year, *_header_values(plan, now)),
     )
     assert cur.lastrowid is not None
     return cur.lastrowid
 
 
 async def update_plan(
-    db: aiosqlite.Connection,
-    plan_id: int,
-    *,
-    title: str,
-    document: str | None,
-    issued_on: date | None,
-    notes: list[str],
-    reminders: dict[str, object],
-    assessment: dict[str, object],
-    now: datetime,
+    db: aiosqlite.Connection, plan_id: int, plan: PlanFile, now: datetime
 ) -> None:
     """Rewrite a plan's header in place and raise its revision; which plan is active stays."""
+    columns = ", ".join(f"{column} = ?" for column in _HEADER_COLUMNS)
     await db.execute(
-        "UPDATE plans SET title = ?, document = ?, issued_on = ?, notes = ?, reminders = ?,"
-        " assessment = ?, imported_at = ?, revision = revision + 1 WHERE id = ?",
-        (
-            title,
-            document,
-            issued_on.isoformat() if issued_on else None,
-            json.dumps(notes, ensure_ascii=False),
-            json.dumps(reminders, ensure_ascii=False),
-            json.dumps(assessment, ensure_ascii=False),
-            to_db(now),
-            plan_id,
-        ),
+        f"UPDATE plans SET {columns}, imported_at = ?, revision = revision + 1 WHERE id = ?",
+        (*_header_values(plan, now), plan_id),
     )
 
 
