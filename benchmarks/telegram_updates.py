@@ -76,6 +76,8 @@ async def prepare(data: Path) -> dict[int, list[str]]:
             plan = await plans.active(db)
             assert plan is not None
             for n, unit in enumerate(await units.all_units(db)):
+                if unit.parent_id is None:
+                    continue  # the issuer owes one material: its reporter would repeat it
                 user_id = 2_000_000 + n
                 contact = await contacts.ensure(
                     db, "telegram", str(user_id), f"填报员{n}", app.services.clock.now()
