@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot import insight_cli, logs, ops, plan_cli
 from bot.app import App, open_app
-from bot.runner import configured_channels
+from bot.runner import ChannelStartFailed, configured_channels
 from bot.runner import run as run_channels
 from bot.shell import OPERATOR, ShellChannel
 from domain.clock import OffsetClock, SystemClock
@@ -82,8 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         if not names:
             print(t("telegram.cli_no_channels"), file=sys.stderr)
             return 2
-        asyncio.run(run_channels(settings, names))
-        return 0
+        return _serve(settings, t, names)
     if args.command == "backup":
         return asyncio.run(ops.run_backup(settings, t, args.dir))
     if args.command == "restore":
@@ -94,13 +93,23 @@ def main(argv: list[str] | None = None) -> int:
         if not settings.wecom_configured:
             print(t("wecom.not_configured"), file=sys.stderr)
             return 2
-        from bot import runner
 
-        asyncio.run(runner.run(settings, ["wecom"]))
-        return 0
+        return _serve(settings, t, ["wecom"])
     if args.command in ("export", "archive"):
         return asyncio.run(insight_cli.run(settings, args))
     return asyncio.run(run_shell(settings))
+
+
+def _serve(settings: Settings, t: Translator, names: list[str]) -> int:
+    """Run the networked channels; a channel that cannot start is one line and exit 2."""
+    try:
+        asyncio.run(run_channels(settings, names))
+    except ChannelStartFailed as err:
+        print(
+            t("cli.channel_start_failed", channel=err.channel, detail=err.detail), file=sys.stderr
+        )
+        return 2
+    return 0
 
 
 async def run_shell(settings: Settings) -> int:

@@ -8,7 +8,7 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 
-from bot import http_server
+from bot import http_server, logs
 from bot.app import App, open_app
 from domain.channels import TELEGRAM, WECOM
 from domain.clock import SystemClock
@@ -49,6 +49,15 @@ def configured_channels(settings: Settings) -> list[str]:
     return names
 
 
+class ChannelStartFailed(Exception):
+    """A channel could not start (network unreachable, token refused): said in one line."""
+
+    def __init__(self, channel: str, detail: str) -> None:
+        super().__init__(f"{channel}: {detail}")
+        self.channel = channel
+        self.detail = detail
+
+
 async def run(settings: Settings, names: list[str], stop: asyncio.Event | None = None) -> None:
     """Start the named channels, the outbox sender and the scheduler; stop on a signal."""
     clock = SystemClock()
@@ -68,7 +77,11 @@ async def _serve(app: App, clock: SystemClock, names: list[str], stop: asyncio.E
     scheduler = Scheduler(JobEnv(app.store, clock, settings.tz, settings.locale), sender.wake)
     try:
         for channel in channels:
-            await channel.start()
+            try:
+                await channel.start()
+            except Exception as err:
+                detail = logs.redact(f"{type(err).__name__}: {err}")[:160]
+                raise ChannelStartFailed(channel.name, detail) from err
             log.info("channel %s started", channel.name)
         if web is not None:
             await web.start()

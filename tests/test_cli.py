@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -19,9 +20,12 @@ from tests.support import find_code
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(args: list[str], data_dir: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
+def run(
+    args: list[str], data_dir: Path, stdin: str = "", **settings: str
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_", "WECOM_"))}
     env["BOT_DATA_DIR"] = str(data_dir)
+    env |= settings
     return subprocess.run(
         [sys.executable, "main.py", *args],
         cwd=ROOT,
@@ -235,3 +239,21 @@ def test_plan_import_replace_keeps_the_report_and_says_what_changed(tmp_path: Pa
     assert refused.returncode == 2 and "未做任何改动" in refused.stderr
     assert "1 推进服务型行政执法建设年度方案:郑州市" in refused.stderr
     assert "[1] 推进服务型" in run([], data, "/tasks\n").stdout
+
+
+def test_a_channel_that_cannot_start_says_so_in_one_line(tmp_path: Path) -> None:
+    """Telegram unreachable at start: one line naming the channel, exit 2, no traceback."""
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    done = run(
+        ["telegram"],
+        tmp_path / "data",
+        TELEGRAM_BOT_TOKEN="123456:test-token",
+        TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{port}/bot",
+    )
+    assert done.returncode == 2
+    said = [line for line in done.stderr.splitlines() if " level=" not in line]  # not the log
+    assert len(said) == 1 and "telegram 渠道无法启动" in said[0]
+    assert "Traceback" not in done.stderr and "level=error" not in done.stderr
+    assert "test-token" not in done.stderr

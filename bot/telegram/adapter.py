@@ -93,7 +93,11 @@ class TelegramChannel:
 
     # --- lifecycle ---
     async def start(self) -> None:
-        await self.application.initialize()  # getMe: fails fast on a wrong token
+        try:
+            await self.application.initialize()  # getMe: fails fast on a wrong token
+        except BaseException:
+            await self.bot.close_requests()
+            raise
         for update in await self.journal.pending(self.bot):
             log.info("replaying update %s left unhandled by the last run", update.update_id)
             self._accept(update)

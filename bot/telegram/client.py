@@ -39,6 +39,12 @@ class ChannelBot(ExtBot[None]):
             self.journal = journal
             self.skipped = screen.Skipped()  # PTB's bot is frozen after __init__
 
+    async def close_requests(self) -> None:
+        """Close the HTTP sessions even when initialising failed (PTB's shutdown skips a bot
+        that never finished `initialize`, leaving them open)."""
+        for request in self._request:
+            await request.shutdown()
+
     async def get_updates(
         self, offset: int | None = None, *args: Any, **kwargs: Any
     ) -> tuple[Update, ...]:
