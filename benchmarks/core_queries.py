@@ -11,6 +11,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from domain.model import PlanState
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse
@@ -40,7 +42,7 @@ async def build(
     app = await open_app(settings, clock, seed_sample=False)
     plan = national_plan(n_units, n_materials, random.Random(7))
     t0 = time.perf_counter()
-    done = await import_plan(app.store, plan, settings.tz, clock.now())
+    done = await import_plan(app.store, plan, settings.tz, clock.now(), state=PlanState.PUBLISHED)
     print(
         f"imported {done.units} units × {done.materials} materials = {done.assignments} assignments in {time.perf_counter() - t0:.1f}s"
     )

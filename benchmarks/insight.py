@@ -27,6 +27,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from domain.model import PlanState
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -54,7 +56,13 @@ async def build(data_dir: Path, n_units: int, n_materials: int, n_reports: int) 
     clock = ManualClock(NOW)
     app = await open_app(settings, clock, seed_sample=False)
     t0 = time.perf_counter()
-    done = await import_plan(app.store, national_plan(n_units, n_materials, rng), settings.tz, NOW)
+    done = await import_plan(
+        app.store,
+        national_plan(n_units, n_materials, rng),
+        settings.tz,
+        NOW,
+        state=PlanState.PUBLISHED,
+    )
     start = NOW - timedelta(days=120)
     async with app.store.write() as db:
         plan = await plans.active(db)

@@ -48,6 +48,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="replace the plan with the same code and year, keeping its reports",
     )
+    imp.add_argument(
+        "--publish", action="store_true", help="publish at once (else it stays a draft)"
+    )
+    pub = plan_sub.add_parser("publish", help="publish a draft plan: notices go out")
+    pub.add_argument("plan", help="the plan's short code (fw) or code (henan-fwxzf[/2016])")
+    close = plan_sub.add_parser("close", help="close a plan: no more reminders or reports")
+    close.add_argument("plan", help="the plan's short code or code")
+    plan_sub.add_parser("list", help="every plan with its state")
     inv = sub.add_parser("invite", help="print a single-use invite code for a unit")
     inv.add_argument("unit")
     inv.add_argument("--role", default="reporter", help="reporter | unit_admin | province_admin")
@@ -69,9 +77,15 @@ def main(argv: list[str] | None = None) -> int:
         args.command = "telegram"
     logs.configure(logging.INFO if args.command not in (None, "shell") else logging.WARNING)
     t = Translator(locale_for(configured=settings.locale), settings.tz)
-    if args.command == "plan":
+    if args.command == "plan" and args.plan_command == "import":
         given = Overrides(year=args.year, document=args.document, issued=args.issued)
-        return asyncio.run(plan_cli.run_import(settings, t, args.file, given, args.replace))
+        return asyncio.run(
+            plan_cli.run_import(settings, t, args.file, given, args.replace, args.publish)
+        )
+    if args.command == "plan" and args.plan_command == "list":
+        return asyncio.run(plan_cli.run_list(settings, t))
+    if args.command == "plan":
+        return asyncio.run(plan_cli.run_state(settings, t, args.plan_command, args.plan))
     if args.command == "invite":
         return asyncio.run(_invite(settings, t, args.unit, args.role))
     if args.command == "telegram" and settings.telegram_bot_token is None:

@@ -6,20 +6,30 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from bot.app import open_app
+from bot.app import App, open_app
 from domain.clock import SystemClock
+from domain.model import PlanState
 from domain.plan_file import Overrides, PlanFile, PlanFileError, PlanIssue, load_plan_file
 from domain.settings import Settings
+from handlers import plan_life
 from handlers.plan_import import Imported, PlanExists, import_plan
 from handlers.plan_replace import Changes, ReplaceRefused, replace_plan
+from handlers.plan_scope import plan_named
 from locales import Translator
 from schedules import policy as reminder_policy
+from storage import plans
+from storage.models import Plan
 
 _NAMES_SHOWN = 10
 
 
 async def run_import(
-    settings: Settings, t: Translator, file: Path, given: Overrides, replace: bool
+    settings: Settings,
+    t: Translator,
+    file: Path,
+    given: Overrides,
+    replace: bool,
+    publish: bool = False,
 ) -> int:
     try:
         plan = load_plan_file(file, given=given)
@@ -52,10 +62,20 @@ async def run_import(
                 t("plan.replace.refused_line", code=b.code, title=b.title, units=_names(t, b.units))
             )
         return 2
+    else:
+        if not replace and publish:
+            found = await _find(app, plan.code, plan.year)
+            if found is not None:
+                async with app.store.write() as db:
+                    await plan_life.publish(app.services, db, found, now, None)
     finally:
         await app.store.close()
     if not replace:
         _imported(t, plan, done)
+        if publish:
+            print(t("cli.plan_published", title=plan.title, prefix=done.short))
+        else:
+            print(t("cli.plan_draft", prefix=done.short))
     elif changes.new is not None:
         print(t("plan.replace.none_before", code=plan.code, year=plan.year))
         _imported(t, plan, changes.new)
@@ -63,6 +83,57 @@ async def run_import(
         _replaced(t, plan, changes)
     for notice in plan.notices:
         print(_issue(t, notice))
+    return 0
+
+
+async def _find(app: App, code: str, year: int) -> Plan | None:
+    async with app.store.read() as db:
+        return await plans.find(db, code, year)
+
+
+async def run_state(settings: Settings, t: Translator, action: str, name: str) -> int:
+    """`plan publish NAME` / `plan close NAME`, as the chat commands do them."""
+    app = await open_app(settings, SystemClock(), seed_sample=False)
+    try:
+        async with app.store.read() as db:
+            every = await plans.every(db)
+        plan = plan_named(every, name)
+        if plan is None:
+            _fail(t("plans.unknown", name=name[:30]))
+            return 2
+        wanted = PlanState.PUBLISHED if action == "publish" else PlanState.CLOSED
+        if plan.state is wanted or plan.state is PlanState.CLOSED:
+            _fail(t(f"plans.already_{plan.state.value}", title=plan.title))
+            return 2
+        now = app.services.clock.now()
+        async with app.store.write() as db:
+            if wanted is PlanState.PUBLISHED:
+                sent = await plan_life.publish(app.services, db, plan, now, None)
+            else:
+                await plan_life.close(db, plan, now, None)
+    finally:
+        await app.store.close()
+    if wanted is PlanState.PUBLISHED:
+        print(t("plans.published", title=plan.title, prefix=plan.prefix, sent=sent))
+    else:
+        print(t("plans.closed", title=plan.title))
+    return 0
+
+
+async def run_list(settings: Settings, t: Translator) -> int:
+    """`plan list`: every plan, newest first, with its short code and state."""
+    app = await open_app(settings, SystemClock(), seed_sample=False)
+    try:
+        async with app.store.read() as db:
+            every = await plans.every(db)
+    finally:
+        await app.store.close()
+    if not every:
+        print(t("plans.none"))
+    for plan in every:
+        state = t(f"plans.state.{plan.state.value}")
+        print(t("cli.plan_list_line", prefix=plan.prefix, code=plan.code, year=plan.year,
+                state=state, title=plan.title))  # fmt: skip
     return 0
 
 

@@ -16,6 +16,14 @@ class Role(StrEnum):
     PROVINCE_ADMIN = "province_admin"
 
 
+class PlanState(StrEnum):
+    """A plan's lifecycle: imported as a draft, published to the units, closed when over."""
+
+    DRAFT = "draft"  # 草稿: admins only, nothing owed or reminded yet
+    PUBLISHED = "published"  # 已发布: owed, reminded, reported
+    CLOSED = "closed"  # 已结束: history, exports and archives only
+
+
 class ReportStatus(StrEnum):
     PENDING = "pending"  # 已报送(待审)
     ACCEPTED = "accepted"  # 已通过

@@ -18,6 +18,8 @@ from domain.plan_model import ALL_KINDS, PlanFile, PlanIssue, PlanItem, PlanMate
 from domain.text import clip
 
 _PLAN_CODE = re.compile(r"[a-z0-9-]+")
+# A code prefix (`fw` in `fw-2.1`): letters first, so it never reads as an item number.
+_PLAN_SHORT = re.compile(r"[a-z][a-z0-9]{0,7}")
 _UNIT_CODE = re.compile(r"[a-z0-9_-]+")
 _EXPLICIT_YEAR = re.compile(r"(?<!\d)\d{4}(?=\s*年|\s*[-/.]\s*\d)")
 # The year of a 文号 sits in brackets: 豫安监管﹝2016﹞41号, 〔2016〕, [2016].
@@ -32,6 +34,7 @@ _FALLBACK_YEAR = 2000
 _TOP_KEYS = ("plan", "units", "items")
 _PLAN_KEYS = (
     "code",
+    "short",
     "year",
     "title",
     "document",
@@ -92,6 +95,7 @@ def _construct(node: Node, *, deep: bool = False) -> Any:
 @dataclass
 class _Header:
     code: str | None = None
+    short: str | None = None
     year: int | None = None
     title: str | None = None
     document: str | None = None
@@ -346,6 +350,7 @@ class Checker:
         try:
             return PlanFile(
                 code=header.code,
+                short=header.short,
                 year=target,
                 title=title,
                 document=document,
@@ -404,12 +409,17 @@ class Checker:
         if code is not None and not _PLAN_CODE.fullmatch(code):
             self.add(fields["code"], "bad_plan_code", value=code)
             code = None
+        short = self.text(fields, "short")
+        if short is not None and not _PLAN_SHORT.fullmatch(short):
+            self.add(fields["short"], "bad_plan_short", value=short)
+            short = None
         year = self.integer(fields, "year")
         if year is not None and year not in _YEARS:
             self.add(fields["year"], "bad_year", value=year)
             year = None
         return _Header(
             code=code,
+            short=short,
             year=year,
             title=self.text(fields, "title"),
             document=self.text(fields, "document"),

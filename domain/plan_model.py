@@ -61,6 +61,7 @@ class PlanIssue(_Model):
 
 class PlanFile(_Model):
     code: str
+    short: str | None = None  # the prefix of its codes beside other plans (`fw` → `fw-2.1`)
     year: int
     title: str
     document: str | None = None

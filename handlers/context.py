@@ -42,6 +42,8 @@ class Services:
     materials: dict[tuple[int, int], list[Material]] = field(default_factory=dict)
     # Units, likewise, are written only by a plan import or replacement.
     units: dict[tuple[int, int], list[Unit]] = field(default_factory=dict)
+    # Every plan, keyed by the store's plan stamp (`storage.plans.STAMP`).
+    plans: dict[str, list[Plan]] = field(default_factory=dict)
 
     def translator_for(
         self, person: Speaker | None = None, platform: str | None = None, chosen: str | None = None
@@ -60,9 +62,10 @@ class Context:
     msg: Incoming
     contact: Contact
     unit: Unit | None
-    plan: Plan | None
+    plan: Plan | None  # the plan this command is about (default, named, or of a code typed)
     t: Translator
     now: datetime
+    plans: list[Plan] = field(default_factory=list)  # every plan, newest first
     # False when, as the message arrived, no group had asked for report events (saves a query).
     event_groups: bool = True
     _marked: bool = field(default=False, repr=False)
@@ -77,7 +80,7 @@ class Context:
 
     @property
     def policy(self) -> ReminderPolicy:
-        """The active plan's reminder policy (the default one without a plan)."""
+        """The command's plan's reminder policy (the default one without a plan)."""
         return policy_from(self.plan.reminders) if self.plan else DEFAULT
 
     @property

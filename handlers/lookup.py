@@ -12,8 +12,9 @@ import aiosqlite
 from domain.model import Role
 from handlers.context import Context
 from handlers.errors import UserError
+from handlers.plan_scope import require_plan
 from storage import plans, units
-from storage.models import Material, Plan, Unit
+from storage.models import Material, Unit
 
 AMBIGUOUS_NAMED = 10  # units named when a query matches several
 _UNIT_SUFFIXES = ("安全生产监督管理局", "安全监管局", "安监局", "应急管理局", "市", "县", "区")
@@ -21,12 +22,6 @@ _UNIT_SUFFIXES = ("安全生产监督管理局", "安全监管局", "安监局",
 
 def norm(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
-
-
-def require_plan(ctx: Context) -> Plan:
-    if ctx.plan is None:
-        raise UserError("error.no_plan")
-    return ctx.plan
 
 
 def require_unit(ctx: Context) -> Unit:

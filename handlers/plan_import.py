@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from domain.deadlines import Deadline, due_instant
+from domain.model import PlanState
 from domain.plan_file import PlanFile, PlanMaterial, PlanUnit
 from storage import audit, plans, units
 from storage.db import Store
@@ -24,18 +25,27 @@ class PlanExists(Exception):
 @dataclass(frozen=True)
 class Imported:
     plan_id: int
+    short: str  # the prefix its codes take beside other plans
     units: int
     items: int
     materials: int
     assignments: int
 
 
-async def import_plan(store: Store, plan: PlanFile, tz: ZoneInfo, now: datetime) -> Imported:
-    """All of it in one transaction: a failure leaves the store as it was."""
+async def import_plan(
+    store: Store,
+    plan: PlanFile,
+    tz: ZoneInfo,
+    now: datetime,
+    *,
+    state: PlanState = PlanState.DRAFT,
+) -> Imported:
+    """All of it in one transaction: a failure leaves the store as it was. A new plan is a
+    draft (admins only) until published; other plans are left as they are."""
     async with store.write() as db:
         if await plans.exists(db, plan.code, plan.year):
             raise PlanExists(plan.code, plan.year)
-        done = await write_new(db, plan, tz, now)
+        done = await write_new(db, plan, tz, now, state=state)
         await audit.record(
             db,
             at=now,
@@ -48,11 +58,17 @@ async def import_plan(store: Store, plan: PlanFile, tz: ZoneInfo, now: datetime)
 
 
 async def write_new(
-    db: aiosqlite.Connection, plan: PlanFile, tz: ZoneInfo, now: datetime
+    db: aiosqlite.Connection,
+    plan: PlanFile,
+    tz: ZoneInfo,
+    now: datetime,
+    *,
+    state: PlanState = PlanState.DRAFT,
 ) -> Imported:
     """Write a plan not in the store yet, inside the caller's transaction."""
     ids = await write_units(db, plan)
-    plan_id = await plans.insert_plan(db, plan, now)
+    short = unique_short(plan.short or derived_short(plan.code), await plans.shorts_in_use(db))
+    plan_id = await plans.insert_plan(db, plan, now, short=short, state=state)
     assigned = 0
     sort = 0
     for item in plan.items:
@@ -64,11 +80,33 @@ async def write_new(
             assigned += len(unit_ids)
     return Imported(
         plan_id=plan_id,
+        short=short,
         units=len(plan.units),
         items=len(plan.items),
         materials=sort,
         assignments=assigned,
     )
+
+
+def derived_short(code: str) -> str:
+    """A prefix from a plan code: its last part's letters and digits (`henan-fwxzf` → `fwxzf`),
+    letter first, at most 8 characters."""
+    for part in reversed(code.split("-")):
+        cleaned = "".join(c for c in part if c.isascii() and c.isalnum()).lower()
+        cleaned = cleaned.lstrip("0123456789")
+        if cleaned:
+            return cleaned[:8]
+    return "p"
+
+
+def unique_short(wanted: str, taken: set[str]) -> str:
+    """`wanted`, or with the smallest number after it that no open plan has."""
+    if wanted not in taken:
+        return wanted
+    n = 2
+    while f"{wanted[:6]}{n}" in taken:
+        n += 1
+    return f"{wanted[:6]}{n}"
 
 
 async def write_units(db: aiosqlite.Connection, plan: PlanFile) -> dict[str, int]:

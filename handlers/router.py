@@ -7,21 +7,23 @@ import unicodedata
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from domain.messages import Incoming, Reply
+from domain.messages import Choice, Incoming, Reply
 from domain.text import clean
 from handlers.context import AlreadyHandled, Context, Services
 from handlers.errors import UserError
+from handlers.plan_scope import PlanNeeded, default_plan, every_plan, named
 from handlers.registry import BY_WORD, Command
 from handlers.reporting import add_to_draft, start_draft
 from locales import Translator
-from storage import contacts, processed, prompts, sessions
+from storage import contacts, plans, processed, prompts, sessions
 from storage.failures import StoreUnwritable
 from storage.files import FileRejected
-from storage.models import Contact
+from storage.models import Contact, Plan
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 4000
+MAX_PLAN_CHOICES = 8
 
 
 def split_command(text: str) -> tuple[Command | None, str, str]:
@@ -79,15 +81,17 @@ async def route(app: Services, msg: Incoming) -> Outcome:
             session.unit if contact.unit_id == (session.unit.id if session.unit else None) else None
         )
         t = app.translator_for(contact, msg.language)
+        every = await every_plan(app, session.plans_stamp)
         ctx = Context(
             app=app,
             msg=msg,
             contact=contact,
             unit=unit,
-            plan=session.plan,
+            plan=default_plan(every, session.focus, contact.role),
             t=t,
             now=now,
             event_groups=session.event_groups,
+            plans=every,
         )
         replies = await _dispatch(ctx)
         if msg.remember and not ctx.marked:
@@ -165,11 +169,40 @@ async def _dispatch(ctx: Context) -> list[Reply]:
         return await _plain_message(ctx)
     if ctx.role not in command.roles:
         raise UserError("error.not_registered" if ctx.role is None else "error.forbidden")
-    result = await command.handler(ctx, args)
+    if command.plan_arg:
+        args = await _take_plan(ctx, args)
+    try:
+        result = await command.handler(ctx, args)
+    except PlanNeeded as err:
+        return [_which_plan(ctx, command, args, err.candidates)]
     replies = result if isinstance(result, list) else [result]
     if ctx.in_group and any(r.private for r in replies):
         replies = [*replies, Reply(ctx.t("group.sent_private"), private_notice=True)]
     return replies
+
+
+async def _take_plan(ctx: Context, args: str) -> str:
+    """A leading plan name (`/status fw`) makes that plan the command's, and the sender's
+    default from now on; the rest of the arguments are returned."""
+    head, _, rest = args.strip().partition(" ")
+    plan = named(ctx, head)
+    if plan is None:
+        return args
+    ctx.plan = plan
+    async with ctx.app.store.write() as db:
+        await plans.set_focus(db, ctx.contact.id, plan.id)
+    return rest.strip()
+
+
+def _which_plan(ctx: Context, command: Command, args: str, candidates: list[Plan]) -> Reply:
+    """Several plans could be meant: one button per plan, the command kept."""
+    t = ctx.t
+    lines = [t("plans.which", command=command.name)]
+    choices = []
+    for plan in candidates[:MAX_PLAN_CHOICES]:
+        lines.append(t("plans.which_line", prefix=plan.prefix, title=plan.title))
+        choices.append([Choice(plan.prefix, f"/{command.name} {plan.prefix} {args}".strip())])
+    return Reply("\n".join(lines), choices=choices)
 
 
 async def _answer_prompt(ctx: Context, text: str, plain: bool) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from domain.model import Role
+from domain.model import PlanState, Role
 from domain.plan_file import load_plan_file
 from handlers.context import Services
 from handlers.plan_import import import_plan
@@ -19,7 +19,13 @@ async def seed_sample_plan(services: Services) -> None:
         if await plans.count(db):
             return
     plan = load_plan_file(services.settings.sample_plan)
-    await import_plan(services.store, plan, services.settings.tz, services.clock.now())
+    await import_plan(
+        services.store,
+        plan,
+        services.settings.tz,
+        services.clock.now(),
+        state=PlanState.PUBLISHED,
+    )
     log.info("loaded sample plan %s %s", plan.code, plan.year)
 
 

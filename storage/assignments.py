@@ -212,3 +212,36 @@ async def set_due_in_scope(
         ),
     )
     return cur.rowcount
+
+
+class PlanProgress(NamedTuple):
+    total: int
+    done: int  # accepted or not applicable
+    pending: int  # awaiting review
+    overdue: int
+
+
+async def progress_by_plan(
+    db: aiosqlite.Connection, now: datetime, unit_path: str
+) -> dict[int, PlanProgress]:
+    """Per plan, the counts over units under `unit_path` (one line per plan in /plans)."""
+    rows = await fetch_all(
+        db,
+        "SELECT a.plan_id, COUNT(*), SUM(a.state IN ('accepted', 'not_applicable')),"
+        f" SUM(a.state = 'pending'), SUM(a.state IN {_OUTSTANDING} AND a.due_at < ?)"
+        " FROM assignments a JOIN units u ON u.id = a.unit_id WHERE u.path LIKE ?"
+        " GROUP BY a.plan_id",
+        (to_db(now), unit_path + "%"),
+    )
+    return {int(r[0]): PlanProgress(int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows}
+
+
+async def addressed_units(db: aiosqlite.Connection, plan_id: int) -> list[int]:
+    """The units that owe something in the plan, in the official order."""
+    rows = await fetch_all(
+        db,
+        "SELECT DISTINCT a.unit_id, u.sort FROM assignments a JOIN units u ON u.id = a.unit_id"
+        " WHERE a.plan_id = ? ORDER BY u.sort, a.unit_id",
+        (plan_id,),
+    )
+    return [int(r[0]) for r in rows]

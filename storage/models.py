@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from domain.model import (
     AssignmentState,
+    PlanState,
     ReportStatus,
     RequestKind,
     RequestStatus,
@@ -43,7 +44,19 @@ class Plan(BaseModel):
     notes: list[str]
     reminders: dict[str, Any]
     assessment: dict[str, Any]
-    revision: int = 0  # raised by each replacement in place: keys the caches of its contents
+    revision: int = 0  # raised by each change in place: keys the caches of its contents
+    state: PlanState = PlanState.PUBLISHED
+    short: str | None = None  # set at import; `prefix` is what codes show
+    kind: str = "plan"  # plan | assignment (an ad-hoc 交办)
+
+    @property
+    def prefix(self) -> str:
+        """What goes before a material code beside other plans: `fw` in `fw-2.1`."""
+        return self.short or f"p{self.id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state is PlanState.PUBLISHED
 
 
 class Item(BaseModel):

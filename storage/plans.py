@@ -9,6 +9,7 @@ from typing import Any
 
 import aiosqlite
 
+from domain.model import PlanState
 from domain.plan_model import PlanFile, PlanMaterial
 from storage.db import fetch_all, fetch_one, to_db
 from storage.models import Item, Material, Plan
@@ -22,7 +23,7 @@ _MATERIAL = (
 
 COLUMNS = (
     "id", "code", "year", "title", "document", "issued_on", "notes", "reminders", "assessment",
-    "revision",
+    "revision", "state", "short", "kind",
 )  # fmt: skip
 
 
@@ -44,10 +45,79 @@ def _material(row: aiosqlite.Row) -> Material:
 _PLAN = f"SELECT {', '.join(COLUMNS)} FROM plans"
 
 
+async def every(db: aiosqlite.Connection) -> list[Plan]:
+    """Every plan, newest first (a bureau has tens or hundreds: they are read whole)."""
+    return [decode(r) for r in await fetch_all(db, f"{_PLAN} ORDER BY year DESC, id DESC")]
+
+
+# Changes whenever a plan is added, published, closed or replaced (each raises `revision`):
+# a process keeps its copy of `every` until another process's change moves it.
+STAMP = "(SELECT COUNT(*) || '.' || TOTAL(revision) FROM plans)"
+
+
+async def stamp(db: aiosqlite.Connection) -> str:
+    row = await fetch_one(db, f"SELECT {STAMP}")
+    return str(row[0]) if row else ""
+
+
 async def active(db: aiosqlite.Connection) -> Plan | None:
-    """The plan commands work on: the most recent active one, or None."""
-    row = await fetch_one(db, f"{_PLAN} WHERE active = 1 ORDER BY year DESC, id DESC LIMIT 1")
+    """The newest published plan, or None."""
+    row = await fetch_one(
+        db, f"{_PLAN} WHERE state = 'published' ORDER BY year DESC, id DESC LIMIT 1"
+    )
     return decode(row) if row else None
+
+
+async def published(db: aiosqlite.Connection) -> list[Plan]:
+    """The plans units owe now, newest first."""
+    return [
+        decode(r)
+        for r in await fetch_all(
+            db, f"{_PLAN} WHERE state = 'published' ORDER BY year DESC, id DESC"
+        )
+    ]
+
+
+async def set_state(
+    db: aiosqlite.Connection, plan_id: int, state: PlanState, now: datetime
+) -> None:
+    """Publish or close a plan (raises its revision, so every process re-reads it)."""
+    column = {PlanState.PUBLISHED: "published_at", PlanState.CLOSED: "closed_at"}.get(state)
+    when = f", {column} = ?" if column else ""
+    await db.execute(
+        f"UPDATE plans SET state = ?, revision = revision + 1{when} WHERE id = ?",
+        (state.value, *((to_db(now),) if column else ()), plan_id),
+    )
+
+
+async def plans_of_unit(db: aiosqlite.Connection, unit_id: int) -> set[int]:
+    """The plans this unit owes something in (any state)."""
+    rows = await fetch_all(
+        db, "SELECT DISTINCT plan_id FROM assignments WHERE unit_id = ?", (unit_id,)
+    )
+    return {int(r[0]) for r in rows}
+
+
+async def focus(db: aiosqlite.Connection, contact_id: int) -> int | None:
+    row = await fetch_one(db, "SELECT plan_id FROM plan_focus WHERE contact_id = ?", (contact_id,))
+    return int(row[0]) if row else None
+
+
+async def set_focus(db: aiosqlite.Connection, contact_id: int, plan_id: int) -> None:
+    """Remember the plan an admin named last: the default of their next command."""
+    await db.execute(
+        "INSERT INTO plan_focus (contact_id, plan_id) VALUES (?, ?)"
+        " ON CONFLICT(contact_id) DO UPDATE SET plan_id = excluded.plan_id",
+        (contact_id, plan_id),
+    )
+
+
+async def shorts_in_use(db: aiosqlite.Connection) -> set[str]:
+    """Prefixes of plans not closed: a new plan's must differ from them."""
+    rows = await fetch_all(
+        db, "SELECT short FROM plans WHERE state != 'closed' AND short IS NOT NULL"
+    )
+    return {str(r[0]) for r in rows}
 
 
 async def find(db: aiosqlite.Connection, code: str, year: int) -> Plan | None:
@@ -105,13 +175,28 @@ def _header_values(plan: PlanFile, now: datetime) -> tuple[object, ...]:
     )
 
 
-async def insert_plan(db: aiosqlite.Connection, plan: PlanFile, now: datetime) -> int:
-    """Add a plan and make it the only active one; returns its id."""
-    await db.execute("UPDATE plans SET active = 0")
+async def insert_plan(
+    db: aiosqlite.Connection,
+    plan: PlanFile,
+    now: datetime,
+    *,
+    short: str,
+    state: PlanState = PlanState.DRAFT,
+    kind: str = "plan",
+) -> int:
+    """Add a plan beside the others (none is closed by it); returns its id."""
     cur = await db.execute(
-        f"INSERT INTO plans (code, year, {', '.join(_HEADER_COLUMNS)}, imported_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (plan.code, plan.year, *_header_values(plan, now)),
+        f"INSERT INTO plans (code, year, {', '.join(_HEADER_COLUMNS)}, imported_at,"
+        " state, short, kind, active, published_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
+        (
+            plan.code,
+            plan.year,
+            *_header_values(plan, now),
+            state.value,
+            short,
+            kind,
+            to_db(now) if state is PlanState.PUBLISHED else None,
+        ),
     )
     assert cur.lastrowid is not None
     return cur.lastrowid
@@ -120,7 +205,7 @@ async def insert_plan(db: aiosqlite.Connection, plan: PlanFile, now: datetime) -
 async def update_plan(
     db: aiosqlite.Connection, plan_id: int, plan: PlanFile, now: datetime
 ) -> None:
-    """Rewrite a plan's header in place and raise its revision; which plan is active stays."""
+    """Rewrite a plan's header in place and raise its revision; its state stays."""
     columns = ", ".join(f"{column} = ?" for column in _HEADER_COLUMNS)
     await db.execute(
         f"UPDATE plans SET {columns}, imported_at = ?, revision = revision + 1 WHERE id = ?",
