@@ -11,8 +11,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from domain.model import PlanState
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse
@@ -27,7 +25,7 @@ from benchmarks.national import national_plan
 from bot.app import open_app
 from domain.clock import ManualClock
 from domain.messages import Incoming
-from domain.model import ReportStatus, Role
+from domain.model import PlanState, ReportStatus, Role
 from domain.settings import Settings
 from handlers import router
 from handlers.plan_import import import_plan

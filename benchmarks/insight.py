@@ -27,15 +27,13 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from domain.model import PlanState
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.national import national_plan  # noqa: E402
 from bot.app import open_app  # noqa: E402
 from domain.clock import ManualClock  # noqa: E402
-from domain.model import ReportStatus, Role  # noqa: E402
+from domain.model import PlanState, ReportStatus, Role  # noqa: E402
 from domain.settings import Settings  # noqa: E402
 from handlers.board import draw  # noqa: E402
 from handlers.export import build_export  # noqa: E402

@@ -40,8 +40,8 @@ class Services:
     # A plan's materials change only when it is imported or replaced (which raises its
     # revision), so every message can share one copy per (plan id, revision).
     materials: dict[tuple[int, int], list[Material]] = field(default_factory=dict)
-    # Units, likewise, are written only by a plan import or replacement.
-    units: dict[tuple[int, int], list[Unit]] = field(default_factory=dict)
+    # The unit tree, keyed by the store's unit revision (`storage.units.revision`).
+    units: dict[int, list[Unit]] = field(default_factory=dict)
     # Every plan, keyed by the store's plan stamp (`storage.plans.STAMP`).
     plans: dict[str, list[Plan]] = field(default_factory=dict)
 

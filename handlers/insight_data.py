@@ -15,6 +15,7 @@ from domain.model import Role
 from domain.progress_rows import UnitRow
 from handlers.context import Context
 from handlers.errors import UserError
+from domain.periods import series_of
 from handlers.lookup import find_material, looks_like_code, norm, plan_materials, require_unit
 from insight import progress as matrix
 from insight import score
@@ -134,14 +135,16 @@ def download_name(t: Translator, kind: str, scope: Scope, now: datetime, suffix:
 
 
 def pick_materials(materials: list[Material], word: str) -> list[Material]:
-    """`2` → every material of item 2; `2.1` → that one; raises a UserError otherwise."""
-    word = norm(word)
+    """`2` → every material of item 2; `2.1` → that one, or every period of a recurring 2.1;
+    `2.1/06` → that period; raises a UserError otherwise."""
+    word = norm(word).lower()
     if word.isdigit():
         found = [m for m in materials if m.item_no == int(word)]
         if not found:
             raise UserError("error.material_unknown", code=word[:20])
         return found
-    return [find_material(materials, word)]
+    series = [m for m in materials if series_of(m.code)[0] == word and m.code != word]
+    return series or [find_material(materials, word)]
 
 
 async def materials_named(ctx: Context, word: str) -> list[Material] | None:

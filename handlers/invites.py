@@ -104,6 +104,8 @@ async def invite(ctx: Context, args: str) -> Reply:
         raise UserError("invite.usage")
     role = parse_role(parts[1])
     unit = await resolve_unit(ctx, parts[0])
+    if unit.retired:
+        raise UserError("unit.retired", unit=unit.label, code=unit.code)
     if role is Role.PROVINCE_ADMIN and ctx.role is not Role.PROVINCE_ADMIN:
         raise UserError("error.forbidden")
     if not can_see(ctx, unit):

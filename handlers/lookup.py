@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import Protocol, TypeVar
 
 import aiosqlite
 
 from domain.model import Role
+from domain.periods import same_period, series_of
+from domain.text import clip
 from handlers.context import Context
-from handlers.errors import UserError
-from handlers.plan_scope import require_plan
-from storage import plans, units
-from storage.models import Material, Unit
+from handlers.errors import Choose, UserError
+from handlers.plan_scope import open_plans, plan_named, require_plan
+from storage import assignments, plans, units
+from storage.models import Material, Plan, Unit
 
 AMBIGUOUS_NAMED = 10  # units named when a query matches several
 _UNIT_SUFFIXES = ("安全生产监督管理局", "安全监管局", "安监局", "应急管理局", "市", "县", "区")
@@ -84,13 +86,13 @@ async def reviewable(
 
 
 async def all_units(ctx: Context) -> list[Unit]:
-    """Every unit, in tree order; read once per active plan (units change only on import)."""
-    key = (ctx.plan.id, ctx.plan.revision) if ctx.plan else None
-    cached = ctx.app.units.get(key) if key is not None else None
-    if cached is None:
-        async with ctx.read() as db:
+    """Every unit (retired ones too), in official tree order; read again only when the
+    store's unit revision moved (any change, by any process)."""
+    async with ctx.read() as db:
+        key = await units.revision(db)
+        cached = ctx.app.units.get(key)
+        if cached is None:
             cached = await units.all_units(db)
-        if key is not None:
             ctx.app.units = {key: cached}
     return cached
 
@@ -139,38 +141,110 @@ async def resolve_unit(ctx: Context, query: str) -> Unit:
     return found[0]
 
 
-_CODE = re.compile(r"^(\d{1,3})(?:[.．。-](\d{1,3}))?$")
+_CODE = re.compile(r"^(\d{1,3})(?:[.．。-](\d{1,3}))?(?:/([a-z]?\d{1,4}))?$")
 
 
-def find_material(materials: list[Material], code: str) -> Material:
-    """`2.1` → that material; `1` or `1.1` → the only material of item 1."""
-    match = _CODE.match(norm(code))
+def find_material(
+    materials: list[Material], code: str, open_ids: Collection[int] | None = None
+) -> Material:
+    """`2.1` → that material; `1` or `1.1` → the only material of item 1; `3.1/06` → a period
+    of a recurring material, `3.1` → its one period in `open_ids` (the unit may report now)."""
+    match = _CODE.match(norm(code).lower())
     if not match:
         raise UserError("error.material_unknown", code=code[:20])
-    item_no, seq = int(match.group(1)), match.group(2)
-    in_item = [m for m in materials if m.item_no == item_no]
-    if seq is None:
-        if len(in_item) == 1:
-            return in_item[0]
-        if in_item:
-            raise UserError("error.material_pick_one", codes=", ".join(m.code for m in in_item))
+    item_no, seq, key = int(match.group(1)), match.group(2), match.group(3)
+    found = [
+        m
+        for m in materials
+        if m.item_no == item_no
+        and (seq is None or m.seq == int(seq))
+        and (key is None or same_period(m.code, key))
+    ]
+    if not found:
         raise UserError("error.material_unknown", code=code[:20])
-    for material in in_item:
-        if material.seq == int(seq):
-            return material
-    raise UserError("error.material_unknown", code=code[:20])
+    if len(found) > 1 and open_ids is not None and len({series_of(m.code)[0] for m in found}) == 1:
+        found = [m for m in found if m.id in open_ids] or found
+    if len(found) > 1:
+        raise UserError("error.material_pick_one", codes=", ".join(m.code for m in found))
+    return found[0]
 
 
 async def plan_materials(ctx: Context) -> list[Material]:
-    plan = require_plan(ctx)
-    key = (plan.id, plan.revision)  # a replaced plan has a new revision: read it again
+    return await materials_of(ctx, require_plan(ctx))
+
+
+MATERIALS_CACHED = 64  # plans whose materials are kept; a bureau has far fewer open at once
+
+
+async def materials_of(ctx: Context, plan: Plan) -> list[Material]:
+    """A plan's materials, read once per (plan, revision): a changed plan is read again."""
+    key = (plan.id, plan.revision)
     cached = ctx.app.materials.get(key)
     if cached is None:
         async with ctx.read() as db:
             cached = await plans.materials(db, plan.id)
-        ctx.app.materials = {key: cached}
+        if len(ctx.app.materials) >= MATERIALS_CACHED:
+            ctx.app.materials.clear()
+        ctx.app.materials[key] = cached
     return cached
 
 
+_PREFIXED = re.compile(r"^([a-z][a-z0-9]{0,7})[-:](.+)$")
+CODE_CHOICES = 8
+
+
+async def reporting_plans(ctx: Context) -> list[Plan]:
+    """The published plans the sender's unit owes something in, newest first."""
+    unit = require_unit(ctx)
+    async with ctx.read() as db:
+        ids = await plans.plans_of_unit(db, unit.id)
+    return [p for p in open_plans(ctx) if p.id in ids]
+
+
+def shown_code(plan: Plan, code: str, several: bool) -> str:
+    """A material code as it can be typed back: `fw-2.1` beside other plans, else `2.1`."""
+    return f"{plan.prefix}-{code}" if several else code
+
+
+async def material_named(ctx: Context, code: str, action: str) -> Material:
+    """The material a typed code names over the plans the sender's unit owes in, making its
+    plan the command's. `fw-2.1` names the plan; a bare `2.1` that several plans have is
+    asked back, one button per plan, each sending `action` with the code filled in."""
+    text = norm(code).lower()
+    candidates = await reporting_plans(ctx)
+    if not candidates and ctx.plan is not None:
+        candidates = [ctx.plan]  # an admin's own plan in hand, even if the unit owes nothing
+    async with ctx.read() as db:  # `3.1` names its one period the unit may report now
+        open_ids = await assignments.open_material_ids(db, require_unit(ctx).id, ctx.today)
+    prefixed = _PREFIXED.match(text)
+    if prefixed:
+        plan = plan_named(candidates, prefixed.group(1))
+        if plan is None:
+            raise UserError("error.material_unknown", code=code[:20])
+        material = find_material(await materials_of(ctx, plan), prefixed.group(2), open_ids)
+        ctx.plan = plan
+        return material
+    found: list[tuple[Plan, Material]] = []
+    refused: UserError | None = None
+    for plan in candidates:
+        try:
+            found.append((plan, find_material(await materials_of(ctx, plan), text, open_ids)))
+        except UserError as err:
+            refused = refused or err
+    if len(found) == 1:
+        ctx.plan = found[0][0]
+        return found[0][1]
+    if not found:
+        raise refused or UserError("error.material_unknown", code=code[:20])
+    choices = [
+        (
+            f"{plan.prefix}-{material.code} {clip(material.title, 16)}",
+            action.format(code=f"{plan.prefix}-{material.code}"),
+        )
+        for plan, material in found[:CODE_CHOICES]
+    ]
+    raise Choose("lookup.which_plan_code", choices, code=code[:20])
+
+
 def looks_like_code(token: str) -> bool:
-    return bool(_CODE.match(norm(token)))
+    return bool(_CODE.match(norm(token).lower()))

@@ -10,9 +10,11 @@ import aiosqlite
 
 from domain.deadlines import Deadline, due_instant
 from domain.model import PlanState
-from domain.plan_file import PlanFile, PlanMaterial, PlanUnit
+from domain.plan_file import PlanFile, PlanFileError, PlanIssue, PlanMaterial
+from domain.unit_file import UnitRow, check_tree
 from storage import audit, plans, units
 from storage.db import Store
+from storage.models import Unit
 
 
 class PlanExists(Exception):
@@ -81,7 +83,7 @@ async def write_new(
     return Imported(
         plan_id=plan_id,
         short=short,
-        units=len(plan.units),
+        units=len(ids),
         items=len(plan.items),
         materials=sort,
         assignments=assigned,
@@ -109,30 +111,32 @@ def unique_short(wanted: str, taken: set[str]) -> str:
     return f"{wanted[:6]}{n}"
 
 
-async def write_units(db: aiosqlite.Connection, plan: PlanFile) -> dict[str, int]:
-    """Add or update the plan's units (by code), parents first; their ids by code."""
-    ids: dict[str, int] = {}
-    for sort, unit in enumerate(_parents_first(plan)):
-        ids[unit.code] = await units.upsert(
-            db,
-            code=unit.code,
-            name=unit.name,
-            short_name=unit.short,
-            kind=unit.kind.value,
-            parent_id=ids[unit.parent] if unit.parent else None,
-            sort=sort,
-        )
-    paths: dict[str, str] = {}
-    for unit in _parents_first(plan):
-        paths[unit.code] = (paths[unit.parent] if unit.parent else "/") + f"{ids[unit.code]}/"
-        region = ids.get(unit.region) if unit.region else None
-        await units.set_path_and_region(db, ids[unit.code], paths[unit.code], region)
-    return ids
+async def write_units(db: aiosqlite.Connection, plan: PlanFile) -> list[Unit]:
+    """Put the units the plan lists (by code) in the bureau's tree, checked against it first
+    (`PlanFileError` names the lines); the units the plan addresses, in official order: the
+    ones it lists, else the whole tree, never a retired one."""
+    rows = [
+        UnitRow(plan.unit_lines.get(u.code, 0), u.code, u.name, u.short, u.kind, u.parent,
+                u.region, None)  # fmt: skip
+        for u in plan.units
+    ]
+    problems = check_tree(rows, await units.known(db), one_root=False)
+    if problems:
+        raise PlanFileError(f"{plan.code} {plan.year}", problems)
+    if rows:
+        await units.apply(db, rows)
+    listed = {u.code for u in plan.units}
+    addressed = [
+        u for u in await units.all_units(db) if not u.retired and (not listed or u.code in listed)
+    ]
+    if not addressed:
+        raise PlanFileError(f"{plan.code} {plan.year}", [PlanIssue(line=0, key="unitfile.none")])
+    return addressed
 
 
-def owing_units(plan: PlanFile, material: PlanMaterial, ids: dict[str, int]) -> list[int]:
-    """The units that owe the material, in plan order."""
-    return [ids[u.code] for u in plan.units if u.kind in material.applies_to]
+def owing_units(plan: PlanFile, material: PlanMaterial, addressed: list[Unit]) -> list[int]:
+    """The units that owe the material, in official order."""
+    return [u.id for u in addressed if u.kind in material.applies_to]
 
 
 def due_of(deadline: Deadline, tz: ZoneInfo) -> datetime | None:
@@ -155,22 +159,3 @@ async def add_material(
         db, plan_id, material_id, unit_ids, deadline.due, due_of(deadline, tz)
     )
     return material_id
-
-
-def _parents_first(plan: PlanFile) -> list[PlanUnit]:
-    by_code = {u.code: u for u in plan.units}
-    ordered: list[PlanUnit] = []
-    seen: set[str] = set()
-
-    def visit(code: str) -> None:
-        if code in seen:
-            return
-        parent = by_code[code].parent
-        if parent:
-            visit(parent)
-        seen.add(code)
-        ordered.append(by_code[code])
-
-    for unit in plan.units:
-        visit(unit.code)
-    return ordered

@@ -33,10 +33,16 @@ def state_text(t: Translator, state: AssignmentState) -> str:
 
 
 def assignment_line(
-    t: Translator, row: AssignmentRow, now: datetime, due_soon_days: int, with_state: bool = True
+    t: Translator,
+    row: AssignmentRow,
+    now: datetime,
+    due_soon_days: int,
+    with_state: bool = True,
+    code: str | None = None,
 ) -> str:
+    """One material of a unit; `code` as it is to be typed back (`fw-2.1` beside other plans)."""
     icon = PALETTE[light(row.state, row.due_at, now, due_soon_days)].icon
-    parts = [f"{icon} {row.code} {row.title}", t("listing.due", due=deadline_text(t, row))]
+    parts = [f"{icon} {code or row.code} {row.title}", t("listing.due", due=deadline_text(t, row))]
     if is_overdue(row.state, row.due_at, now) and row.due_at is not None:
         parts.append(t("listing.overdue_days", days=max(1, (now - row.due_at).days + 1)))
     handed_in = row.state in (AssignmentState.ACCEPTED, AssignmentState.PENDING)

@@ -13,11 +13,17 @@ from domain.status import OUTSTANDING
 from domain.text import clip
 from handlers.broadcasts import announce
 from handlers.context import Context
-from handlers.errors import UserError
-from handlers.lookup import find_material, plan_materials, require_plan, require_unit
+from handlers.errors import Choose, UserError
+from handlers.lookup import (
+    material_named,
+    reporting_plans,
+    require_plan,
+    require_unit,
+    shown_code,
+)
 from handlers.render import deadline_text
 from handlers.upload_links import upload_choices
-from storage import assignments, blobs, drafts, reports
+from storage import assignments, blobs, drafts, plans, reports
 from storage.models import AssignmentRow, Material, StoredFile
 
 MAX_NOTE = 500
@@ -76,6 +82,8 @@ async def reportable(ctx: Context, material: Material) -> AssignmentRow:
     """The unit's assignment for the material, if a report may be made against it now."""
     plan = require_plan(ctx)
     unit = require_unit(ctx)
+    if not plan.is_open:
+        raise UserError("plans.not_open", title=plan.title)
     async with ctx.read() as db:
         row = await assignments.find(db, plan.id, unit.id, material.id)
     if row is None:
@@ -132,8 +140,14 @@ async def report(ctx: Context, args: str) -> Reply:
     words = args.split()
     if not words:
         return await start_draft(ctx)
-    material = find_material(await plan_materials(ctx), words[0])
+    rest = " ".join(words[1:])
     count, note = parse_details(words[1:])
+    try:
+        material = await material_named(ctx, words[0], f"/report {{code}} {rest}".strip())
+    except Choose as asked:
+        if not ctx.msg.files:
+            raise
+        raise await _keep_while_asking(ctx, asked, count, note) from None
     row = await reportable(ctx, material)
     files = await store_files(ctx, ctx.msg.files)
     if not files and not material.text_only:
@@ -141,6 +155,22 @@ async def report(ctx: Context, args: str) -> Reply:
     async with ctx.write() as db:
         report_id = await _submit(ctx, db, row, count, note, files)
     return _submitted_reply(ctx, report_id, row, len(files))
+
+
+async def _keep_while_asking(
+    ctx: Context, asked: Choose, count: int | None, note: str | None
+) -> Choose:
+    """Files sent with a code that several plans have: they wait in a draft while the sender
+    picks the plan, so that the button does not lose them."""
+    files = await store_files(ctx, ctx.msg.files)
+    async with ctx.write() as db:
+        await drafts.discard(db, ctx.contact.id)
+        await drafts.start(db, ctx.contact.id, ctx.now)
+        await _record_blobs(ctx, db, files)
+        await drafts.add_files(db, ctx.contact.id, files)
+        await drafts.set_details(db, ctx.contact.id, count, note)
+    picks = [(label, "/report_pick " + action.split()[1]) for label, action in asked.choices]
+    return Choose(asked.key, picks, **asked.params)
 
 
 async def _wait_for_files(
@@ -162,13 +192,28 @@ def _require_files(material: Material, files: list[StoredFile]) -> None:
         raise UserError("report.needs_files_first", code=material.code)
 
 
+async def _owed_choices(ctx: Context) -> list[list[Choice]]:
+    """One button per material the unit owes over every open plan, soonest first."""
+    unit = require_unit(ctx)
+    owing = await reporting_plans(ctx)
+    async with ctx.read() as db:
+        rows = await assignments.outstanding_in_plans(
+            db, [p.id for p in owing], unit.id, today=ctx.today
+        )
+    by_id = {p.id: p for p in owing}
+    several = len(owing) > 1
+    choices = []
+    for r in rows:
+        code = shown_code(by_id[r.plan_id], r.code, several)
+        choices.append([Choice(f"{code} {clip(r.title, 24)}", f"/report_pick {code}")])
+    return choices
+
+
 async def start_draft(ctx: Context) -> Reply:
     """Keep any files sent and ask which outstanding material they are for."""
-    plan = require_plan(ctx)
     unit = require_unit(ctx)
-    async with ctx.read() as db:
-        rows = await assignments.outstanding_for_unit(db, plan.id, unit.id)
-    if not rows:
+    choices = await _owed_choices(ctx)
+    if not choices:
         return Reply(ctx.t("todo.none", unit=unit.name))
     files = await store_files(ctx, ctx.msg.files)
     async with ctx.write() as db:
@@ -176,7 +221,6 @@ async def start_draft(ctx: Context) -> Reply:
         await drafts.start(db, ctx.contact.id, ctx.now)
         await _record_blobs(ctx, db, files)
         await drafts.add_files(db, ctx.contact.id, files)
-    choices = [[Choice(f"{r.code} {clip(r.title, 24)}", f"/report_pick {r.code}")] for r in rows]
     choices.append([Choice(ctx.t("report.cancel_button"), "/report_cancel")])
     key = "report.pick_with_files" if files else "report.pick"
     return Reply(ctx.t(key, files=len(files)), choices=choices)
@@ -195,7 +239,7 @@ async def pick(ctx: Context, args: str) -> Reply:
     """`/report_pick CODE`: the draft is for this material; now send files."""
     if not args.strip():
         raise UserError("report.usage")
-    material = find_material(await plan_materials(ctx), args.split()[0])
+    material = await material_named(ctx, args.split()[0], "/report_pick {code}")
     await reportable(ctx, material)
     async with ctx.write() as db:
         await drafts.start(db, ctx.contact.id, ctx.now)
@@ -234,11 +278,7 @@ async def add_to_draft(ctx: Context) -> Reply | None:
 
 
 async def start_draft_choices(ctx: Context, files: int) -> Reply:
-    plan = require_plan(ctx)
-    unit = require_unit(ctx)
-    async with ctx.read() as db:
-        rows = await assignments.outstanding_for_unit(db, plan.id, unit.id)
-    choices = [[Choice(f"{r.code} {clip(r.title, 24)}", f"/report_pick {r.code}")] for r in rows]
+    choices = await _owed_choices(ctx)
     choices.append([Choice(ctx.t("report.cancel_button"), "/report_cancel")])
     return Reply(ctx.t("report.pick_with_files", files=files), choices=choices)
 
@@ -250,9 +290,12 @@ async def _draft_material(
         draft = await drafts.get(db, ctx.contact.id)
     if draft is None or draft.material_id is None:
         raise UserError("report.no_draft")
-    material = next((m for m in await plan_materials(ctx) if m.id == draft.material_id), None)
-    if material is None:
+    async with ctx.read() as db:
+        material = await plans.material(db, draft.material_id)
+    plan = next((p for p in ctx.plans if material and p.id == material.plan_id), None)
+    if material is None or plan is None:
         raise UserError("report.no_draft")
+    ctx.plan = plan
     return material, draft.files, draft.count, draft.note
 
 
@@ -295,10 +338,9 @@ async def cancel(ctx: Context, args: str) -> Reply:
 
 async def history(ctx: Context, args: str) -> Reply:
     """`/history`: the unit's recent reports and their review state."""
-    plan = require_plan(ctx)
     unit = require_unit(ctx)
     async with ctx.read() as db:
-        rows = await reports.of_unit(db, plan.id, unit.id, limit=20)
+        rows = await reports.of_unit(db, None, unit.id, limit=20)
         counts = {r.id: len(await reports.files(db, r.id)) for r in rows}
     if not rows:
         return Reply(ctx.t("history.none", unit=unit.name), private=True)

@@ -13,21 +13,15 @@ from domain.model import AssignmentState, RequestKind, RequestStatus
 from domain.text import clip
 from handlers.context import Context
 from handlers.errors import UserError
-from handlers.lookup import (
-    find_material,
-    plan_materials,
-    require_plan,
-    require_unit,
-    reviewable,
-)
+from handlers.lookup import material_named, require_plan, require_unit, reviewable
 from handlers.notify import tell
 from handlers.reporting import MAX_NOTE, parse_id
 from storage import assignments, contacts, prompts, requests, units
 from storage.models import AssignmentRow, Contact, Request
 
 
-async def _own_assignment(ctx: Context, code: str) -> AssignmentRow:
-    material = find_material(await plan_materials(ctx), code)
+async def _own_assignment(ctx: Context, code: str, action: str) -> AssignmentRow:
+    material = await material_named(ctx, code, action)
     async with ctx.read() as db:
         row = await assignments.find(db, require_plan(ctx).id, require_unit(ctx).id, material.id)
     if row is None:
@@ -88,7 +82,8 @@ async def not_applicable(ctx: Context, args: str) -> Reply:
     words = args.split(maxsplit=1)
     if not words:
         raise UserError("na.usage")
-    row = await _own_assignment(ctx, words[0])
+    rest = words[1] if len(words) > 1 else ""
+    row = await _own_assignment(ctx, words[0], f"/na {{code}} {rest}".strip())
     if row.state in (AssignmentState.ACCEPTED, AssignmentState.NOT_APPLICABLE):
         raise UserError("request.not_needed", code=row.code)
     reason = _reason(words[1] if len(words) > 1 else "", "na.usage")
@@ -101,7 +96,7 @@ async def extend(ctx: Context, args: str) -> Reply:
     words = args.split(maxsplit=2)
     if len(words) < 3:
         raise UserError("extend.usage")
-    row = await _own_assignment(ctx, words[0])
+    row = await _own_assignment(ctx, words[0], f"/extend {{code}} {words[1]} {words[2]}")
     if row.state in (AssignmentState.ACCEPTED, AssignmentState.NOT_APPLICABLE):
         raise UserError("request.not_needed", code=row.code)
     tz: ZoneInfo = ctx.app.settings.tz

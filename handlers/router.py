@@ -10,7 +10,7 @@ from datetime import timedelta
 from domain.messages import Choice, Incoming, Reply
 from domain.text import clean
 from handlers.context import AlreadyHandled, Context, Services
-from handlers.errors import UserError
+from handlers.errors import Choose, UserError
 from handlers.plan_scope import PlanNeeded, default_plan, every_plan, named
 from handlers.registry import BY_WORD, Command
 from handlers.reporting import add_to_draft, start_draft
@@ -102,6 +102,9 @@ async def route(app: Services, msg: Incoming) -> Outcome:
         return Outcome([], t, contact, repeat=True)
     except UserError as err:
         return Outcome([Reply(t(err.key, **err.params), is_error=True)], t, contact)
+    except Choose as err:
+        choices = [[Choice(label, action)] for label, action in err.choices]
+        return Outcome([Reply(t(err.key, **err.params), choices=choices)], t, contact)
     except FileRejected as err:
         text = t(f"file.{err.reason}", name=err.name[:60], limit=f"{err.limit_mb:g}")
         return Outcome([Reply(text, is_error=True)], t, contact)

@@ -9,6 +9,8 @@ from domain.palette import PALETTE
 from domain.status import unit_light
 from handlers.context import Context
 from handlers.lookup import can_see, require_plan, resolve_unit, scope_path, visible_units
+from handlers.plan_life import plans_list
+from handlers.plan_scope import open_plans
 from handlers.reminders import unacknowledged_lines
 from handlers.render import assignment_line, legend
 from storage import assignments
@@ -18,6 +20,8 @@ async def status(ctx: Context, args: str) -> Reply:
     """`/status`: every unit in scope (done/total, overdue); `/status UNIT`: one unit in full."""
     if args.strip():
         return await unit_status(ctx, args.strip())
+    if ctx.plan is None and len(open_plans(ctx)) > 1:
+        return await plans_list(ctx, "")  # one line per plan, a button to each one's table
     plan = require_plan(ctx)
     scope = await visible_units(ctx)
     async with ctx.read() as db:
@@ -99,8 +103,9 @@ async def overdue(ctx: Context, args: str) -> Reply:
 
 
 async def units_list(ctx: Context, args: str) -> Reply:
-    """`/units`: the units this admin may see, with the codes commands accept."""
-    scope = [u for u in await visible_units(ctx) if can_see(ctx, u)]
+    """`/units`: the units this admin may see, with the codes commands accept (a retired unit
+    is no longer listed; its history stays)."""
+    scope = [u for u in await visible_units(ctx) if can_see(ctx, u) and not u.retired]
     lines = [ctx.t("units.header", count=len(scope))]
     for unit in scope:
         depth = unit.path.count("/") - 2

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from domain.messages import Choice, Reply
 from handlers.context import Context
-from handlers.lookup import plan_materials, require_plan, require_unit
+from handlers.lookup import (
+    plan_materials,
+    reporting_plans,
+    require_plan,
+    require_unit,
+    shown_code,
+)
 from handlers.render import assignment_line, deadline_text
 from storage import assignments, plans
-from storage.models import Material
+from storage.models import AssignmentRow, Material
 
 
 def _targets_text(ctx: Context, material: Material) -> str:
@@ -45,19 +51,36 @@ async def tasks(ctx: Context, args: str) -> Reply:
 
 
 async def todo(ctx: Context, args: str) -> Reply:
-    """`/todo`: the unit's outstanding materials, soonest first, overdue marked."""
-    plan = require_plan(ctx)
+    """`/todo`: what the unit owes over every open plan, grouped by plan (the plan with the
+    soonest deadline first), soonest first, overdue marked. Beside other plans codes carry the
+    plan's prefix (`fw-2.1`) so that they can be typed back as shown."""
     unit = require_unit(ctx)
+    owing = await reporting_plans(ctx)
     async with ctx.read() as db:
-        rows = await assignments.outstanding_for_unit(db, plan.id, unit.id)
+        rows = await assignments.outstanding_in_plans(
+            db, [p.id for p in owing], unit.id, today=ctx.today
+        )
     if not rows:
         return Reply(ctx.t("todo.none", unit=unit.name), private=True)
+    several = len(owing) > 1
+    by_id = {p.id: p for p in owing}
+    groups: dict[int, list[AssignmentRow]] = {}
+    for row in rows:
+        groups.setdefault(row.plan_id, []).append(row)
     days = ctx.app.settings.due_soon_days
     lines = [ctx.t("todo.header", unit=unit.name, count=len(rows))]
-    lines += [assignment_line(ctx.t, row, ctx.now, days) for row in rows]
+    shown: list[tuple[str, AssignmentRow]] = []
+    for plan_id, group in groups.items():
+        plan = by_id[plan_id]
+        if several:
+            lines.append(ctx.t("todo.plan_header", prefix=plan.prefix, title=plan.title))
+        for row in group:
+            code = shown_code(plan, row.code, several)
+            lines.append(assignment_line(ctx.t, row, ctx.now, days, code=code))
+            shown.append((code, row))
     lines.append(ctx.t("todo.hint"))
     choices = [
-        [Choice(ctx.t("todo.report_button", code=row.code), f"/report_pick {row.code}")]
-        for row in rows[:8]
+        [Choice(ctx.t("todo.report_button", code=code), f"/report_pick {code}")]
+        for code, _row in shown[:8]
     ]
     return Reply("\n".join(lines), choices=choices, private=True)

@@ -7,7 +7,7 @@ from datetime import timedelta
 from domain.messages import Reply
 from handlers.context import Context
 from handlers.errors import UserError
-from handlers.lookup import find_material, plan_materials, require_unit
+from handlers.lookup import material_named, require_unit
 from handlers.reporting import reportable
 from handlers.upload_links import LinkClaims, sign, signing_secret
 from storage import uploads
@@ -21,7 +21,7 @@ async def upload(ctx: Context, args: str) -> Reply:
     words = args.split()
     if not words:
         raise UserError("upload.usage")
-    material = find_material(await plan_materials(ctx), words[0])
+    material = await material_named(ctx, words[0], "/upload {code}")
     await reportable(ctx, material)
     unit = require_unit(ctx)
     expires = ctx.now + timedelta(hours=settings.upload_link_hours)

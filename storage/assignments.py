@@ -13,7 +13,7 @@ from storage.db import fetch_all, fetch_one, from_db, to_db
 from storage.models import AssignmentRow, UnitSummary
 
 _ROW = (
-    "SELECT a.id, a.unit_id, a.material_id, m.code, i.no AS item_no, m.title,"
+    "SELECT a.id, a.plan_id, a.unit_id, a.material_id, m.code, i.no AS item_no, m.title,"
     " m.deadline_expr, m.deadline_kind, m.window_start, a.due_date, a.due_at, a.state,"
     " a.na_reason, a.submitted_at, a.last_report_id, a.reported_count, m.targets,"
     " m.target_unit, u.kind AS unit_kind"
@@ -22,6 +22,10 @@ _ROW = (
 )
 
 _OUTSTANDING = "('not_submitted', 'returned')"
+# A period of a recurring material (code `3.1/06`) is owed once its report window opens: a
+# unit's to-do list shows the current and overdue periods, not the rest of the year's. A plain
+# window (6-8月) is one thing owed all year and stays listed before it opens.
+_OPENED = " AND (m.window_start IS NULL OR m.window_start <= ? OR instr(m.code, '/') = 0)"
 
 
 def _row(row: aiosqlite.Row) -> AssignmentRow:
@@ -44,16 +48,51 @@ async def for_unit(db: aiosqlite.Connection, plan_id: int, unit_id: int) -> list
 
 
 async def outstanding_for_unit(
-    db: aiosqlite.Connection, plan_id: int, unit_id: int
+    db: aiosqlite.Connection, plan_id: int, unit_id: int, *, today: date | None = None
 ) -> list[AssignmentRow]:
-    """What the unit still owes (not submitted or returned), soonest first, on-request last."""
+    """What the unit still owes (not submitted or returned), soonest first, on-request last;
+    with `today`, no period whose report has not opened yet."""
+    opened, args = (_OPENED, (today.isoformat(),)) if today else ("", ())
     return [
         _row(r)
         for r in await fetch_all(
             db,
-            f"{_ROW} WHERE a.plan_id = ? AND a.unit_id = ? AND a.state IN {_OUTSTANDING}"
+            f"{_ROW} WHERE a.plan_id = ? AND a.unit_id = ? AND a.state IN {_OUTSTANDING}{opened}"
             " ORDER BY a.due_at IS NULL, a.due_at, m.sort",
-            (plan_id, unit_id),
+            (plan_id, unit_id, *args),
+        )
+    ]
+
+
+async def open_material_ids(db: aiosqlite.Connection, unit_id: int, today: date) -> set[int]:
+    """The materials the unit may report now, in any plan: outstanding, and opened if a
+    period (what `/report 3.1` picks among the periods of 3.1)."""
+    rows = await fetch_all(
+        db,
+        "SELECT a.material_id FROM assignments a JOIN materials m ON m.id = a.material_id"
+        f" WHERE a.unit_id = ? AND a.state IN {_OUTSTANDING}{_OPENED}",
+        (unit_id, today.isoformat()),
+    )
+    return {int(r[0]) for r in rows}
+
+
+async def outstanding_in_plans(
+    db: aiosqlite.Connection, plan_ids: list[int], unit_id: int, *, today: date | None = None
+) -> list[AssignmentRow]:
+    """What the unit still owes over several plans, soonest first, on-request last; with
+    `today`, no period whose report has not opened yet."""
+    if not plan_ids:
+        return []
+    marks = ",".join("?" for _ in plan_ids)
+    opened, args = (_OPENED, (today.isoformat(),)) if today else ("", ())
+    return [
+        _row(r)
+        for r in await fetch_all(
+            db,
+            f"{_ROW} WHERE a.plan_id IN ({marks}) AND a.unit_id = ?"
+            f" AND a.state IN {_OUTSTANDING}{opened}"
+            " ORDER BY a.due_at IS NULL, a.due_at, a.plan_id, m.sort",
+            (*plan_ids, unit_id, *args),
         )
     ]
 
@@ -237,11 +276,12 @@ async def progress_by_plan(
 
 
 async def addressed_units(db: aiosqlite.Connection, plan_id: int) -> list[int]:
-    """The units that owe something in the plan, in the official order."""
+    """The units the plan is addressed to, in the official order: those that owe something in
+    it, but never the issuing bureau (the root), which publishes it."""
     rows = await fetch_all(
         db,
         "SELECT DISTINCT a.unit_id, u.sort FROM assignments a JOIN units u ON u.id = a.unit_id"
-        " WHERE a.plan_id = ? ORDER BY u.sort, a.unit_id",
+        " WHERE a.plan_id = ? AND u.parent_id IS NOT NULL ORDER BY u.sort, a.unit_id",
         (plan_id,),
     )
     return [int(r[0]) for r in rows]

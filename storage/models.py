@@ -28,10 +28,15 @@ class Unit(BaseModel):
     parent_id: int | None
     region_id: int | None
     path: str
+    retired_at: datetime | None = None  # kept for history; offered for nothing new
 
     @property
     def label(self) -> str:
         return self.short_name or self.name
+
+    @property
+    def retired(self) -> bool:
+        return self.retired_at is not None
 
 
 class Plan(BaseModel):
@@ -88,6 +93,7 @@ class AssignmentRow(BaseModel):
     """One unit × material with its material's facts, as listings show it."""
 
     id: int
+    plan_id: int
     unit_id: int
     material_id: int
     code: str

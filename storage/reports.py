@@ -72,14 +72,17 @@ async def files(db: aiosqlite.Connection, report_id: int) -> list[StoredFile]:
     ]
 
 
-async def of_unit(db: aiosqlite.Connection, plan_id: int, unit_id: int, limit: int) -> list[Report]:
-    """A unit's most recent reports first."""
+async def of_unit(
+    db: aiosqlite.Connection, plan_id: int | None, unit_id: int, limit: int
+) -> list[Report]:
+    """A unit's most recent reports first, in one plan or (None) in every plan."""
+    in_plan = "a.plan_id = ? AND " if plan_id is not None else ""
     return [
         _report(r)
         for r in await fetch_all(
             db,
-            f"{_REPORT} WHERE a.plan_id = ? AND a.unit_id = ? ORDER BY r.id DESC LIMIT ?",
-            (plan_id, unit_id, limit),
+            f"{_REPORT} WHERE {in_plan}a.unit_id = ? ORDER BY r.id DESC LIMIT ?",
+            (*((plan_id,) if plan_id is not None else ()), unit_id, limit),
         )
     ]
 

@@ -320,6 +320,7 @@ CASES = [
     ),
     ("bad_year", 3, ("year: 2016", "year: 1999")),
     ("bad_plan_code", 2, ("code: demo", "code: Demo_1")),
+    ("bad_plan_short", 3, ("code: demo", "code: demo\n  short: 9x")),
     ("not_date", 5, ("  title: 示例计划", "  title: 示例计划\n  issued: soon")),
     ("deadline_before_issue", 14, ("  title: 示例计划", "  title: 示例计划\n  issued: 2016-06-01")),
     ("not_mapping", 1, ("plan:\n  code: demo\n  year: 2016\n  title: 示例计划", "plan: [x]")),

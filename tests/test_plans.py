@@ -1,0 +1,121 @@
+"""Several plans at once: a draft seen by admins only, publishing with notices, one /todo
+over all of them with codes that can be typed back, asking which plan when a code is
+ambiguous, /status per plan, and closing a plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot import plan_cli
+from domain.plan_file import Overrides
+from locales import Translator
+from tests.support import NOTICE_PDF, ROOT_PLAN, ShellBot
+
+
+def second_plan(tmp_path: Path) -> Path:
+    """A campaign with the sample's units and items (so `2.1` exists in both plans)."""
+    text = ROOT_PLAN.read_text("utf-8")
+    text = text.replace("code: henan-fwxzf", "code: henan-zxzz").replace("short: fw", "short: zx")
+    text = text.replace(
+        "title: 2016年度全省安全监管系统推进服务型行政执法建设工作方案",
+        "title: 2016年危险化学品专项整治方案",
+    )
+    path = tmp_path / "zx.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+async def import_second(bot: ShellBot, tmp_path: Path, publish: bool = False) -> None:
+    t = Translator("zh_CN", bot.app.settings.tz)
+    done = await plan_cli.run_import(
+        bot.app.settings, t, second_plan(tmp_path), Overrides(), False, publish
+    )
+    assert done == 0
+
+
+async def test_an_imported_plan_is_a_draft_until_published(bot: ShellBot, tmp_path: Path) -> None:
+    await bot.invite_and_bind("郑州", "zz")
+    await import_second(bot, tmp_path)
+    listed = await bot.say("/plans", as_="admin")
+    assert "[fw]" in listed and "[zx]" in listed and "草稿" in listed
+    # A draft is nobody's business but the admins': the unit's to-do keeps plain codes.
+    todo = await bot.say("/todo", as_="zz")
+    assert "专项整治" not in todo and "fw-" not in todo and "2.1 " in todo
+    published = await bot.say("/plan publish zx", as_="admin")
+    assert "已发布" in published and "1 位联系人" in published
+    assert "新任务:2016年危险化学品专项整治方案" in bot.out.getvalue()
+    assert "签收" in await bot.say("/ack zx", as_="zz")
+
+
+async def test_one_todo_over_every_plan_with_codes_typed_back(
+    bot: ShellBot, tmp_path: Path
+) -> None:
+    await bot.invite_and_bind("郑州", "zz")
+    await import_second(bot, tmp_path, publish=True)
+    todo = await bot.say("/todo", as_="zz")
+    assert "【fw】" in todo and "【zx】" in todo
+    assert "fw-2.1" in todo and "zx-2.1" in todo
+    # A bare code that both plans have is asked back, one button per plan.
+    asked = await bot.say("/report 2.1 说明", as_="zz", files=[NOTICE_PDF])
+    assert "多个计划都有编号 2.1" in asked
+    assert "[1] zx-2.1" in asked and "[2] fw-2.1" in asked
+    picked = await bot.say("1", as_="zz")  # the file sent with the command is kept
+    assert "1 个" in picked, picked
+    await bot.say("/report_done", as_="zz")
+    done = await bot.say("/report_confirm", as_="zz")
+    assert "已报送 [2.1]" in done and "附件 1 个" in done
+    async with bot.app.store.read() as db:
+        rows = await db.execute_fetchall(
+            "SELECT p.short, m.code FROM reports r JOIN assignments a ON a.id = r.assignment_id"
+            " JOIN materials m ON m.id = a.material_id JOIN plans p ON p.id = a.plan_id"
+        )
+    assert [tuple(r) for r in rows] == [("zx", "2.1")]
+    again = await bot.say("/todo", as_="zz")
+    assert "zx-2.1" not in again and "fw-2.1" in again
+
+
+async def test_status_names_each_plan_then_remembers_the_one_chosen(
+    bot: ShellBot, tmp_path: Path
+) -> None:
+    await import_second(bot, tmp_path, publish=True)
+    overview = await bot.say("/status", as_="admin")
+    assert "[fw]" in overview and "[zx]" in overview and "[1] zx 进度" in overview
+    table = await bot.say("1", as_="admin")
+    assert "专项整治" in table and "郑州" in table
+    # The plan named last is the default of the next command.
+    assert "有多个计划" not in await bot.say("/overdue", as_="admin")
+
+
+async def test_an_ambiguous_command_asks_which_plan(bot: ShellBot, tmp_path: Path) -> None:
+    await import_second(bot, tmp_path, publish=True)
+    asked = await bot.say("/overdue", as_="admin")
+    assert "有多个计划" in asked and "[1] zx" in asked and "[2] fw" in asked
+    assert "没有逾期" in await bot.say("2", as_="admin")
+    chosen = await bot.say("/overdue", as_="admin")  # the plan tapped is now the default
+    assert "有多个计划" not in chosen
+
+
+async def test_closing_a_plan_stops_its_reports_and_keeps_its_history(
+    bot: ShellBot, tmp_path: Path
+) -> None:
+    await bot.invite_and_bind("郑州", "zz")
+    await import_second(bot, tmp_path, publish=True)
+    await bot.say("/report zx-2.1", as_="zz", files=[NOTICE_PDF])
+    warned = await bot.say("/plan close zx", as_="admin")
+    assert "1 份报送待审核" in warned and "[1] 仍然结束" in warned
+    closed = await bot.say("1", as_="admin")
+    assert "已结束" in closed
+    refused = await bot.say("/report zx-2.2", as_="zz", files=[NOTICE_PDF])
+    assert "没有名为" in refused or "编号" in refused
+    todo = await bot.say("/todo", as_="zz")
+    assert "【zx】" not in todo and "zx-" not in todo and "2.1" in todo
+    assert "2.1" in await bot.say("/history", as_="zz")
+    assert "已结束" in await bot.say("/plans", as_="admin")
+
+
+async def test_only_a_province_admin_publishes(bot: ShellBot, tmp_path: Path) -> None:
+    await bot.invite_and_bind("郑州", "zzadmin", "unit_admin")
+    await import_second(bot, tmp_path)
+    refused = await bot.say("/plan publish zx", as_="zzadmin")
+    assert "无权" in refused or "权限" in refused
+    assert "草稿" in await bot.say("/plans", as_="admin")
