@@ -10,6 +10,7 @@ from domain.text import clip
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.lookup import require_plan, require_unit
+from handlers.plan_scope import PlanNeeded, open_plans
 from schedules.decide import is_away
 from schedules.policy import parse_clock
 from schedules.runtime import FIRST_SLOT, LAST_SLOT
@@ -151,9 +152,17 @@ async def away(ctx: Context, args: str) -> Reply:
 
 
 async def ack(ctx: Context, args: str) -> Reply:
-    """`/ack` (签收): acknowledge receipt of the plan and its materials for your unit."""
-    plan = require_plan(ctx)
+    """`/ack [PLAN]` (签收): acknowledge receipt of a plan and its materials for your unit;
+    without a plan, the one the unit has not acknowledged (asked which if several)."""
     unit = require_unit(ctx)
+    if ctx.plan is None:
+        async with ctx.read() as db:
+            waiting = await acks.unacknowledged_plans(db, unit.id)
+        candidates = [p for p in open_plans(ctx) if p.id in waiting]
+        if len(candidates) > 1:
+            raise PlanNeeded(candidates)
+        ctx.plan = candidates[0] if candidates else None
+    plan = require_plan(ctx)
     async with ctx.write() as db:
         count = await acks.acknowledge(db, plan.id, unit.id, ctx.contact.id, ctx.now)
         if count:

@@ -72,3 +72,14 @@ async def unacknowledged_units(db: aiosqlite.Connection, plan_id: int) -> set[in
         (plan_id,),
     )
     return {int(r[0]) for r in rows}
+
+
+async def unacknowledged_plans(db: aiosqlite.Connection, unit_id: int) -> set[int]:
+    """The plans in which this unit has a material not acknowledged yet."""
+    rows = await fetch_all(
+        db,
+        "SELECT DISTINCT plan_id FROM assignments WHERE unit_id = ? AND acked = 0"
+        f" AND unit_id {_NOT_ISSUER}",
+        (unit_id,),
+    )
+    return {int(r[0]) for r in rows}

@@ -119,3 +119,13 @@ async def test_only_a_province_admin_publishes(bot: ShellBot, tmp_path: Path) ->
     refused = await bot.say("/plan publish zx", as_="zzadmin")
     assert "无权" in refused or "权限" in refused
     assert "草稿" in await bot.say("/plans", as_="admin")
+
+
+async def test_ack_without_a_plan_acknowledges_the_one_not_yet_acknowledged(
+    bot: ShellBot, tmp_path: Path
+) -> None:
+    await bot.invite_and_bind("郑州", "zz")
+    await bot.say("/ack", as_="zz")  # the sample plan
+    await import_second(bot, tmp_path, publish=True)
+    done = await bot.say("/ack", as_="zz")
+    assert "专项整治" in done and "有多个计划" not in done
