@@ -1,4 +1,5 @@
-"""Parse 完成时限 deadline expressions from task plans and dates typed by users."""
+"""Parse 完成时限 deadline expressions from task plans (recurring ones too: domain.recurrence),
+dates typed by users, and the relative deadlines of ad-hoc assignments (下周五, 3个工作日内)."""
 
 import calendar
 import re
@@ -10,11 +11,17 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
 
+from domain import recurrence
+from domain.recurrence import Recurrence
+
 
 class DeadlineKind(StrEnum):
     DATE = "date"
     WINDOW = "window"
     ON_REQUEST = "on_request"
+    # 每月5日前 …: a plan file's material, expanded into one material per period on loading
+    # (domain.periods), so nothing past the loader sees this kind.
+    RECURRING = "recurring"
 
 
 class Deadline(BaseModel):
@@ -24,6 +31,7 @@ class Deadline(BaseModel):
     kind: DeadlineKind
     start: date | None = None
     due: date | None = None
+    every: Recurrence | None = None  # the rule of a recurring deadline; None for the others
 
 
 class DeadlineError(ValueError):
@@ -161,6 +169,12 @@ def parse_deadline(expr: str, year: int) -> Deadline:
     text = _normalize(expr)
     if text in _ON_REQUEST:
         return Deadline(expr=expr.strip(), kind=DeadlineKind.ON_REQUEST)
+    try:
+        every = recurrence.read(text)
+    except ValueError:
+        raise DeadlineError(expr) from None
+    if every is not None:
+        return Deadline(expr=expr.strip(), kind=DeadlineKind.RECURRING, every=every)
     start, due = _span(text, year, expr)
     kind = DeadlineKind.DATE if start is None else DeadlineKind.WINDOW
     return Deadline(expr=expr.strip(), kind=kind, start=start, due=due)
@@ -183,3 +197,94 @@ def parse_user_date(text: str, today: date) -> date:
     if deadline.kind is not DeadlineKind.DATE or deadline.due is None:
         raise DeadlineError(text)
     return deadline.due
+
+
+# Ad-hoc deadlines (交办), read against the day they are typed.
+_WEEKDAY = r"(?:周|星期|礼拜)(?P<w>[1-7日天])"
+_THIS_OR_NEXT_WEEK = re.compile(r"(?P<which>下|本|这)?个?" + _WEEKDAY)
+_MONTH_END = re.compile(r"(?P<which>下|本|这)?个?月[底末]")
+_NEXT_MONTH_DAY = re.compile(r"下个?月(?P<d>\d{1,2})日")
+_WORKDAYS = re.compile(r"(?P<n>\d{1,3})个?工作日[内之]?")
+_DAYS = re.compile(r"(?P<n>\d{1,3})(?:天[内之]?|日[内之])")
+_WRITTEN_YEAR = re.compile(r"\d{4}")
+# A month and day typed without a year lie in this year unless that is more than half a year
+# ago: "1月10日" typed in December is next January, "12月10日" typed on 20 December is past.
+_ROLL_OVER = timedelta(days=183)
+_MAX_COUNT = 250  # working days or days; a longer "within" is not an ad-hoc deadline
+
+
+def _count(m: re.Match[str]) -> int:
+    n = int(m["n"])
+    if not 1 <= n <= _MAX_COUNT:
+        raise ValueError("count out of range")
+    return n
+
+
+def _workdays_after(today: date, n: int, is_workday: Callable[[date], bool]) -> date:
+    day, found = today, 0
+    for _ in range(3 * _MAX_COUNT):  # a calendar with no working day at all ends here
+        day += timedelta(days=1)
+        if is_workday(day):
+            found += 1
+            if found == n:
+                return day
+    raise ValueError("no working days")
+
+
+def _relative(core: str, today: date, is_workday: Callable[[date], bool]) -> date | None:
+    if core in _RELATIVE:
+        return today + timedelta(days=_RELATIVE[core])
+    if m := _WORKDAYS.fullmatch(core):
+        return _workdays_after(today, _count(m), is_workday)
+    if m := _DAYS.fullmatch(core):
+        return today + timedelta(days=_count(m))
+    if m := _THIS_OR_NEXT_WEEK.fullmatch(core):
+        weekday = 6 if m["w"] in "日天7" else int(m["w"]) - 1
+        monday = today - timedelta(days=today.weekday())
+        if m["which"] == "下":
+            return monday + timedelta(days=7 + weekday)
+        if m["which"]:
+            return monday + timedelta(days=weekday)
+        return today + timedelta(days=(weekday - today.weekday()) % 7)  # the coming one
+    if m := _MONTH_END.fullmatch(core):
+        year, month = today.year, today.month
+        if m["which"] == "下":
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return _month_end(year, month)
+    if m := _NEXT_MONTH_DAY.fullmatch(core):
+        year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
+        return date(year, month, int(m["d"]))
+    return None
+
+
+def _dated(text: str, core: str, today: date) -> date:
+    """A calendar date (12月10日前, 2026-12-10, 5月底, 年底) in this year or the one written."""
+
+    def read(year: int) -> date:
+        if m := _USER_NUMERIC.fullmatch(core):
+            return date(_year(m, year), int(m["m"]), int(m["d"]))
+        deadline = parse_deadline(text, year)
+        if deadline.kind is not DeadlineKind.DATE or deadline.due is None:
+            raise ValueError("not a single day")
+        return deadline.due
+
+    day = read(today.year)
+    if not _WRITTEN_YEAR.search(text) and day < today - _ROLL_OVER:
+        day = read(today.year + 1)
+    return day
+
+
+def parse_relative(expr: str, today: date, is_workday: Callable[[date], bool]) -> date:
+    """The day an ad-hoc deadline typed on `today` names: `12月10日前`, `2026-12-10`, `下周五`,
+    `本周五`, `周五前` (the coming Friday, today if it is one), `3个工作日内` (the third working
+    day after today, by `is_workday`), `5天内`, `明天`, `月底前`, `下月10日`.
+
+    A day already past is returned as it is (the caller refuses it); anything else raises
+    DeadlineError with the expression."""
+    text = _normalize(expr).lower()
+    core = _BEFORE.sub("", text)
+    try:
+        day = _relative(core, today, is_workday)
+        return day if day is not None else _dated(text, core, today)
+    except ValueError:  # DeadlineError too, from the plan parser: re-raised with this expr
+        raise DeadlineError(expr) from None

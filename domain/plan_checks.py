@@ -309,7 +309,12 @@ class Checker:
         try:
             deadline = parse_deadline(_shift_years(expr, delta), year)
         except ValueError:  # DeadlineError, or a date that does not exist
-            self.add(fields["deadline"], "bad_deadline", expr=expr)
+            wrong = "bad_recurring" if expr.startswith("每") else "bad_deadline"
+            self.add(fields["deadline"], wrong, expr=expr)
+            return None
+        if deadline.every is not None and not deadline.every.periods(year, self.issued):
+            since = self.issued or _Day(year, 1, 1)
+            self.add(fields["deadline"], "no_periods", expr=expr, since=since)
             return None
         if self.issued is not None and deadline.due is not None and deadline.due < self.issued:
             self.before_issue(fields["deadline"], deadline)

@@ -5,7 +5,7 @@ Format (unknown keys anywhere are errors; `?` marks an optional key)::
     plan:  {code: [a-z0-9-]+, year: 2000..2100, title, document?, issued?: date,
             applies_to?: [kind] (whom the plan is addressed to; default: all),
             notes?: [text], reminders?: {...}, assessment?: {...}}
-    units: [{code: [a-z0-9_-]+ (unique), name, short?, kind: province|department|city|county,
+    units?: [{code: [a-z0-9_-]+ (unique), name, short?, kind: province|department|city|county,
              parent?: unit code (every unit but the single root), region?: unit code}]
     items: [{no: positive int (unique), title, applies_to?: [kind] (default: the plan's),
              deadline?: default for its materials,
@@ -13,9 +13,13 @@ Format (unknown keys anywhere are errors; `?` marks an optional key)::
                           target?: {kind: positive int}, target_unit?, applies_to?: [kind],
                           text_only?: bool (reported without a file; default: a file is needed)}]}]
 
+Without `units:` a plan addresses the bureau's stored tree (`main.py units import`); a list
+without a root adds to that tree, the codes it names outside itself checked on import.
 Materials are coded "{no}.{seq}", or just "{no}" when the item has a single material.
 Deadlines are 完成时限 expressions such as 5月底, 6-8月, 6月上旬 or 按要求报送; one before the
-issue date is an error unless its year is written out (then a notice).
+issue date is an error unless its year is written out (then a notice). A recurring deadline
+(每月5日前, 每季度末, 每周五 …) turns its material into one material per period (`3.1/06`):
+domain.periods.
 Re-basing to another year moves the deadlines, the title's year, the 文号's bracketed year and
 the issue date, each said in `PlanFile.notices`; `Overrides` gives the 文号 or date instead.
 See plans/henan-2016.yaml for a commented example.
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from domain.periods import expand
 from domain.plan_checks import Checker, Overrides
 from domain.plan_model import (
     PlanFile,
@@ -64,7 +69,7 @@ def load_plan(
     plan = checker.plan_file(root, given) if root is not None else None
     if checker.issues or plan is None:
         raise PlanFileError(source, sorted(checker.issues, key=lambda issue: issue.line))
-    return plan
+    return expand(plan)
 
 
 def load_plan_file(

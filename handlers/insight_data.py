@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from domain.model import Role
+from domain.periods import series_of
 from domain.progress_rows import UnitRow
 from handlers.context import Context
 from handlers.errors import UserError
-from domain.periods import series_of
 from handlers.lookup import find_material, looks_like_code, norm, plan_materials, require_unit
 from insight import progress as matrix
 from insight import score

@@ -86,7 +86,8 @@ def write_archive(
         with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             for f in files:
                 material, unit = materials[f.material_id], units[f.unit_id]
-                name = sanitize_name(f"{material.code} {f.name}")
+                # A period's code (`3.1/06`) must not turn into a folder of its own.
+                name = sanitize_name(f"{material.code.replace('/', '-')} {f.name}")
                 arcname = _unique(f"{folder_of(material, unit)}/{name}", used)
                 source = open_blob(f.sha256)
                 reviewed = f.reviewed_at.astimezone(t.tz) if f.reviewed_at else None
