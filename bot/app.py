@@ -9,6 +9,7 @@ from domain.clock import Clock
 from domain.settings import Settings
 from handlers.context import Services
 from handlers.setup import bootstrap_admins, seed_sample_plan
+from schedules import workdays
 from storage.db import Store
 from storage.files import FilePolicy, FileStore
 
@@ -47,6 +48,7 @@ async def _start(settings: Settings, clock: Clock, store: Store, seed_sample: bo
     if removed:
         log.warning("removed %d half-written attachment(s) left by a crash", removed)
     services = Services(settings=settings, store=store, files=files, clock=clock)
+    await workdays.reload(store)  # the holiday schedules imported into this store
     if seed_sample:
         await seed_sample_plan(services)
     await bootstrap_admins(services, settings.admins)

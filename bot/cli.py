@@ -10,7 +10,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from bot import insight_cli, logs, ops, plan_cli
+from bot import holidays_cli, insight_cli, logs, ops, plan_cli
 from bot.app import App, open_app
 from bot.runner import ChannelStartFailed, configured_channels
 from bot.runner import run as run_channels
@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("doctor", help="self-check: config, database integrity, disk space")
     sub.add_parser("wecom", help="run the WeCom (企业微信) app: callback, upload page, sender")
     insight_cli.add_parsers(sub)
+    holidays_cli.add_parsers(sub)
     return parser
 
 
@@ -88,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(plan_cli.run_state(settings, t, args.plan_command, args.plan))
     if args.command == "invite":
         return asyncio.run(_invite(settings, t, args.unit, args.role))
+    if args.command == "holidays":
+        return asyncio.run(holidays_cli.run(settings, t, args))
     if args.command == "telegram" and settings.telegram_bot_token is None:
         print(t("telegram.cli_no_token"), file=sys.stderr)
         return 2

@@ -6,7 +6,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from bot import reach
+from bot import holidays_cli, reach
 from domain.channels import SHELL, TELEGRAM, WECOM
 from domain.clock import SystemClock
 from domain.settings import Settings
@@ -93,6 +93,8 @@ async def run_doctor(settings: Settings, t: Translator) -> int:
                 line(False, "store.doctor_blobs_bad", count=len(bad), files=_named(t, bad))
             else:
                 line(True, "store.doctor_blobs_ok", count=checked)
+            fine, said = await holidays_cli.doctor_line(settings, t)
+            print(("✅ " if fine else "⚠️ ") + said)  # a warning: Monday–Friday still works
         else:
             line(False, "store.doctor_damaged", path=settings.db_path, detail=check.verdict)
     else:

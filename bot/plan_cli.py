@@ -6,6 +6,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from bot import holidays_cli
 from bot.app import App, open_app
 from domain.clock import SystemClock
 from domain.model import PlanState
@@ -83,6 +84,9 @@ async def run_import(
         _replaced(t, plan, changes)
     for notice in plan.notices:
         print(_issue(t, notice))
+    warning = holidays_cli.plan_warning(t, plan)  # not silently Monday–Friday
+    if warning:
+        print(warning)
     return 0
 
 

@@ -13,6 +13,8 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from domain.deadlines import Deadline, parse_deadline
+from domain.holiday_file import ScheduleReader
+from domain.holiday_rule import KEEP, RULES
 from domain.model import UnitKind
 from domain.plan_model import ALL_KINDS, PlanFile, PlanIssue, PlanItem, PlanMaterial, PlanUnit
 from domain.text import clip
@@ -31,7 +33,7 @@ _YEARS = range(2000, 2101)
 # Leap year, so 2月29日 is not flagged while the plan's own year is unreadable.
 _FALLBACK_YEAR = 2000
 
-_TOP_KEYS = ("plan", "units", "items")
+_TOP_KEYS = ("plan", "units", "items", "holidays")
 _PLAN_KEYS = (
     "code",
     "short",
@@ -43,6 +45,7 @@ _PLAN_KEYS = (
     "notes",
     "reminders",
     "assessment",
+    "deadline_on_holiday",
 )
 _UNIT_KEYS = ("code", "name", "short", "kind", "parent", "region")
 _ITEM_KEYS = ("no", "title", "applies_to", "deadline", "materials")
@@ -104,6 +107,7 @@ class _Header:
     notes: list[str] = field(default_factory=list)
     reminders: dict[str, Any] = field(default_factory=dict)
     assessment: dict[str, Any] = field(default_factory=dict)
+    deadline_on_holiday: str = KEEP
     fields: dict[str, Node] = field(default_factory=dict)
 
 
@@ -336,7 +340,7 @@ class Checker:
         if not isinstance(root, MappingNode):
             self.add(root, "not_plan")
             return None
-        top = self.mapping(root, "", _TOP_KEYS, _TOP_KEYS) or {}
+        top = self.mapping(root, "", _TOP_KEYS, ("plan", "units", "items")) or {}
         header = self.header(top.get("plan"))
         year = given.year
         if year is not None and year not in _YEARS:
@@ -349,6 +353,9 @@ class Checker:
         units = self.units(top.get("units"))
         self.addressed = header.applies_to
         items = self.items(top.get("items"), parse_year, delta)
+        schedules = ScheduleReader()
+        holidays = schedules.schedules(top.get("holidays"))
+        self.issues += schedules.issues
         if self.issues or header.code is None or header.title is None or target is None:
             return None
         title = header.title.replace(f"{header.year}年", f"{target}年") if delta else header.title
@@ -363,6 +370,8 @@ class Checker:
                 notes=header.notes,
                 reminders=header.reminders,
                 assessment=header.assessment,
+                deadline_on_holiday=header.deadline_on_holiday,
+                holidays=holidays,
                 units=units,
                 items=items,
                 notices=sorted(self.notices, key=lambda notice: notice.line),
@@ -433,8 +442,17 @@ class Checker:
             notes=self.texts(fields, "notes"),
             reminders=self.free_mapping(fields, "reminders"),
             assessment=self.free_mapping(fields, "assessment"),
+            deadline_on_holiday=self.holiday_rule(fields),
             fields=fields,
         )
+
+    def holiday_rule(self, fields: dict[str, Node]) -> str:
+        rule = self.text(fields, "deadline_on_holiday")
+        if rule is None or rule in RULES:
+            return rule or KEEP
+        where = fields["deadline_on_holiday"]
+        self.add(where, "bad_holiday_rule", value=rule, allowed=" | ".join(RULES))
+        return KEEP
 
     def units(self, node: Node | None) -> list[PlanUnit]:
         nodes = self.sequence(node, "units")

@@ -4,7 +4,11 @@ Format (unknown keys anywhere are errors; `?` marks an optional key)::
 
     plan:  {code: [a-z0-9-]+, year: 2000..2100, title, document?, issued?: date,
             applies_to?: [kind] (whom the plan is addressed to; default: all),
-            notes?: [text], reminders?: {...}, assessment?: {...}}
+            notes?: [text], reminders?: {...}, assessment?: {...},
+            deadline_on_holiday?: keep | next_workday (a due date on a day off moves to the
+            next working day: domain.holiday_rule)}
+    holidays?: {year, holidays: {name: dates}, workdays?: dates} or a list of them: holiday
+             schedules stored with the plan (format: domain.holiday_file)
     units?: [{code: [a-z0-9_-]+ (unique), name, short?, kind: province|department|city|county,
              parent?: unit code (every unit but the single root), region?: unit code}]
     items: [{no: positive int (unique), title, applies_to?: [kind] (default: the plan's),

@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 from domain.deadlines import Deadline
+from domain.holiday_calendar import HolidayDay
 from domain.model import UnitKind
 
 _EN_CATALOG = Path(__file__).resolve().parent.parent / "locales" / "en" / "plan.yaml"
@@ -41,6 +42,7 @@ class PlanMaterial(_Model):
     target_unit: str | None = None
     applies_to: frozenset[UnitKind] = ALL_KINDS
     text_only: bool = False  # reported with text or a count alone; else files are required
+    moved_from: date | None = None  # the date the file set, moved off a holiday (holiday_rule)
 
 
 class PlanItem(_Model):
@@ -69,6 +71,8 @@ class PlanFile(_Model):
     notes: list[str] = []
     reminders: dict[str, Any] = {}
     assessment: dict[str, Any] = {}
+    deadline_on_holiday: str = "keep"  # or "next_workday": domain.holiday_rule
+    holidays: list[HolidayDay] = []  # the file's own holiday schedules (domain.holiday_file)
     units: list[PlanUnit]
     items: list[PlanItem]
     # What the import should tell the operator: re-based or overridden header fields,

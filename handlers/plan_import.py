@@ -12,6 +12,8 @@ from domain.deadlines import Deadline, due_instant
 from domain.model import PlanState
 from domain.plan_file import PlanFile, PlanFileError, PlanIssue, PlanMaterial
 from domain.unit_file import UnitRow, check_tree
+from handlers.holiday_data import with_plan_calendar
+from schedules import workdays
 from storage import audit, plans, units
 from storage.db import Store
 from storage.models import Unit
@@ -47,6 +49,7 @@ async def import_plan(
     async with store.write() as db:
         if await plans.exists(db, plan.code, plan.year):
             raise PlanExists(plan.code, plan.year)
+        plan = await with_plan_calendar(db, plan, now)
         done = await write_new(db, plan, tz, now, state=state)
         await audit.record(
             db,
@@ -56,6 +59,8 @@ async def import_plan(
             unit_id=None,
             subject=f"{plan.code} {plan.year}",
         )
+    if plan.holidays:
+        await workdays.reload(store)
     return done
 
 

@@ -14,7 +14,9 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from domain.plan_file import PlanFile, PlanMaterial
+from handlers.holiday_data import with_plan_calendar
 from handlers.plan_import import Imported, add_material, due_of, owing_units, write_new, write_units
+from schedules import workdays
 from storage import assignments, audit, plans, units
 from storage.assignments import Held
 from storage.db import Store
@@ -64,6 +66,7 @@ class Changes:
 async def replace_plan(store: Store, plan: PlanFile, tz: ZoneInfo, now: datetime) -> Changes:
     """Put the file in place of the plan with its code and year, all in one transaction."""
     async with store.write() as db:
+        plan = await with_plan_calendar(db, plan, now)
         old = await plans.find(db, plan.code, plan.year)
         if old is None:
             changes = Changes(new=await write_new(db, plan, tz, now))
@@ -77,6 +80,8 @@ async def replace_plan(store: Store, plan: PlanFile, tz: ZoneInfo, now: datetime
             unit_id=None,
             subject=f"{plan.code} {plan.year}",
         )
+    if plan.holidays:
+        await workdays.reload(store)
     return changes
 
 

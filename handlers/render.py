@@ -8,6 +8,7 @@ from domain.model import AssignmentState, Light
 from domain.palette import PALETTE
 from domain.status import is_late, is_overdue, light
 from locales import Translator
+from schedules.calendar_text import due_day
 from storage.models import AssignmentRow, Material
 
 
@@ -18,11 +19,14 @@ def legend(t: Translator) -> str:
     )
 
 
-def deadline_text(t: Translator, row: AssignmentRow | Material) -> str:
-    """`5月31日` for dates, `6月1日–8月31日` for windows, `按要求报送` on request."""
+def deadline_text(t: Translator, row: AssignmentRow | Material, written: bool = False) -> str:
+    """`5月31日(周二)` for dates, `6月1日至8月31日(周三)` for windows, `按要求报送` on request;
+    a holiday is named (`6月10日(周五·端午)`) and a date moved off one says so; `written` adds
+    the plan's own words (`5月31日(周二·5月底)`)."""
     if row.due_date is None:
         return t("deadline.on_request")
-    due = t.day(row.due_date)
+    expr = row.deadline_expr if written else None
+    due = due_day(t, row.due_date, moved_from=row.moved_from, written=expr)
     if row.deadline_kind == "window" and row.window_start is not None:
         return t("deadline.window", start=t.day(row.window_start), end=due)
     return due

@@ -37,7 +37,7 @@ async def tasks(ctx: Context, args: str) -> Reply:
         lines.append("")
         lines.append(ctx.t("tasks.item", no=item.no, title=item.title))
         for material in (m for m in materials if m.item_id == item.id):
-            due = deadline_text(ctx.t, material)
+            due = deadline_text(ctx.t, material, written=True)
             line = ctx.t("tasks.material", code=material.code, title=material.title, due=due)
             if material.deadline_expr not in due:
                 line += ctx.t("tasks.as_written", expr=material.deadline_expr)

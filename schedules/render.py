@@ -8,6 +8,7 @@ from domain.messages import Choice
 from domain.text import clip
 from locales import Translator
 from schedules import workdays
+from schedules.calendar_text import due_day, holiday_text
 from schedules.decide import AckStage, Bundle, Mention, Stage
 from storage.owed import OwedRow
 
@@ -21,7 +22,7 @@ def due_text(t: Translator, owed: OwedRow) -> str:
         return t("sched.due_on_request")
     if owed.kind == "window" and owed.window_start is not None:
         return t("sched.due_window", start=t.day(owed.window_start), end=t.day(owed.due))
-    return t("sched.due_day", due=t.day(owed.due))
+    return t("sched.due_day", due=due_day(t, owed.due))
 
 
 def material_line(t: Translator, owed: OwedRow) -> str:
@@ -32,8 +33,7 @@ def day_off_line(t: Translator, head: str, due: date) -> str:
     """A deadline on a holiday or weekend, told on the last working day before it."""
     name = workdays.holiday(due)
     if name is not None:
-        key = f"cal.holiday_{name}"
-        holiday = t(key if t.has(key) else "cal.holiday_other")
+        holiday = holiday_text(t, name)
         return t("sched.line_last_workday_holiday", line=head, due=t.day(due), holiday=holiday)
     weekday = t(f"cal.weekday_{due.isoweekday()}")
     return t("sched.line_last_workday_weekend", line=head, due=t.day(due), weekday=weekday)

@@ -13,7 +13,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from domain.model import Role
 from locales import Translator
-from schedules import jobs
+from schedules import jobs, workdays
 from schedules.jobs import JobEnv, Run
 from schedules.outbox import queue
 from schedules.policy import DEFAULT, ReminderPolicy, parse_clock, policy_from
@@ -111,6 +111,7 @@ async def run_due(
     (start-up, live ticks) fires are caught up now: within the plan's catch-up window they are
     sent once; older ones are decided but only listed to the province admins as missed.
     """
+    await workdays.refresh(env.store)  # holidays another process (the CLI) imported
     plan, policy, custom, marks = await _active(env)
     start = min((marks.get(job, until) for job in JOB_IDS), default=until)
     if until < start:  # the clock was moved back (a demo): rewind so time can be replayed

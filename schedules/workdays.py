@@ -1,4 +1,9 @@
-"""Working days in mainland China: weekends, public holidays and 调休 make-up working days."""
+"""Working days in mainland China: weekends, public holidays and 调休 make-up working days.
+
+The calendar in use (domain.holiday_calendar) is one per process: the library's years plus
+the schedules imported into the store (`main.py holidays import`, a plan's `holidays:`),
+read at start-up, after an import, and again by the scheduler when the stored ones change.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +11,54 @@ import logging
 from datetime import date, timedelta
 from functools import lru_cache
 
-import chinese_calendar
+from domain.holiday_calendar import Calendar
+from storage import holidays
+from storage.db import Store
 
 log = logging.getLogger(__name__)
 
 # Far enough to step over the longest run of holidays (Spring Festival plus weekends).
 _MAX_STEPS = 60
 
+_calendar = Calendar()
+_stamp: str | None = None  # the stored schedules `_calendar` was built from
+
+
+def current() -> Calendar:
+    return _calendar
+
+
+def use(calendar: Calendar, stamp: str | None = None) -> None:
+    """Put a calendar in use (and forget every answer the old one gave)."""
+    global _calendar, _stamp
+    _calendar, _stamp = calendar, stamp
+    for cached in (is_workday, holiday, add, _warn_uncovered):
+        cached.cache_clear()
+
+
+async def reload(store: Store) -> Calendar:
+    """The calendar of the library and the store's imported schedules, put in use."""
+    async with store.read() as db:
+        stamp = await holidays.stamp(db)
+        days = await holidays.every_day(db)
+    use(Calendar(days), stamp)
+    return _calendar
+
+
+async def refresh(store: Store) -> None:
+    """Reload when another process (the `holidays import` command) changed the schedules."""
+    async with store.read() as db:
+        stamp = await holidays.stamp(db)
+    if stamp != _stamp:
+        await reload(store)
+
 
 @lru_cache(maxsize=4096)
 def is_workday(day: date) -> bool:
-    """A working day by the State Council's calendar; Monday-Friday outside the years it covers."""
-    try:
-        return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError:
+    """A working day by the State Council's calendar; Monday-Friday outside the years known."""
+    if not _calendar.covers(day.year):
         _warn_uncovered(day.year)
-        return day.weekday() < 5
+    return _calendar.is_workday(day)
 
 
 @lru_cache(maxsize=64)
@@ -31,27 +68,15 @@ def _warn_uncovered(year: int) -> None:
 
 @lru_cache(maxsize=4096)
 def holiday(day: date) -> str | None:
-    """The public holiday `day` is part of (`chinese_calendar.Holiday` name, e.g.
-    "dragon_boat_festival"); None for a working day, a plain weekend or a year not covered."""
-    try:
-        off, name = chinese_calendar.get_holiday_detail(day)
-    except NotImplementedError:
-        return None
-    if not off or name is None:
-        return None
-    try:
-        return str(chinese_calendar.Holiday(name).name)
-    except ValueError:
-        return None
+    """The public holiday `day` is part of: a `chinese_calendar.Holiday` name (e.g.
+    "dragon_boat_festival") or an imported name no statutory holiday has; None for a working
+    day, a plain weekend or a year not covered."""
+    return _calendar.holiday_name(day)
 
 
 def covers(year: int) -> bool:
     """Whether the holiday calendar knows this year (else weekends alone are skipped)."""
-    try:
-        chinese_calendar.is_workday(date(year, 6, 1))
-    except NotImplementedError:
-        return False
-    return True
+    return _calendar.covers(year)
 
 
 def on_or_before(day: date) -> date:

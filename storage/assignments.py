@@ -16,7 +16,8 @@ _ROW = (
     "SELECT a.id, a.plan_id, a.unit_id, a.material_id, m.code, i.no AS item_no, m.title,"
     " m.deadline_expr, m.deadline_kind, m.window_start, a.due_date, a.due_at, a.state,"
     " a.na_reason, a.submitted_at, a.last_report_id, a.reported_count, m.targets,"
-    " m.target_unit, u.kind AS unit_kind"
+    " m.target_unit, u.kind AS unit_kind,"
+    " CASE WHEN a.due_date = m.due_date THEN m.moved_from END AS moved_from"
     " FROM assignments a JOIN materials m ON m.id = a.material_id"
     " JOIN items i ON i.id = m.item_id JOIN units u ON u.id = a.unit_id"
 )

@@ -87,6 +87,7 @@ class Material(BaseModel):
     target_unit: str | None
     applies_to: list[str]
     text_only: bool = False  # no file needed to report it
+    moved_from: date | None = None  # the plan's date, moved off a holiday (deadline_on_holiday)
 
 
 class AssignmentRow(BaseModel):
@@ -111,6 +112,7 @@ class AssignmentRow(BaseModel):
     reported_count: int
     target: int | None
     target_unit: str | None
+    moved_from: date | None = None  # the plan's date, when its due date was moved off a holiday
 
 
 @dataclass(frozen=True, slots=True)

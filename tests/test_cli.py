@@ -43,9 +43,9 @@ def test_scripted_shell_lists_tasks_and_status(tmp_path: Path) -> None:
     out = done.stdout
     assert "共 9 项任务、16 项材料" in out
     for line in [
-        "[1] 推进服务型行政执法建设年度方案 · 时限:5月31日(5月底)",
-        "[4.1] 行政复议等情况 · 时限:6月1日至8月31日(6-8月)",
-        "[6.1] 年度方案中明确培育服务型行政执法示范点情况 · 时限:6月10日(6月上旬)",
+        "[1] 推进服务型行政执法建设年度方案 · 时限:5月31日(周二·5月底)",
+        "[4.1] 行政复议等情况 · 时限:6月1日至8月31日(周三·6-8月)",
+        "[6.1] 年度方案中明确培育服务型行政执法示范点情况 · 时限:6月10日(周五·端午·6月上旬)",
         "[8] 推荐服务型行政执法微电影、微视频(至少一部) · 时限:按要求报送",
         "目标:省局≥50、省辖市≥30、县级≥50例",
     ]:
@@ -228,7 +228,7 @@ def test_plan_import_replace_keeps_the_report_and_says_what_changed(tmp_path: Pa
 
     shown = run([], data, ":as zz\n/history\n:as admin\n/tasks\n")
     assert "#1 [1] 推进服务型行政执法建设年度方案" in shown.stdout and "附件1个" in shown.stdout
-    assert "[1] 推进服务型行政执法建设年度方案 · 时限:6月30日(6月底)" in shown.stdout
+    assert "[1] 推进服务型行政执法建设年度方案 · 时限:6月30日(周四·6月底)" in shown.stdout
     assert "[9]" not in shown.stdout
 
     without_1 = tmp_path / "without-1.yaml"

@@ -112,7 +112,7 @@ async def test_replace_keeps_reports_and_says_what_changed(bot: ShellBot, pdf: P
         reports = await all_reports(db)
     assert [(r.id, r.code, len(r.files)) for r in reports] == [(first, "1", 1), (second, "2.1", 1)]
     tasks = await bot.say("/tasks", as_="admin")
-    assert "[1] 年度方案文件 · 时限:6月30日(6月底)" in tasks
+    assert "[1] 年度方案文件 · 时限:6月30日(周四·6月底)" in tasks
     assert "[2.2] 观摩图片、视频" in tasks and "[5] 年度总结" in tasks and "[4]" not in tasks
     assert f"#{first}" in await bot.say("/pending", as_="admin")
     todo = await bot.say("/todo", as_="zz")
