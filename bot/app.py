@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
-from domain.clock import Clock
+from domain.clock import Clock, SettableClock
 from domain.settings import Settings
 from handlers.context import Services
-from handlers.setup import bootstrap_admins, seed_sample_plan
+from handlers.setup import bootstrap_admins, sample_calendar, seed_sample_plan
 from schedules import workdays
 from storage.db import Store
 from storage.files import FilePolicy, FileStore
@@ -20,23 +21,42 @@ log = logging.getLogger(__name__)
 class App:
     settings: Settings
     services: Services
+    # Set when this start loaded the sample plan onto its own calendar (the shell demo).
+    demo_at: datetime | None = None
 
     @property
     def store(self) -> Store:
         return self.services.store
 
 
-async def open_app(settings: Settings, clock: Clock, *, seed_sample: bool = True) -> App:
+async def open_app(
+    settings: Settings,
+    clock: Clock,
+    *,
+    seed_sample: bool | None = None,
+    demo_clock: SettableClock | None = None,
+) -> App:
+    """Open the store and run the start-up steps. An empty store gets the sample plan when
+    `seed_sample` is true, or (None) when BOT_SAMPLE_PLAN is set; with `demo_clock` (the shell
+    demo, the same clock as `clock`) it is set to the sample's own calendar first."""
     store = Store(settings.db_path)
     await store.open()
+    if seed_sample is None:
+        seed_sample = settings.sample_plan is not None
     try:
-        return await _start(settings, clock, store, seed_sample)
+        return await _start(settings, clock, store, seed_sample, demo_clock)
     except BaseException:
         await store.close()  # its connection threads would keep the process from exiting
         raise
 
 
-async def _start(settings: Settings, clock: Clock, store: Store, seed_sample: bool) -> App:
+async def _start(
+    settings: Settings,
+    clock: Clock,
+    store: Store,
+    seed_sample: bool,
+    demo_clock: SettableClock | None,
+) -> App:
     files = FileStore(
         settings.files_dir,
         FilePolicy(
@@ -49,7 +69,9 @@ async def _start(settings: Settings, clock: Clock, store: Store, seed_sample: bo
         log.warning("removed %d half-written attachment(s) left by a crash", removed)
     services = Services(settings=settings, store=store, files=files, clock=clock)
     await workdays.reload(store)  # the holiday schedules imported into this store
-    if seed_sample:
-        await seed_sample_plan(services)
+    seeded = await seed_sample_plan(services, demo_clock) if seed_sample else None
     await bootstrap_admins(services, settings.admins)
-    return App(settings=settings, services=services)
+    demo_at = None
+    if seeded is not None and demo_clock is not None:
+        demo_at = sample_calendar(seeded, settings.tz)
+    return App(settings=settings, services=services, demo_at=demo_at)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bot import holidays_cli, insight_cli, logs, ops, plan_cli
 from bot.app import App, open_app
+from bot.demo import ShellTime
 from bot.runner import ChannelStartFailed, configured_channels
 from bot.runner import run as run_channels
 from bot.shell import OPERATOR, ShellChannel
@@ -131,10 +132,13 @@ def _serve(settings: Settings, t: Translator, names: list[str]) -> int:
 
 async def run_shell(settings: Settings) -> int:
     clock = OffsetClock()
-    app = await open_app(settings, clock)
+    shell_time = await ShellTime.open(settings, clock)  # an empty store: the demo (bot/demo.py)
+    app = shell_time.app
     try:
         await _ensure_operator(app)
         shell = ShellChannel(app.services)
+        if shell_time.demo_at is not None:
+            shell.demo(shell_time.demo_at)
         sender = Sender(app.store, clock, [shell], tz=settings.tz, locale=settings.locale)
         jobs = JobEnv(app.store, clock, settings.tz, settings.locale)
         await ensure_marks(jobs)
@@ -143,6 +147,7 @@ async def run_shell(settings: Settings) -> int:
         async def after_line() -> None:
             # `:time` and real time alike: play every job due up to now, then deliver.
             with contextlib.suppress(StoreUnwritable):  # logged by the store; the next line retries
+                await shell_time.after_line(shell, jobs)  # `:time now` skips, not plays, years
                 await run_due(jobs, clock.now(), simulate=True, deliver=sender.drain)
             await sender.drain()
 

@@ -7,7 +7,7 @@ import shlex
 import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -21,6 +21,7 @@ from storage.files import read_path
 
 CHANNEL = SHELL
 OPERATOR = "admin"
+NOW_WORDS = frozenset({"now", "现在"})  # `:time now`: back to the real clock
 
 
 def _file(path: Path) -> IncomingFile:
@@ -55,6 +56,13 @@ class ShellChannel:
         self.state = ShellState()
         self.after_line = after_line
         self.t = services.translator_for()
+        self.back_to_real_time = False  # `:time now` was typed: the runner skips the jobs between
+
+    def demo(self, at: datetime) -> None:
+        """The demo's first line: the clock reads the sample plan's calendar, not today."""
+        moment = f"{at.astimezone(self.services.settings.tz):%Y-%m-%d %H:%M}"
+        self.out.write(self.t("shell.demo", at=moment) + "\n")
+        self.out.flush()
 
     # --- the Channel protocol, used by the outbox sender ---
     def is_group(self, chat_ref: str) -> bool:
@@ -171,6 +179,9 @@ class ShellChannel:
 
     def _time(self, text: str) -> None:
         tz = self.services.settings.tz
+        if text.lower() in NOW_WORDS:
+            self._real_time()
+            return
         try:
             instant = datetime.fromisoformat(text)
         except ValueError:
@@ -188,6 +199,20 @@ class ShellChannel:
             return
         setter(instant)
         self._say("shell.time_set", at=self.t.moment(instant))
+
+    def _real_time(self) -> None:
+        clock = self.services.clock
+        reset = getattr(clock, "reset", None)
+        setter = getattr(clock, "set", None)
+        if reset is not None:
+            reset()
+        elif setter is not None:
+            setter(datetime.now(UTC))
+        else:
+            self._say("shell.time_fixed")
+            return
+        self.back_to_real_time = True
+        self._say("shell.time_real", at=self.t.moment(clock.now()))
 
     def _say(self, key: str, **params: object) -> None:
         self.out.write("· " + self.t(key, **params) + "\n")

@@ -12,6 +12,12 @@ class Clock(Protocol):
         ...
 
 
+class SettableClock(Clock, Protocol):
+    def set(self, instant: datetime) -> None:
+        """Make `instant` the current time."""
+        ...
+
+
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
@@ -44,3 +50,7 @@ class OffsetClock:
 
     def set(self, instant: datetime) -> None:
         self._offset = instant.astimezone(UTC) - datetime.now(UTC)
+
+    def reset(self) -> None:
+        """Back to the real time."""
+        self._offset = timedelta(0)

@@ -16,6 +16,11 @@ def _split_list(value: object) -> object:
     return value
 
 
+BUNDLED_SAMPLE = Path(__file__).resolve().parent.parent / "plans" / "henan-2016.yaml"
+_ON = frozenset({"1", "true", "yes", "on"})
+_OFF = frozenset({"", "0", "false", "no", "off"})
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
@@ -71,10 +76,9 @@ class Settings(BaseSettings):
     prompt_minutes: int = Field(default=10, ge=1, alias="BOT_PROMPT_MINUTES")
     # The longest leave `/away` accepts, in days (first and last day included).
     max_away_days: int = Field(default=30, ge=1, alias="BOT_MAX_AWAY_DAYS")
-    sample_plan: Path = Field(
-        default=Path(__file__).resolve().parent.parent / "plans" / "henan-2016.yaml",
-        alias="BOT_SAMPLE_PLAN",
-    )
+    # Unset: only the shell demo loads the bundled sample (into an empty store). Set (`1`: the
+    # bundled sample; a path: that plan file), the channels load it into an empty store too.
+    sample_plan: Path | None = Field(default=None, alias="BOT_SAMPLE_PLAN")
     telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
     telegram_bot_username: str | None = Field(default=None, alias="TELEGRAM_BOT_USERNAME")
     telegram_api_base_url: str = Field(
@@ -141,6 +145,17 @@ class Settings(BaseSettings):
     @classmethod
     def _lists(cls, value: object) -> object:
         return _split_list(value)
+
+    @field_validator("sample_plan", mode="before")
+    @classmethod
+    def _sample_plan(cls, value: object) -> object:
+        if isinstance(value, str):
+            word = value.strip().lower()
+            if word in _OFF:
+                return None
+            if word in _ON:
+                return BUNDLED_SAMPLE
+        return value
 
     @field_validator("timezone")
     @classmethod

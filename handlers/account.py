@@ -5,7 +5,9 @@ from __future__ import annotations
 from domain.messages import Reply
 from handlers.context import Context
 from handlers.errors import UserError
+from handlers.first_start import unbound_admin
 from handlers.invites import bind_with_code
+from handlers.plan_scope import no_plan_key
 from locales import LOCALES, Translator, normalize
 from storage import contacts
 
@@ -15,10 +17,10 @@ async def start(ctx: Context, args: str) -> Reply:
     if args.strip():
         return await bind_with_code(ctx, args.strip())
     if ctx.unit is None or ctx.role is None:
-        return Reply(ctx.t("start.unregistered"))
-    return Reply(
-        ctx.t("start.registered", unit=ctx.unit.name, role=ctx.t(f"role.{ctx.role.value}"))
-    )
+        return await unbound_admin(ctx) or Reply(ctx.t("start.unregistered"))
+    text = ctx.t("start.registered", unit=ctx.unit.name, role=ctx.t(f"role.{ctx.role.value}"))
+    no_plan = no_plan_key(ctx) if not ctx.plans else None
+    return Reply(f"{text}\n{ctx.t(no_plan)}" if no_plan else text)
 
 
 async def bind(ctx: Context, args: str) -> Reply:

@@ -14,7 +14,7 @@ from domain.periods import same_period, series_of
 from domain.text import clip
 from handlers.context import Context
 from handlers.errors import Choose, UserError
-from handlers.plan_scope import open_plans, plan_named, require_plan
+from handlers.plan_scope import no_plan_key, open_plans, plan_named, require_plan
 from storage import assignments, plans, units
 from storage.models import Material, Plan, Unit
 
@@ -214,6 +214,8 @@ async def material_named(ctx: Context, code: str, action: str) -> Material:
     candidates = await reporting_plans(ctx)
     if not candidates and ctx.plan is not None:
         candidates = [ctx.plan]  # an admin's own plan in hand, even if the unit owes nothing
+    if not candidates and (no_plan := no_plan_key(ctx)) is not None:
+        raise UserError(no_plan)  # a new bot, or nothing asked of this unit yet
     async with ctx.read() as db:  # `3.1` names its one period the unit may report now
         open_ids = await assignments.open_material_ids(db, require_unit(ctx).id, ctx.today)
     prefixed = _PREFIXED.match(text)

@@ -88,4 +88,15 @@ def require_plan(ctx: Context) -> Plan:
         candidates = [p for p in ctx.plans if p.state is PlanState.DRAFT]
     if len(candidates) > 1:
         raise PlanNeeded(candidates)
-    raise UserError("error.no_plan")
+    raise UserError(no_plan_key(ctx) or "error.no_plan")
+
+
+def no_plan_key(ctx: Context) -> str | None:
+    """Why there is no plan to show, when that is not an admin's choice: no plan exists at all
+    (a new bot: a province admin is told how to import and publish one), or none is open to a
+    reporter. None when an admin has plans, just none open."""
+    if not ctx.plans and ctx.role is Role.PROVINCE_ADMIN:
+        return "firststart.no_plan"
+    if not ctx.plans or ctx.role not in ADMIN_ROLES:
+        return "firststart.nothing_yet"
+    return None

@@ -11,6 +11,7 @@ from domain.messages import Choice, Incoming, Reply
 from domain.text import clean
 from handlers.context import AlreadyHandled, Context, Services
 from handlers.errors import Choose, UserError
+from handlers.first_start import unbound_admin
 from handlers.plan_scope import PlanNeeded, default_plan, every_plan, named
 from handlers.registry import BY_WORD, Command
 from handlers.reporting import add_to_draft, start_draft
@@ -171,6 +172,9 @@ async def _dispatch(ctx: Context) -> list[Reply]:
             raise UserError("error.unknown_command", command=typed[:30])
         return await _plain_message(ctx)
     if ctx.role not in command.roles:
+        setup = await unbound_admin(ctx)  # a new bot's first admin: how to set it up
+        if setup is not None:
+            return [setup]
         raise UserError("error.not_registered" if ctx.role is None else "error.forbidden")
     if command.plan_arg:
         args = await _take_plan(ctx, args)
@@ -235,7 +239,7 @@ async def _answer_prompt(ctx: Context, text: str, plain: bool) -> str | None:
 async def _plain_message(ctx: Context) -> list[Reply]:
     """Text or files without a command: feed an open draft, start one, or explain."""
     if not ctx.contact.registered:
-        return [Reply(ctx.t("start.unregistered"))]
+        return [await unbound_admin(ctx) or Reply(ctx.t("start.unregistered"))]
     added = await add_to_draft(ctx)
     if added is not None:
         return [added]

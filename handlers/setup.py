@@ -1,11 +1,17 @@
-"""Start-up steps on the store: the sample plan on first start, the operator's province admins."""
+"""Start-up steps on the store: the sample plan into an empty store (the shell demo, or when
+BOT_SAMPLE_PLAN asks), the operator's province admins."""
 
 from __future__ import annotations
 
 import logging
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+from domain.clock import SettableClock
 from domain.model import PlanState, Role
 from domain.plan_file import load_plan_file
+from domain.plan_model import PlanFile
+from domain.settings import BUNDLED_SAMPLE
 from handlers.context import Services
 from handlers.plan_import import import_plan
 from storage import contacts, plans, units
@@ -13,12 +19,25 @@ from storage import contacts, plans, units
 log = logging.getLogger(__name__)
 
 
-async def seed_sample_plan(services: Services) -> None:
-    """On first start (no plan at all), load the shipped sample so the bot is usable at once."""
+def sample_calendar(plan: PlanFile, tz: ZoneInfo) -> datetime:
+    """Where the demo's clock starts: 09:00 on the day after the plan was issued (2 January
+    without an issue date), when its materials are new and none is overdue yet."""
+    day = (plan.issued or date(plan.year, 1, 1)) + timedelta(days=1)
+    return datetime.combine(day, time(9, 0), tzinfo=tz)
+
+
+async def seed_sample_plan(
+    services: Services, demo_clock: SettableClock | None = None
+) -> PlanFile | None:
+    """Into an empty store (no plan at all), load the sample plan (BOT_SAMPLE_PLAN, else the
+    bundled one), published; None when the store already has a plan. With `demo_clock` the
+    clock is first set to the plan's own calendar (`sample_calendar`)."""
     async with services.store.read() as db:
         if await plans.count(db):
-            return
-    plan = load_plan_file(services.settings.sample_plan)
+            return None
+    plan = load_plan_file(services.settings.sample_plan or BUNDLED_SAMPLE)
+    if demo_clock is not None:
+        demo_clock.set(sample_calendar(plan, services.settings.tz))
     await import_plan(
         services.store,
         plan,
@@ -27,6 +46,7 @@ async def seed_sample_plan(services: Services) -> None:
         state=PlanState.PUBLISHED,
     )
     log.info("loaded sample plan %s %s", plan.code, plan.year)
+    return plan
 
 
 async def bootstrap_admins(services: Services, qualified_ids: list[str]) -> list[str]:

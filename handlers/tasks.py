@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from domain.messages import Choice, Reply
 from handlers.context import Context
+from handlers.errors import UserError
 from handlers.lookup import (
     plan_materials,
     reporting_plans,
@@ -11,6 +12,7 @@ from handlers.lookup import (
     require_unit,
     shown_code,
 )
+from handlers.plan_scope import no_plan_key
 from handlers.render import assignment_line, deadline_text
 from storage import assignments, plans
 from storage.models import AssignmentRow, Material
@@ -55,6 +57,8 @@ async def todo(ctx: Context, args: str) -> Reply:
     soonest deadline first), soonest first, overdue marked. Beside other plans codes carry the
     plan's prefix (`fw-2.1`) so that they can be typed back as shown."""
     unit = require_unit(ctx)
+    if not ctx.plans:  # a new bot: a province admin is told how to import a plan
+        raise UserError(no_plan_key(ctx) or "firststart.nothing_yet")
     owing = await reporting_plans(ctx)
     async with ctx.read() as db:
         rows = await assignments.outstanding_in_plans(

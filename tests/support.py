@@ -55,7 +55,7 @@ class ShellBot:
         **settings: object,
     ) -> ShellBot:
         clock = ManualClock(local(at))
-        app = await open_app(settings_for(data_dir, **settings), clock)
+        app = await open_app(settings_for(data_dir, **settings), clock, seed_sample=True)
         await bootstrap_admins(app.services, ["shell:admin"])
         bot = cls(app, clock)
         if schedules:

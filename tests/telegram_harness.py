@@ -52,7 +52,7 @@ class TelegramBot:
         **settings: object,
     ) -> TelegramBot:
         clock = ManualClock(local(at))
-        app = await open_app(telegram_settings(data_dir, fake, **settings), clock)
+        app = await open_app(telegram_settings(data_dir, fake, **settings), clock, seed_sample=True)
         channel = TelegramChannel(app.services, album_wait=album_wait, retry_backoff=0.02)
         bot = cls(fake, app, clock, channel)
         await channel.start()

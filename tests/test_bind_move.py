@@ -78,6 +78,7 @@ async def test_a_province_admin_is_invited_on_the_province_unit(bot: ShellBot) -
 def test_the_command_line_refuses_a_province_admin_of_a_city(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_", "WECOM_"))}
     env["BOT_DATA_DIR"] = str(tmp_path / "data")
+    env["BOT_SAMPLE_PLAN"] = "1"  # the sample's unit tree, loaded into the empty store
     done = subprocess.run(
         [sys.executable, "main.py", "invite", "郑州", "--role", "province_admin"],
         cwd=ROOT,

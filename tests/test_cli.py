@@ -123,7 +123,8 @@ def test_plan_import_rebases_a_year_and_refuses_a_repeat(tmp_path: Path) -> None
 
 
 def test_invite_command_prints_a_code_that_binds(tmp_path: Path) -> None:
-    issued = run(["invite", "郑州", "--role", "reporter"], tmp_path / "data")
+    # The command line loads the sample into an empty store only when asked to.
+    issued = run(["invite", "郑州", "--role", "reporter"], tmp_path / "data", BOT_SAMPLE_PLAN="1")
     assert issued.returncode == 0, issued.stderr
     code = find_code(issued.stdout)
     bound = run([], tmp_path / "data", f":as zz\n/bind {code}\n/todo\n")

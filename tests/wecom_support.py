@@ -137,7 +137,7 @@ class WeComBot:
             "BOT_ADMINS": f"wecom:{ADMIN}",
         }
         config = settings_for(data_dir, **{**defaults, **settings})
-        app = await open_app(config, clock)
+        app = await open_app(config, clock, seed_sample=True)
         channel = WeComChannel.from_settings(app.services)
         server = http_server.build(app.services, [channel])
         assert server is not None

@@ -1,0 +1,74 @@
+"""The shell demo: the sample plan on its own calendar, so that nothing is years overdue.
+
+`python main.py` on an empty store loads the sample and sets the clock to the day after the
+sample was issued; time flows from there. The store keeps the demo's time after every line, so
+the next run continues the demo where it stopped, until `:time now` returns to the real clock
+(the years in between are skipped, not played). A store with any other plan is never a demo."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.app import App, open_app
+from bot.shell import ShellChannel
+from domain.clock import OffsetClock
+from domain.plan_file import load_plan_file
+from domain.settings import BUNDLED_SAMPLE, Settings
+from schedules.jobs import JobEnv
+from schedules.runtime import skip_to
+from storage import plans, schedule_marks
+
+
+@dataclass
+class ShellTime:
+    """The shell's app and whether its clock is on the sample's calendar."""
+
+    app: App
+    clock: OffsetClock
+    demo_at: datetime | None  # where the demo started or resumed; None: the real clock
+
+    @classmethod
+    async def open(cls, settings: Settings, clock: OffsetClock) -> ShellTime:
+        app = await open_app(settings, clock, seed_sample=True, demo_clock=clock)
+        try:
+            shell_time = cls(app, clock, app.demo_at)
+            if shell_time.demo_at is None:
+                shell_time.demo_at = await shell_time._resume()
+            await shell_time._keep()
+        except BaseException:
+            await app.store.close()
+            raise
+        return shell_time
+
+    async def _resume(self) -> datetime | None:
+        """The demo's kept time, when the store still holds nothing but the sample."""
+        async with self.app.store.read() as db:
+            at = await schedule_marks.demo_clock(db)
+            every = await plans.every(db)
+        if at is None:
+            return None
+        sample = load_plan_file(self.app.settings.sample_plan or BUNDLED_SAMPLE)
+        if not every or any((p.code, p.year) != (sample.code, sample.year) for p in every):
+            async with self.app.store.write() as db:
+                await schedule_marks.set_demo_clock(db, None)  # a real plan: the real clock
+            return None
+        self.clock.set(at)
+        return at
+
+    async def after_line(self, shell: ShellChannel, jobs: JobEnv) -> None:
+        """Before the jobs run: after `:time now` the jobs count as run up to the real time
+        and the demo is over; otherwise the demo's time is kept for the next run."""
+        if shell.back_to_real_time:
+            shell.back_to_real_time = False
+            await skip_to(jobs, self.clock.now())
+            if self.demo_at is not None:
+                self.demo_at = None
+                async with self.app.store.write() as db:
+                    await schedule_marks.set_demo_clock(db, None)
+        await self._keep()
+
+    async def _keep(self) -> None:
+        if self.demo_at is not None:
+            async with self.app.store.write() as db:
+                await schedule_marks.set_demo_clock(db, self.clock.now())
