@@ -106,6 +106,9 @@ def steps(
     return table
 
 
+workdays.on_change(steps.cache_clear)  # another calendar: other days off
+
+
 def reopened_day(owed: OwedRow) -> date | None:
     """The day a late report came back: nags start again from there."""
     if owed.returned_on is None or owed.due is None or owed.returned_on <= owed.due:

@@ -8,6 +8,7 @@ read at start-up, after an import, and again by the scheduler when the stored on
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -22,10 +23,16 @@ _MAX_STEPS = 60
 
 _calendar = Calendar()
 _stamp: str | None = None  # the stored schedules `_calendar` was built from
+_listeners: list[Callable[[], None]] = []  # caches of answers derived from the calendar
 
 
 def current() -> Calendar:
     return _calendar
+
+
+def on_change(forget: Callable[[], None]) -> None:
+    """Have `forget` called whenever another calendar is put in use (a cache's `cache_clear`)."""
+    _listeners.append(forget)
 
 
 def use(calendar: Calendar, stamp: str | None = None) -> None:
@@ -34,6 +41,8 @@ def use(calendar: Calendar, stamp: str | None = None) -> None:
     _calendar, _stamp = calendar, stamp
     for cached in (is_workday, holiday, add, _warn_uncovered):
         cached.cache_clear()
+    for forget in _listeners:
+        forget()
 
 
 async def reload(store: Store) -> Calendar:

@@ -4,6 +4,10 @@ warn about dates in a year nobody covers; a bad file is refused by line and stor
 
 from __future__ import annotations
 
+import asyncio
+import os
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,6 +22,7 @@ from storage import holidays, pushes
 from storage.db import Store
 from tests.support import SHANGHAI, ShellBot, settings_for
 
+ROOT = Path(__file__).resolve().parent.parent
 T = Translator("zh_CN", ZoneInfo("Asia/Shanghai"))
 
 SCHEDULE_2027 = """\
@@ -212,3 +217,34 @@ async def test_a_bad_holidays_key_in_a_plan_is_refused_by_line(
     err = capsys.readouterr().err
     assert "第10行:2028-10-09 本就是工作日" in err, err
     assert not (data / "bot.sqlite3").exists()
+
+
+async def test_a_running_bot_takes_up_a_schedule_imported_by_the_command_line(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    assert await cli_import(data, write(tmp_path, "plan.yaml", PLAN_2027)) == 0
+    bot = await ShellBot.start(data, at="2027-02-01T08:00", schedules=True)
+    try:
+        await bot.invite_and_bind("开封", "kf")
+        await bot.say(":time 2027-02-02T20:00")  # reminders decided on the Monday–Friday calendar
+        schedule = write(tmp_path, "2027.yaml", SCHEDULE_2027)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
+        done = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "main.py", "holidays", "import", str(schedule)],
+            cwd=ROOT,
+            env=env | {"BOT_DATA_DIR": str(data)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        await bot.say(":time 2027-02-12T20:00")
+        async with bot.app.store.read() as db:
+            sent = [p for p in await pushes.log(db, "reminder") if p.chat_ref == "kf"]
+    finally:
+        await bot.stop()
+    on = {p.sent_at.astimezone(SHANGHAI).date(): p.text for p in sent if p.sent_at}
+    assert not [day for day in on if date(2027, 2, 5) <= day <= date(2027, 2, 11)]
+    assert "2月9日(春节假期)截止,节前最后一个工作日" in on[date(2027, 2, 4)]
