@@ -8,6 +8,7 @@ import asyncio
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,9 +16,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import holidays_cli, ops, plan_cli
-from domain.holiday_calendar import HolidayDay, library_covers
+from domain.holiday_calendar import Calendar, HolidayDay, library_covers
 from domain.plan_file import Overrides
 from locales import Translator
+from schedules import workdays
 from storage import holidays, pushes
 from storage.db import Store
 from tests.support import SHANGHAI, ShellBot, settings_for
@@ -52,6 +54,13 @@ items:
     materials:
       - {title: 节前安全检查情况, deadline: 2027年2月9日}
 """
+
+
+@pytest.fixture(autouse=True)
+def _library_calendar_after() -> Iterator[None]:
+    """The process's calendar is the library's again after each test, whatever it imported."""
+    yield
+    workdays.use(Calendar())
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -159,7 +168,7 @@ async def test_a_bad_holiday_file_is_refused_by_line_and_stores_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, text: str, line: int, said: str
 ) -> None:
     data = tmp_path / "data"
-    good = write(tmp_path, "good.yaml", "year: 2026\nholidays: {元旦: 2026-01-01}\n")
+    good = write(tmp_path, "good.yaml", "year: 2029\nholidays: {元旦: 2029-01-01}\n")
     assert await holidays_cli.run_import(settings_for(data), T, good) == 0
     before = await stored_days(data)
     capsys.readouterr()
