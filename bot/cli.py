@@ -10,7 +10,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from bot import holidays_cli, insight_cli, logs, ops, plan_cli
+from bot import holidays_cli, insight_cli, logs, ops, plan_cli, units_cli
 from bot.app import App, open_app
 from bot.demo import ShellTime
 from bot.runner import ChannelStartFailed, configured_channels
@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("doctor", help="self-check: config, database integrity, disk space")
     sub.add_parser("wecom", help="run the WeCom (企业微信) app: callback, upload page, sender")
     insight_cli.add_parsers(sub)
+    units_cli.add_parsers(sub)
     holidays_cli.add_parsers(sub)
     return parser
 
@@ -90,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(plan_cli.run_state(settings, t, args.plan_command, args.plan))
     if args.command == "invite":
         return asyncio.run(_invite(settings, t, args.unit, args.role))
+    if args.command == "units":
+        return asyncio.run(units_cli.run(settings, t, args))
     if args.command == "holidays":
         return asyncio.run(holidays_cli.run(settings, t, args))
     if args.command == "telegram" and settings.telegram_bot_token is None:
@@ -172,7 +175,7 @@ async def _invite(settings: Settings, t: Translator, unit_query: str, role_word:
     app = await open_app(settings, SystemClock())
     try:
         async with app.store.read() as db:
-            found = match_units(await units.all_units(db), unit_query)
+            found = match_units([u for u in await units.all_units(db) if not u.retired], unit_query)
         if len(found) != 1:
             key = "error.unit_unknown" if not found else "error.unit_ambiguous"
             names = "、".join(u.label for u in found[:10])

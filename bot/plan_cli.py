@@ -52,6 +52,11 @@ async def run_import(
             changes = await replace_plan(app.store, plan, settings.tz, now)
         else:
             done = await import_plan(app.store, plan, settings.tz, now)
+    except PlanFileError as err:  # its units do not fit the bureau's tree
+        _fail(t("plan.errors_header", source=file, count=len(err.issues)))
+        for problem in err.issues:
+            _fail(_issue(t, problem))
+        return 2
     except PlanExists as err:
         _fail(t("cli.plan_exists", code=err.code, year=err.year))
         _fail(t("plan.replace.hint"))

@@ -34,6 +34,7 @@ _YEARS = range(2000, 2101)
 _FALLBACK_YEAR = 2000
 
 _TOP_KEYS = ("plan", "units", "items", "holidays")
+_TOP_REQUIRED = ("plan", "items")  # without `units` a plan addresses the bureau's stored tree
 _PLAN_KEYS = (
     "code",
     "short",
@@ -148,6 +149,7 @@ class Checker:
         self.notices: list[PlanIssue] = []
         self.issued: date | None = None  # deadlines before it are refused or noted
         self.addressed: frozenset[UnitKind] = ALL_KINDS  # the plan's default applies_to
+        self.unit_lines: dict[str, int] = {}  # the line of each unit of the file, by code
 
     def add(self, node: Node | None, error: str, /, **params: object) -> None:
         strings = {name: str(value) for name, value in params.items()}
@@ -340,7 +342,7 @@ class Checker:
         if not isinstance(root, MappingNode):
             self.add(root, "not_plan")
             return None
-        top = self.mapping(root, "", _TOP_KEYS, ("plan", "units", "items")) or {}
+        top = self.mapping(root, "", _TOP_KEYS, _TOP_REQUIRED) or {}
         header = self.header(top.get("plan"))
         year = given.year
         if year is not None and year not in _YEARS:
@@ -373,6 +375,7 @@ class Checker:
                 deadline_on_holiday=header.deadline_on_holiday,
                 holidays=holidays,
                 units=units,
+                unit_lines=self.unit_lines,
                 items=items,
                 notices=sorted(self.notices, key=lambda notice: notice.line),
             )
@@ -470,7 +473,9 @@ class Checker:
             else:
                 first_lines[draft.code] = _line(draft.node)
                 drafts.append(draft)
-        self.check_tree(drafts, node)
+        self.unit_lines = first_lines
+        if drafts:
+            self.check_tree(drafts, node)
         return [draft.unit for draft in drafts if draft.unit is not None]
 
     def unit(self, node: Node) -> _UnitDraft | None:
@@ -494,13 +499,16 @@ class Checker:
         return _UnitDraft(node, fields, code, parent, region, unit)
 
     def check_tree(self, drafts: list[_UnitDraft], node: Node | None) -> None:
+        """A list with a root is the whole tree. One without a root that names parents outside
+        itself adds to the bureau's stored tree: those codes are checked on import."""
         by_code = {draft.code: draft for draft in drafts}
         roots = [draft for draft in drafts if "parent" not in draft.fields]
-        if not roots:
+        adds = not roots and any(draft.parent not in by_code for draft in drafts)
+        if not roots and not adds:
             self.add(node, "no_root")
         for extra in roots[1:]:
             self.add(extra.node, "many_roots", code=extra.code, root=roots[0].code)
-        for draft in drafts:
+        for draft in drafts if not adds else []:
             if draft.parent is not None and draft.parent not in by_code:
                 where = draft.fields["parent"]
                 self.add(where, "unknown_parent", code=draft.code, parent=draft.parent)

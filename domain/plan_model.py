@@ -73,7 +73,8 @@ class PlanFile(_Model):
     assessment: dict[str, Any] = {}
     deadline_on_holiday: str = "keep"  # or "next_workday": domain.holiday_rule
     holidays: list[HolidayDay] = []  # the file's own holiday schedules (domain.holiday_file)
-    units: list[PlanUnit]
+    units: list[PlanUnit] = []  # none: the plan addresses the bureau's stored unit tree
+    unit_lines: dict[str, int] = {}  # where each unit is in the file, to name it on import
     items: list[PlanItem]
     # What the import should tell the operator: re-based or overridden header fields,
     # deadlines accepted although they fall before the issue date (keys plan.notice.*).

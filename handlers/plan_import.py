@@ -11,7 +11,7 @@ import aiosqlite
 from domain.deadlines import Deadline, due_instant
 from domain.model import PlanState
 from domain.plan_file import PlanFile, PlanFileError, PlanIssue, PlanMaterial
-from domain.unit_file import UnitRow, check_tree
+from domain.unit_file import check_tree, plan_rows
 from handlers.holiday_data import with_plan_calendar
 from schedules import workdays
 from storage import audit, plans, units
@@ -118,19 +118,15 @@ def unique_short(wanted: str, taken: set[str]) -> str:
 
 async def write_units(db: aiosqlite.Connection, plan: PlanFile) -> list[Unit]:
     """Put the units the plan lists (by code) in the bureau's tree, checked against it first
-    (`PlanFileError` names the lines); the units the plan addresses, in official order: the
-    ones it lists, else the whole tree, never a retired one."""
-    rows = [
-        UnitRow(plan.unit_lines.get(u.code, 0), u.code, u.name, u.short, u.kind, u.parent,
-                u.region, None)  # fmt: skip
-        for u in plan.units
-    ]
+    (`PlanFileError` names the lines); the units the plan addresses, in official order: those
+    of a whole tree it lists (with its root), else the bureau's tree; never a retired one."""
+    rows = plan_rows(plan.units, plan.unit_lines)
     problems = check_tree(rows, await units.known(db), one_root=False)
     if problems:
         raise PlanFileError(f"{plan.code} {plan.year}", problems)
     if rows:
         await units.apply(db, rows)
-    listed = {u.code for u in plan.units}
+    listed = {u.code for u in plan.units} if any(u.parent is None for u in plan.units) else set()
     addressed = [
         u for u in await units.all_units(db) if not u.retired and (not listed or u.code in listed)
     ]

@@ -7,6 +7,7 @@ from collections import defaultdict
 from domain.messages import Reply
 from domain.palette import PALETTE
 from domain.status import unit_light
+from handlers import units_admin
 from handlers.context import Context
 from handlers.lookup import can_see, require_plan, resolve_unit, scope_path, visible_units
 from handlers.plan_life import plans_list
@@ -104,7 +105,9 @@ async def overdue(ctx: Context, args: str) -> Reply:
 
 async def units_list(ctx: Context, args: str) -> Reply:
     """`/units`: the units this admin may see, with the codes commands accept (a retired unit
-    is no longer listed; its history stays)."""
+    is no longer listed; its history stays). `单位 新增 …` is `/unit add …`."""
+    if args.split()[:1] and args.split()[0].lower() in units_admin.VERBS:
+        return await units_admin.unit(ctx, args)
     scope = [u for u in await visible_units(ctx) if can_see(ctx, u) and not u.retired]
     lines = [ctx.t("units.header", count=len(scope))]
     for unit in scope:

@@ -41,6 +41,15 @@ async def get(db: aiosqlite.Connection, invite_id: int) -> Invite | None:
     return _invite(row) if row else None
 
 
+async def expire_for_unit(db: aiosqlite.Connection, unit_id: int, now: datetime) -> int:
+    """End the unused codes for a unit (it is retired); how many there were."""
+    cur = await db.execute(
+        "UPDATE invites SET expires_at = ? WHERE unit_id = ? AND used_at IS NULL AND expires_at > ?",
+        (to_db(now), unit_id, to_db(now)),
+    )
+    return cur.rowcount
+
+
 def _invite(row: aiosqlite.Row) -> Invite:
     data = dict(row)
     data["expires_at"] = from_db(data["expires_at"])
