@@ -279,3 +279,11 @@ async def test_a_plan_naming_an_unknown_unit_is_refused_on_its_line(
         assert third is not None
         assert len(await assignments.for_unit(db, third.id, weishi.id)) == 1
         assert len(await assignments.for_unit(db, third.id, kaifeng.id)) == 1
+
+
+async def test_units_list_marks_a_retired_unit_and_keeps_it(bot: ShellBot, main) -> None:
+    assert "已撤销 巩义市(gongyi)" in await bot.say("/unit retire gongyi drop", as_="admin")
+    code, out, _ = await main("units", "list")
+    assert code == 0
+    assert "(共 29 个,其中已撤销 1 个)" in out
+    assert "  巩义市安全生产监督管理局  gongyi  县级 〔2016年5月20日 已撤销〕" in out
