@@ -6,16 +6,18 @@ would otherwise wait for its next fire); closing stops reminders and reporting, 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 import aiosqlite
 
-from domain.messages import Choice, Reply
+from domain.messages import Choice, OutgoingFile, Reply
 from domain.model import PlanState, Role
 from handlers.context import Context, Services
 from handlers.errors import UserError
 from handlers.lookup import scope_path
 from handlers.plan_scope import named, visible
+from locales import Translator
 from schedules.outbox import queue
 from schedules.policy import policy_from
 from storage import acks, assignments, audit, people, plans, reports
@@ -110,10 +112,19 @@ async def _publish(ctx: Context, plan: Plan) -> Reply:
 
 
 async def publish(
-    app: Services, db: aiosqlite.Connection, plan: Plan, now: datetime, actor_id: int | None
+    app: Services,
+    db: aiosqlite.Connection,
+    plan: Plan,
+    now: datetime,
+    actor_id: int | None,
+    *,
+    notice: Callable[[Translator], str] | None = None,
+    files: Sequence[OutgoingFile] = (),
 ) -> int:
     """Publish a draft in the caller's transaction and queue its notice to every contact of an
-    addressed unit (with a 签收 button when the plan asks for it); how many were queued."""
+    addressed unit (with a 签收 button when the plan asks for it); how many were queued.
+    `notice` words the notice in each person's language instead of the plan's summary, and
+    `files` go with it (a 交办's notice document)."""
     await plans.set_state(db, plan.id, PlanState.PUBLISHED, now)
     policy = policy_from(plan.reminders)
     quiet = (policy, app.settings.tz)
@@ -125,11 +136,15 @@ async def publish(
     for unit_id in unit_ids:
         for person in await people.unit_people(db, unit_id):
             t = app.translator_for(person)
-            text = t(
-                "plans.notice",
-                title=plan.title,
-                count=len(materials),
-                due=t.day(first_due) if first_due else t("date.none"),
+            text = (
+                notice(t)
+                if notice is not None
+                else t(
+                    "plans.notice",
+                    title=plan.title,
+                    count=len(materials),
+                    due=t.day(first_due) if first_due else t("date.none"),
+                )
             )
             choices = [[Choice(t("plans.todo_button"), "/todo")]]
             if policy.ack:
@@ -144,6 +159,7 @@ async def publish(
                 now=now,
                 choices=choices,
                 quiet=quiet,
+                files=files,
             ):
                 sent += 1
                 noticed.append(unit_id)

@@ -10,6 +10,7 @@ from domain.model import Role
 from handlers import (
     account,
     archive,
+    assign,
     audit_log,
     board,
     bulletin,
@@ -101,6 +102,7 @@ COMMANDS: list[Command] = [
     Command("ack", reminders.ack, MEMBERS, ("签收",), plan_arg=True),
     Command("plans", plan_life.plans_list, ADMINS, ("计划",)),
     Command("plan", plan_life.plan, ADMINS, ("方案",)),
+    Command("assign", assign.assign, ADMINS, ("交办",)),
     Command("urge", urging.urge, ADMINS, ("催办",), plan_arg=True),
     Command("urge_confirm", urging.urge_confirm, ADMINS, listed=False),
     Command("urge_cancel", urging.urge_cancel, ADMINS, listed=False),

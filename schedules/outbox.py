@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import aiosqlite
 
-from domain.messages import Choice, Reply
+from domain.messages import Choice, OutgoingFile, Reply
 from schedules.policy import ReminderPolicy
 from schedules.quiet import deliver_at
 from storage import outbox
@@ -45,12 +45,18 @@ class Chat:
     key: str  # how the chat appears in idempotency keys
 
 
-def body(text: str, choices: Sequence[Sequence[Choice]] = ()) -> dict[str, Any]:
-    """What an outbox row stores: the reply's text and its buttons."""
-    return {
+def body(
+    text: str, choices: Sequence[Sequence[Choice]] = (), files: Sequence[OutgoingFile] = ()
+) -> dict[str, Any]:
+    """What an outbox row stores: the reply's text, its buttons and the files it carries (each
+    a path the channel reads when it sends, e.g. a stored attachment's `FileStore.local_path`)."""
+    stored: dict[str, Any] = {
         "text": text,
         "choices": [[{"label": c.label, "action": c.action} for c in row] for row in choices],
     }
+    if files:
+        stored["files"] = [{"path": f.path, "name": f.name, "mime": f.mime} for f in files]
+    return stored
 
 
 def reply_from_body(stored: dict[str, Any]) -> Reply:
@@ -60,6 +66,10 @@ def reply_from_body(stored: dict[str, Any]) -> Reply:
         choices=[
             [Choice(str(c["label"]), str(c["action"])) for c in row]
             for row in stored.get("choices", [])
+        ],
+        files=[
+            OutgoingFile(str(f["path"]), str(f["name"]), f.get("mime"))
+            for f in stored.get("files", [])
         ],
     )
 
@@ -75,6 +85,7 @@ async def queue(
     choices: Sequence[Sequence[Choice]] = (),
     quiet: tuple[ReminderPolicy, ZoneInfo] | None = None,
     not_before: datetime | None = None,
+    files: Sequence[OutgoingFile] = (),
 ) -> bool:
     """Queue `text` to `to`, in the caller's transaction; False if skipped or queued before.
 
@@ -99,7 +110,7 @@ async def queue(
         chat_ref=chat_ref,
         contact_id=contact_id,
         kind=kind,
-        body=body(text, choices),
+        body=body(text, choices, files),
         now=now,
         not_before=not_before,
     )

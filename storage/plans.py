@@ -203,6 +203,22 @@ async def insert_plan(
     return cur.lastrowid
 
 
+async def set_origin(
+    db: aiosqlite.Connection,
+    plan_id: int,
+    *,
+    kind: str,
+    issuer_unit_id: int | None,
+    created_by: int | None,
+) -> None:
+    """Record what a plan is (`plan` or an `assignment` made in chat), who issued it and who
+    made it."""
+    await db.execute(
+        "UPDATE plans SET kind = ?, issuer_unit_id = ?, created_by = ? WHERE id = ?",
+        (kind, issuer_unit_id, created_by, plan_id),
+    )
+
+
 async def update_plan(
     db: aiosqlite.Connection, plan_id: int, plan: PlanFile, now: datetime
 ) -> None:
