@@ -9,6 +9,7 @@ import aiosqlite
 
 from domain.messages import Choice, IncomingFile, Reply
 from domain.model import AssignmentState, ReportStatus
+from domain.periods import series_of
 from domain.status import OUTSTANDING
 from domain.text import clip
 from handlers.broadcasts import announce
@@ -84,6 +85,9 @@ async def reportable(ctx: Context, material: Material) -> AssignmentRow:
     unit = require_unit(ctx)
     if not plan.is_open:
         raise UserError("plans.not_open", title=plan.title)
+    opens = material.window_start
+    if series_of(material.code)[1] is not None and opens is not None and opens > ctx.today:
+        raise UserError("report.period_not_open", code=material.code, opens=ctx.t.day(opens))
     async with ctx.read() as db:
         row = await assignments.find(db, plan.id, unit.id, material.id)
     if row is None:

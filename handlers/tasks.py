@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from domain.messages import Choice, Reply
+from domain.periods import series_of
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.lookup import (
@@ -28,17 +31,31 @@ def _targets_text(ctx: Context, material: Material) -> str:
     )
 
 
+def _series_line(ctx: Context, material: Material, base: str, count: int) -> str:
+    """`3.1 基层执法月报 · 每月5日前 · 共12期`: a recurring material once, not per period."""
+    title = material.title.rsplit("（", 1)[0] if material.title.endswith("）") else material.title
+    return ctx.t("tasks.series", code=base, title=title, expr=material.deadline_expr, periods=count)
+
+
 async def tasks(ctx: Context, args: str) -> Reply:
     """`/tasks`: every item and material with its code, deadline and targets."""
     plan = require_plan(ctx)
     materials = await plan_materials(ctx)
     async with ctx.read() as db:
         items = await plans.items(db, plan.id)
+    periods = Counter(series_of(m.code)[0] for m in materials if series_of(m.code)[1])
     lines = [ctx.t("tasks.header", title=plan.title, items=len(items), materials=len(materials))]
     for item in items:
         lines.append("")
         lines.append(ctx.t("tasks.item", no=item.no, title=item.title))
+        seen: set[str] = set()
         for material in (m for m in materials if m.item_id == item.id):
+            base, period = series_of(material.code)
+            if period is not None:  # a recurring report: one line for its whole series
+                if base not in seen:
+                    seen.add(base)
+                    lines.append(_series_line(ctx, material, base, periods[base]))
+                continue
             due = deadline_text(ctx.t, material, written=True)
             line = ctx.t("tasks.material", code=material.code, title=material.title, due=due)
             if material.deadline_expr not in due:

@@ -209,7 +209,11 @@ async def test_three_months_of_a_monthly_report(tmp_path: Path) -> None:
         todo = await bot.say("/todo", as_="zz")
         assert "待报送材料 2 项" in todo and "3.1/" not in todo  # May's report opens on 1 June
         tasks = await bot.say("/tasks", as_="zz")
-        assert "[3.1/05] 基层执法月报（2016年5月）" in tasks and "[3.1/12]" in tasks
+        # The series is one line, not eight.
+        assert "[3.1] 基层执法月报 · 时限:每月5日前 · 共8期" in tasks and "[3.1/12]" not in tasks
+
+        early = await bot.say("/report 3.1/09", as_="zz", files=[NOTICE_PDF])
+        assert "3.1/09 的报送期 10月1日 开始" in early  # a period is reported once it is over
 
         bot.clock.set(local("2016-06-02T09:00"))
         todo = await bot.say("/todo", as_="zz")
