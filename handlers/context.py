@@ -66,6 +66,7 @@ class Context:
     t: Translator
     now: datetime
     plans: list[Plan] = field(default_factory=list)  # every plan, newest first
+    plan_named: bool = False  # the sender named the plan in this command (`/pending fw`)
     # False when, as the message arrived, no group had asked for report events (saves a query).
     event_groups: bool = True
     _marked: bool = field(default=False, repr=False)

@@ -10,8 +10,9 @@ from domain.text import clip
 from handlers.broadcasts import announce
 from handlers.context import Context
 from handlers.errors import UserError
-from handlers.lookup import require_plan, reviewable, scope_path
+from handlers.lookup import reviewable, scope_path
 from handlers.notify import tell
+from handlers.plan_scope import open_plans
 from handlers.reporting import MAX_NOTE, parse_id
 from storage import contacts, prompts, reports, requests, units
 from storage.models import Report
@@ -24,13 +25,14 @@ def _own_unit_excluded(ctx: Context) -> int | None:
 
 
 async def pending(ctx: Context, args: str) -> list[Reply]:
-    """`/pending`: reports and requests awaiting this admin's decision, oldest first."""
-    plan = require_plan(ctx)
+    """`/pending [PLAN]`: reports and requests awaiting this admin's decision, oldest first,
+    over every open plan unless one is named (a decision is by id, whatever the plan)."""
+    plan_ids = [ctx.plan.id] if ctx.plan_named and ctx.plan else [p.id for p in open_plans(ctx)]
     path = scope_path(ctx)
     exclude = _own_unit_excluded(ctx)
     async with ctx.read() as db:
-        waiting = await reports.pending_under(db, plan.id, path, exclude)
-        asked = await requests.pending_under(db, plan.id, path, exclude)
+        waiting = await reports.pending_under(db, plan_ids, path, exclude)
+        asked = await requests.pending_under(db, plan_ids, path, exclude)
         names = {u.id: u.label for u in await units.all_units(db)}
         file_counts = {r.id: len(await reports.files(db, r.id)) for r in waiting[:LISTED]}
     if not waiting and not asked:

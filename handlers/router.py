@@ -195,7 +195,7 @@ async def _take_plan(ctx: Context, args: str) -> str:
     plan = named(ctx, head)
     if plan is None:
         return args
-    ctx.plan = plan
+    ctx.plan, ctx.plan_named = plan, True
     async with ctx.app.store.write() as db:
         await plans.set_focus(db, ctx.contact.id, plan.id)
     return rest.strip()

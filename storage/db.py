@@ -244,3 +244,13 @@ async def fetch_one(
 ) -> aiosqlite.Row | None:
     rows = await db.execute_fetchall(sql, params)
     return next(iter(rows), None)
+
+
+def ids_of(value: int | Sequence[int]) -> tuple[int, ...]:
+    """One id or several, as a tuple of parameters."""
+    return (value,) if isinstance(value, int) else tuple(value)
+
+
+def marks(ids: Sequence[object]) -> str:
+    """`?, ?, ?` for an IN list (`NULL` when empty, which matches nothing)."""
+    return ", ".join("?" for _ in ids) or "NULL"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import aiosqlite
 
 from domain.model import ReportStatus
-from storage.db import fetch_all, fetch_one, from_db, to_db
+from storage.db import fetch_all, fetch_one, from_db, ids_of, marks, to_db
 from storage.models import Report, StoredFile
 
 _REPORT = (
@@ -88,16 +89,22 @@ async def of_unit(
 
 
 async def pending_under(
-    db: aiosqlite.Connection, plan_id: int, unit_path: str, exclude_unit_id: int | None
+    db: aiosqlite.Connection,
+    plan_id: int | Sequence[int],
+    unit_path: str,
+    exclude_unit_id: int | None,
 ) -> list[Report]:
-    """Reports awaiting review in units under `unit_path`, oldest first."""
+    """Reports awaiting review in units under `unit_path`, in one plan or several, oldest
+    first."""
+    plan_ids = ids_of(plan_id)
     return [
         _report(r)
         for r in await fetch_all(
             db,
-            f"{_REPORT} WHERE a.plan_id = ? AND r.status = 'pending' AND u.path LIKE ?"
+            f"{_REPORT} WHERE a.plan_id IN ({marks(plan_ids)}) AND r.status = 'pending'"
+            " AND u.path LIKE ?"
             " AND a.unit_id IS NOT ? ORDER BY r.id",
-            (plan_id, unit_path + "%", exclude_unit_id),
+            (*plan_ids, unit_path + "%", exclude_unit_id),
         )
     ]
 

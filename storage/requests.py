@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 import aiosqlite
 
 from domain.model import RequestKind, RequestStatus
-from storage.db import fetch_all, fetch_one, from_db, to_db
+from storage.db import fetch_all, fetch_one, from_db, ids_of, marks, to_db
 from storage.models import Request
 
 _REQUEST = (
@@ -66,15 +67,21 @@ async def open_for(db: aiosqlite.Connection, assignment_id: int, kind: RequestKi
 
 
 async def pending_under(
-    db: aiosqlite.Connection, plan_id: int, unit_path: str, exclude_unit_id: int | None
+    db: aiosqlite.Connection,
+    plan_id: int | Sequence[int],
+    unit_path: str,
+    exclude_unit_id: int | None,
 ) -> list[Request]:
+    """Requests awaiting a decision in units under `unit_path`, in one plan or several."""
+    plan_ids = ids_of(plan_id)
     return [
         _request(r)
         for r in await fetch_all(
             db,
-            f"{_REQUEST} WHERE a.plan_id = ? AND q.status = 'pending' AND u.path LIKE ?"
+            f"{_REQUEST} WHERE a.plan_id IN ({marks(plan_ids)}) AND q.status = 'pending'"
+            " AND u.path LIKE ?"
             " AND a.unit_id IS NOT ? ORDER BY q.id",
-            (plan_id, unit_path + "%", exclude_unit_id),
+            (*plan_ids, unit_path + "%", exclude_unit_id),
         )
     ]
 

@@ -129,3 +129,16 @@ async def test_ack_without_a_plan_acknowledges_the_one_not_yet_acknowledged(
     await import_second(bot, tmp_path, publish=True)
     done = await bot.say("/ack", as_="zz")
     assert "专项整治" in done and "有多个计划" not in done
+
+
+async def test_pending_lists_every_open_plan_unless_one_is_named(
+    bot: ShellBot, tmp_path: Path
+) -> None:
+    await bot.invite_and_bind("郑州", "zz")
+    await import_second(bot, tmp_path, publish=True)
+    await bot.say("/report fw-2.1", as_="zz", files=[NOTICE_PDF])
+    await bot.say("/report zx-2.2", as_="zz", files=[NOTICE_PDF])
+    both = await bot.say("/pending", as_="admin")
+    assert "待审核:报送 2 份" in both
+    one = await bot.say("/pending zx", as_="admin")
+    assert "待审核:报送 1 份" in one and "2.2" in one
