@@ -43,6 +43,7 @@ _PLAN_KEYS = (
     "document",
     "issued",
     "applies_to",
+    "addressed_units",
     "notes",
     "reminders",
     "assessment",
@@ -105,6 +106,7 @@ class _Header:
     document: str | None = None
     issued: date | None = None
     applies_to: frozenset[UnitKind] = ALL_KINDS  # whom the plan is addressed to
+    addressed_units: dict[str, int] = field(default_factory=dict)  # only these units (code → line)
     notes: list[str] = field(default_factory=list)
     reminders: dict[str, Any] = field(default_factory=dict)
     assessment: dict[str, Any] = field(default_factory=dict)
@@ -292,6 +294,20 @@ class Checker:
         nodes = self.sequence(fields.get(name), name) or []
         return [text for node in nodes if (text := self.text_node(node, name)) is not None]
 
+    def unit_codes(self, fields: dict[str, Node], name: str) -> dict[str, int]:
+        """Unit codes listed under `name`, each with its line (checked against the tree on
+        import, where the units are known)."""
+        found: dict[str, int] = {}
+        for node in self.sequence(fields.get(name), name) or []:
+            code = self.text_node(node, name)
+            if code is None:
+                continue
+            if not _UNIT_CODE.fullmatch(code):
+                self.add(node, "bad_unit_code", value=code)
+                continue
+            found.setdefault(code, _line(node))
+        return found
+
     def kind(self, node: Node) -> UnitKind | None:
         if isinstance(node, ScalarNode) and node.value in _KINDS:
             return UnitKind(node.value)
@@ -376,6 +392,7 @@ class Checker:
                 holidays=holidays,
                 units=units,
                 unit_lines=self.unit_lines,
+                addressed_units=header.addressed_units,
                 items=items,
                 notices=sorted(self.notices, key=lambda notice: notice.line),
             )
@@ -442,6 +459,7 @@ class Checker:
             document=self.text(fields, "document"),
             issued=self.date(fields, "issued"),
             applies_to=self.kinds(fields, "applies_to") or ALL_KINDS,
+            addressed_units=self.unit_codes(fields, "addressed_units"),
             notes=self.texts(fields, "notes"),
             reminders=self.free_mapping(fields, "reminders"),
             assessment=self.free_mapping(fields, "assessment"),

@@ -75,6 +75,8 @@ class PlanFile(_Model):
     holidays: list[HolidayDay] = []  # the file's own holiday schedules (domain.holiday_file)
     units: list[PlanUnit] = []  # none: the plan addresses the bureau's stored unit tree
     unit_lines: dict[str, int] = {}  # where each unit is in the file, to name it on import
+    # Addressed to these units only (code → line), besides its kinds: a plan for some cities.
+    addressed_units: dict[str, int] = {}
     items: list[PlanItem]
     # What the import should tell the operator: re-based or overridden header fields,
     # deadlines accepted although they fall before the issue date (keys plan.notice.*).

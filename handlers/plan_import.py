@@ -130,6 +130,16 @@ async def write_units(db: aiosqlite.Connection, plan: PlanFile) -> list[Unit]:
     addressed = [
         u for u in await units.all_units(db) if not u.retired and (not listed or u.code in listed)
     ]
+    if plan.addressed_units:
+        known = {u.code for u in addressed}
+        unknown = [
+            PlanIssue(line=line, key="plans.unknown_unit", params={"code": code})
+            for code, line in plan.addressed_units.items()
+            if code not in known
+        ]
+        if unknown:
+            raise PlanFileError(f"{plan.code} {plan.year}", unknown)
+        addressed = [u for u in addressed if u.code in plan.addressed_units]
     if not addressed:
         raise PlanFileError(f"{plan.code} {plan.year}", [PlanIssue(line=0, key="unitfile.none")])
     return addressed

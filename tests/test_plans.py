@@ -142,3 +142,36 @@ async def test_pending_lists_every_open_plan_unless_one_is_named(
     assert "待审核:报送 2 份" in both
     one = await bot.say("/pending zx", as_="admin")
     assert "待审核:报送 1 份" in one and "2.2" in one
+
+
+async def test_a_plan_addressed_to_some_units_only(bot: ShellBot, tmp_path: Path) -> None:
+    await bot.invite_and_bind("郑州", "zz")
+    await bot.invite_and_bind("开封", "kf")
+    text = second_plan(tmp_path).read_text("utf-8")
+    head = "  applies_to: [city, county]"
+    assert head in text
+    only = text.replace(head, head + "\n  addressed_units: [zhengzhou]")
+    (tmp_path / "zx.yaml").write_text(only, encoding="utf-8")
+    t = Translator("zh_CN", bot.app.settings.tz)
+    settings = bot.app.settings
+    assert (
+        await plan_cli.run_import(settings, t, tmp_path / "zx.yaml", Overrides(), False, True) == 0
+    )
+    assert "【zx】" in await bot.say("/todo", as_="zz")
+    assert "【zx】" not in await bot.say("/todo", as_="kf")
+
+
+async def test_a_plan_naming_an_unknown_unit_is_refused_with_its_line(
+    bot: ShellBot, tmp_path: Path, capsys: object
+) -> None:
+    text = second_plan(tmp_path).read_text("utf-8")
+    head = "  applies_to: [city, county]"
+    bad = text.replace(head, head + "\n  addressed_units: [zhengzhou, atlantis]")
+    (tmp_path / "zx.yaml").write_text(bad, encoding="utf-8")
+    t = Translator("zh_CN", bot.app.settings.tz)
+    settings = bot.app.settings
+    assert await plan_cli.run_import(settings, t, tmp_path / "zx.yaml", Overrides(), False) == 2
+    err = capsys.readouterr().err  # type: ignore[attr-defined]
+    line = bad.splitlines().index("  addressed_units: [zhengzhou, atlantis]") + 1
+    assert "atlantis" in err and f"第{line}行" in err, err
+    assert "[zx]" not in await bot.say("/plans", as_="admin")
