@@ -16,7 +16,14 @@ from domain.deadlines import Deadline, parse_deadline
 from domain.holiday_file import ScheduleReader
 from domain.holiday_rule import KEEP, RULES
 from domain.model import UnitKind
-from domain.plan_model import ALL_KINDS, PlanFile, PlanIssue, PlanItem, PlanMaterial, PlanUnit
+from domain.plan_model import (
+    BELOW_ISSUER,
+    PlanFile,
+    PlanIssue,
+    PlanItem,
+    PlanMaterial,
+    PlanUnit,
+)
 from domain.text import clip
 
 _PLAN_CODE = re.compile(r"[a-z0-9-]+")
@@ -105,7 +112,7 @@ class _Header:
     title: str | None = None
     document: str | None = None
     issued: date | None = None
-    applies_to: frozenset[UnitKind] = ALL_KINDS  # whom the plan is addressed to
+    applies_to: frozenset[UnitKind] = BELOW_ISSUER  # whom the plan is addressed to
     addressed_units: dict[str, int] = field(default_factory=dict)  # only these units (code → line)
     notes: list[str] = field(default_factory=list)
     reminders: dict[str, Any] = field(default_factory=dict)
@@ -150,7 +157,7 @@ class Checker:
         self.issues: list[PlanIssue] = []
         self.notices: list[PlanIssue] = []
         self.issued: date | None = None  # deadlines before it are refused or noted
-        self.addressed: frozenset[UnitKind] = ALL_KINDS  # the plan's default applies_to
+        self.addressed: frozenset[UnitKind] = BELOW_ISSUER  # the plan's default applies_to
         self.unit_lines: dict[str, int] = {}  # the line of each unit of the file, by code
 
     def add(self, node: Node | None, error: str, /, **params: object) -> None:
@@ -458,7 +465,7 @@ class Checker:
             title=self.text(fields, "title"),
             document=self.text(fields, "document"),
             issued=self.date(fields, "issued"),
-            applies_to=self.kinds(fields, "applies_to") or ALL_KINDS,
+            applies_to=self.kinds(fields, "applies_to") or BELOW_ISSUER,
             addressed_units=self.unit_codes(fields, "addressed_units"),
             notes=self.texts(fields, "notes"),
             reminders=self.free_mapping(fields, "reminders"),

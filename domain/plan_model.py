@@ -17,6 +17,9 @@ from domain.model import UnitKind
 
 _EN_CATALOG = Path(__file__).resolve().parent.parent / "locales" / "en" / "plan.yaml"
 ALL_KINDS = frozenset(UnitKind)
+# Whom a plan that does not say is addressed to: every unit under the issuing province bureau.
+# The issuer owes its own plan only where the plan says so (`applies_to: [province, …]`).
+BELOW_ISSUER = ALL_KINDS - {UnitKind.PROVINCE}
 
 
 class _Model(BaseModel):

@@ -175,3 +175,21 @@ async def test_a_plan_naming_an_unknown_unit_is_refused_with_its_line(
     line = bad.splitlines().index("  addressed_units: [zhengzhou, atlantis]") + 1
     assert "atlantis" in err and f"第{line}行" in err, err
     assert "[zx]" not in await bot.say("/plans", as_="admin")
+
+
+async def test_the_issuer_owes_only_what_the_plan_says_it_owes(
+    bot: ShellBot, tmp_path: Path
+) -> None:
+    text = second_plan(tmp_path).read_text("utf-8")
+    unsaid = text.replace("  applies_to: [city, county]\n", "", 1)  # the plan names nobody
+    (tmp_path / "zx.yaml").write_text(unsaid, encoding="utf-8")
+    t = Translator("zh_CN", bot.app.settings.tz)
+    settings = bot.app.settings
+    assert await plan_cli.run_import(settings, t, tmp_path / "zx.yaml", Overrides(), False) == 0
+    async with bot.app.store.read() as db:
+        rows = await db.execute_fetchall(
+            "SELECT m.code FROM assignments a JOIN plans p ON p.id = a.plan_id"
+            " JOIN materials m ON m.id = a.material_id JOIN units u ON u.id = a.unit_id"
+            " WHERE p.short = 'zx' AND u.parent_id IS NULL"
+        )
+    assert [r[0] for r in rows] == ["3.2"]  # the province's own 50 cases, and nothing else
