@@ -1,4 +1,5 @@
-"""`main.py export FILE.xlsx` and `main.py archive CODE OUT.zip`: the admin outputs from a terminal."""
+"""`main.py export FILE.xlsx` and `main.py archive CODE OUT.zip`: the admin outputs from a terminal,
+of the plan `--plan` names (the only open one by default)."""
 
 from __future__ import annotations
 
@@ -8,18 +9,26 @@ from pathlib import Path
 
 from bot.app import open_app
 from domain.clock import SystemClock
+from domain.model import PlanState
 from domain.settings import Settings
 from handlers.archive import build_archive
 from handlers.errors import UserError
 from handlers.export import build_export
 from handlers.insight_data import Scope, heavy, pick_materials
+from handlers.plan_scope import plan_named
 from locales import Translator, locale_for
 from storage import plans, units
+from storage.models import Plan
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
-    exp = sub.add_parser("export", help="write the progress workbook (Excel) of the active plan")
+    plan_help = (
+        "the plan: its short code (fw) or code (henan-fwxzf[/2016]);"
+        " needed when several plans are open"
+    )
+    exp = sub.add_parser("export", help="write the progress workbook (Excel) of a plan")
     exp.add_argument("file", type=Path)
+    exp.add_argument("--plan", default=None, help=plan_help)
     exp.add_argument("--unit", default=None, help="only this unit's subtree (unit code)")
     exp.add_argument("--lang", default=None, help="zh or en (default: BOT_LOCALE)")
     arc = sub.add_parser(
@@ -27,8 +36,27 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     )
     arc.add_argument("code")
     arc.add_argument("file", type=Path)
+    arc.add_argument("--plan", default=None, help=plan_help)
     arc.add_argument("--unit", default=None, help="only this unit's subtree (unit code)")
     arc.add_argument("--lang", default=None, help="zh or en (default: BOT_LOCALE)")
+
+
+def _plan(t: Translator, every: list[Plan], name: str | None) -> Plan:
+    """The plan `--plan` names (any state: a closed plan is still exported and archived), or
+    the only published one."""
+    if name is not None:
+        plan = plan_named(every, name)
+        if plan is None:
+            raise UserError("plans.unknown", name=name[:30])
+        return plan
+    published = [p for p in every if p.state is PlanState.PUBLISHED]
+    if len(published) == 1:
+        return published[0]
+    if not every:
+        raise UserError("error.no_plan")
+    listed = published or every
+    choices = [t("insight.cli_plan_choice", prefix=p.prefix, title=p.title) for p in listed]
+    raise UserError("insight.cli_plan_needed", plans=t.join(choices))
 
 
 def _translator(settings: Settings, lang: str | None) -> Translator:
@@ -41,12 +69,14 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     app = await open_app(settings, SystemClock(), seed_sample=False)
     try:
         async with app.store.read() as db:
-            plan = await plans.active(db)
+            every = await plans.every(db)
             roots = [u for u in await units.all_units(db) if u.parent_id is None]
             chosen = await units.by_code(db, args.unit) if args.unit else None
-            materials = await plans.materials(db, plan.id) if plan else []
-        if plan is None or not roots:
+        plan = _plan(t, every, args.plan)
+        if not roots:
             raise UserError("error.no_plan")
+        async with app.store.read() as db:
+            materials = await plans.materials(db, plan.id)
         if args.unit and chosen is None:
             raise UserError("error.unit_unknown", query=args.unit)
         scope = (

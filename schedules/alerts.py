@@ -9,7 +9,8 @@ import aiosqlite
 
 from locales import Translator
 from schedules.outbox import queue
-from schedules.policy import DEFAULT, policy_from
+from schedules.policy import policy_from
+from schedules.quiet import deliver_after_all
 from storage import contacts, people, plans, units
 
 
@@ -28,8 +29,9 @@ async def unreachable(
     unit = await units.get(db, contact.unit_id)
     if unit is None:
         return 0
-    plan = await plans.active(db)
-    policy = policy_from(plan.reminders) if plan else DEFAULT
+    # Told outside the quiet hours of every published plan (the default ones without a plan).
+    policies = [policy_from(plan.reminders) for plan in await plans.published(db)]
+    held = deliver_after_all(now, policies, tz, "unreachable")
     others = [
         p for p in await people.unit_people(db, unit.id) if p.id != contact.id and not p.unreachable
     ]
@@ -47,7 +49,7 @@ async def unreachable(
             kind="unreachable",
             text=text,
             now=now,
-            quiet=(policy, tz),
+            not_before=held,
         ):
             queued += 1
     return queued

@@ -1,7 +1,9 @@
-"""The scheduled jobs: each decides what is due at one fire time and writes it to the outbox."""
+"""The scheduled jobs: each decides what is due at one fire time over every published plan and
+writes it to the outbox, one reminder and one digest per person whatever the number of plans."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -14,12 +16,14 @@ from domain.model import Role
 from domain.text import clip
 from locales import Speaker, Translator
 from schedules import render, workdays
-from schedules.decide import AckInfo, AckStage, candidate_dues, plan_day
+from schedules.decide import AckInfo, AckStage, Bundle, candidate_dues, plan_day
 from schedules.outbox import Chat, queue
 from schedules.policy import ReminderPolicy
+from schedules.quiet import deliver_after_all
 from storage import acks, assignments, broadcasts, owed, people, reports, requests, units
 from storage.db import Store
-from storage.models import Plan, Unit
+from storage.models import Plan, Report, Request, Unit
+from storage.owed import OwedRow
 from storage.people import Person
 
 ADMIN_ROLES = (Role.UNIT_ADMIN, Role.PROVINCE_ADMIN)
@@ -44,7 +48,8 @@ class JobEnv:
 
 @dataclass
 class Run:
-    """One firing of a job, inside the transaction that also moves its mark."""
+    """One published plan at one firing of a job, inside the transaction that also moves the
+    job's mark. A fire runs every published plan; jobs merge their messages per person."""
 
     env: JobEnv
     db: aiosqlite.Connection
@@ -53,6 +58,7 @@ class Run:
     plan: Plan
     policy: ReminderPolicy
     send: bool = True  # False: too late to send; only decide, so admins can be told it was missed
+    several: bool = False  # several plans are published: codes carry the plan's prefix
 
     @property
     def day(self) -> date:
@@ -62,9 +68,23 @@ class Run:
     def quiet(self) -> tuple[ReminderPolicy, ZoneInfo]:
         return self.policy, self.env.tz
 
+    @property
+    def prefix(self) -> str | None:
+        """What goes before this plan's codes: `fw` beside other published plans, else none."""
+        return self.plan.prefix if self.several else None
+
+
+Missed = dict[int, list[int]]  # plan id → units that had something due at a fire too late to send
+
 
 def slot_of(person: Person, policy: ReminderPolicy) -> str:
     return person.at_time or f"{policy.time:%H:%M}"
+
+
+def released(runs: Sequence[Run], kind: str) -> datetime:
+    """When a message over these plans may go out: after the quiet hours of every one of them."""
+    first = runs[0]
+    return deliver_after_all(first.now, [run.policy for run in runs], first.env.tz, kind)
 
 
 def window_starts_opening(day: date) -> list[date]:
@@ -82,48 +102,69 @@ async def _ack_infos(db: aiosqlite.Connection, plan_id: int) -> dict[int, AckInf
     }
 
 
-async def reminders(run: Run, slot: time) -> list[int]:
-    """Deadline reminders, 签收 notices, escalations for contacts whose time is `slot`.
+def _remind_key(person: Person, runs: Sequence[Run], day: date, wanted: str) -> str:
+    """One reminder per person per day: plans reminding at a later time than the person's first
+    add their own key, so changing /remind during the day never brings the same one twice."""
+    first = min(slot_of(person, run.policy) for run in runs)
+    return f"remind:{day.isoformat()}" + ("" if wanted == first else f":{wanted}")
 
-    Returns the units that had something due (for the missed-runs list when too late)."""
-    day, policy, db = run.day, run.policy, run.db
-    if not workdays.is_workday(day):
-        return []
-    outstanding = await owed.owed(
-        db, run.plan.id, candidate_dues(policy, day), window_starts_opening(day), run.env.tz
-    )
+
+async def reminders(runs: Sequence[Run], slot: time) -> Missed:
+    """Deadline reminders, 签收 notices, escalations for contacts whose time is `slot`, over
+    every published plan: one message per contact, a section per plan.
+
+    Returns, per plan too late to send, the units that had something due (the missed list)."""
+    if not runs or not workdays.is_workday(runs[0].day):
+        return {}
+    first = runs[0]
+    day, db, env = first.day, first.db, first.env
     everyone = await people.people(db)
     all_units = await units.all_units(db)
-    ack_infos = await _ack_infos(db, run.plan.id) if policy.ack else {}
-    decided = plan_day(
-        policy, day, everyone, {u.id: u.path for u in all_units}, outstanding, ack_infos
-    )
-    if not run.send:
-        return sorted(u for u, ms in decided.by_unit.items() if any(m.heard_by_unit for m in ms))
-    names = {u.id: u.label for u in all_units}
+    paths = {u.id: u.path for u in all_units}
     wanted = f"{slot:%H:%M}"
-    noticed: set[int] = set()
-    for bundle in decided.bundles.values():
-        person = bundle.person
-        if slot_of(person, policy) != wanted:
+    missed: Missed = {}
+    told: dict[int, list[tuple[Run, Bundle]]] = {}  # contact id → each plan's bundle
+    for run in runs:
+        policy = run.policy
+        outstanding = await owed.owed(
+            db, run.plan.id, candidate_dues(policy, day), window_starts_opening(day), env.tz
+        )
+        ack_infos = await _ack_infos(db, run.plan.id) if policy.ack else {}
+        decided = plan_day(policy, day, everyone, paths, outstanding, ack_infos)
+        if not run.send:
+            missed[run.plan.id] = sorted(
+                u for u, ms in decided.by_unit.items() if any(m.heard_by_unit for m in ms)
+            )
             continue
-        t = run.env.translator_for(person)
-        text, buttons = render.reminder(t, bundle, day, names, run.plan.title)
+        for bundle in decided.bundles.values():
+            if slot_of(bundle.person, policy) == wanted:
+                told.setdefault(bundle.person.id, []).append((run, bundle))
+    names = {u.id: u.label for u in all_units}
+    noticed: dict[int, set[int]] = {}
+    for parts in told.values():
+        person = parts[0][1].person
+        t = env.translator_for(person)
+        sections = [
+            render.Section(bundle, run.plan.title, run.plan.prefix, run.several)
+            for run, bundle in parts
+        ]
+        text, buttons = render.reminder(t, sections, day, names)
         await queue(
             db,
             person,
-            key=f"remind:{run.plan.id}:{day.isoformat()}",
+            key=_remind_key(person, runs, day, wanted),
             kind="reminder",
             text=text,
-            now=run.now,
-            quiet=run.quiet,
+            now=first.now,
+            not_before=released([run for run, _ in parts], "reminder"),
             choices=buttons,
         )
-        if bundle.ack is AckStage.NOTICE and person.unit_id is not None:
-            noticed.add(person.unit_id)
-    if noticed:
-        await acks.mark_noticed(db, run.plan.id, sorted(noticed), day)
-    return []
+        for run, bundle in parts:
+            if bundle.ack is AckStage.NOTICE and person.unit_id is not None:
+                noticed.setdefault(run.plan.id, set()).add(person.unit_id)
+    for plan_id, unit_ids in noticed.items():
+        await acks.mark_noticed(db, plan_id, sorted(unit_ids), day)
+    return missed
 
 
 def _scope(admin: Person, by_id: dict[int, Unit]) -> tuple[str, int | None]:
@@ -133,19 +174,44 @@ def _scope(admin: Person, by_id: dict[int, Unit]) -> tuple[str, int | None]:
     return by_id[admin.unit_id].path, admin.unit_id
 
 
-async def digest(run: Run) -> list[int]:
-    """Each working morning: what awaits an admin's review, and what became overdue in scope."""
-    day, db, tz = run.day, run.db, run.env.tz
-    if not workdays.is_workday(day):
-        return []
+@dataclass
+class _DigestPlan:
+    """What one plan brings to the digest: read once per fire, shared by every admin."""
+
+    run: Run
+    newly: list[OwedRow]  # newly overdue
+    unacked: set[int]
+    waiting: list[Report]  # awaiting review anywhere: each admin is shown those in scope
+    asked: list[Request]
+
+
+async def digest(runs: Sequence[Run]) -> Missed:
+    """Each working morning, one message per admin over every published plan: what awaits
+    their review, and what became overdue in scope; a section per plan with something to say."""
+    if not runs or not workdays.is_workday(runs[0].day):
+        return {}
+    first = runs[0]
+    day, db, tz = first.day, first.db, first.env.tz
+    # Newly overdue since the previous working day's digest, at this fire's time of day.
     since = datetime.combine(
-        workdays.on_or_before(day - timedelta(days=1)), run.policy.digest_time, tzinfo=tz
+        workdays.on_or_before(day - timedelta(days=1)),
+        first.fire.astimezone(tz).time(),
+        tzinfo=tz,
     )
-    newly = await owed.overdue_since(db, run.plan.id, since, run.fire, tz)
-    if not run.send:
-        return sorted({o.unit_id for o in newly})
+    missed: Missed = {}
+    plans: list[_DigestPlan] = []
+    for run in runs:
+        newly = await owed.overdue_since(db, run.plan.id, since, run.fire, tz)
+        if not run.send:
+            missed[run.plan.id] = sorted({o.unit_id for o in newly})
+            continue
+        unacked = await acks.unacknowledged_units(db, run.plan.id) if run.policy.ack else set()
+        waiting = await reports.pending_under(db, run.plan.id, "/", None)
+        asked = await requests.pending_under(db, run.plan.id, "/", None)
+        plans.append(_DigestPlan(run, newly, unacked, waiting, asked))
+    if not plans:
+        return missed
     by_id = {u.id: u for u in await units.all_units(db)}
-    unacked = await acks.unacknowledged_units(db, run.plan.id) if run.policy.ack else set()
     everyone = await people.people(db)
     staffed = {p.unit_id for p in everyone}
     for admin in everyone:
@@ -154,71 +220,106 @@ async def digest(run: Run) -> list[int]:
         if admin.away_from and admin.away_to and admin.away_from <= day <= admin.away_to:
             continue
         path, own = _scope(admin, by_id)
-        waiting = await reports.pending_under(db, run.plan.id, path, own)
-        asked = await requests.pending_under(db, run.plan.id, path, own)
-
-        def in_scope(unit_id: int, path: str = path, own: int | None = own) -> bool:
-            unit = by_id.get(unit_id)
-            return unit is not None and unit.path.startswith(path) and unit_id != own
-
-        late = [o for o in newly if in_scope(o.unit_id)]
-        not_acked = [u for u in unacked if in_scope(u) and u in staffed]
-        # No contact at all: nobody was reminded or could 签收, so it takes a phone call.
-        behind = unacked | {o.unit_id for o in late}
-        unstaffed = [
-            u.label
-            for u in by_id.values()
-            if u.id in behind and u.id not in staffed and in_scope(u.id)
-        ]
-        if not (waiting or asked or late):
+        t = first.env.translator_for(admin)
+        sections: list[tuple[Run, list[str], bool]] = []
+        for part in plans:
+            body, reviews = _digest_section(t, part, path, own, by_id, staffed)
+            if body:
+                sections.append((part.run, body, reviews))
+        if not sections:
             continue
-        t = run.env.translator_for(admin)
+        headed = len(sections) > 1
         lines = [t("sched.digest_header", day=t.day(day))]
-        if waiting or asked:
-            lines.append(t("sched.digest_waiting", reports=len(waiting), requests=len(asked)))
-            for r in waiting[:DIGEST_LISTED]:
-                unit = by_id.get(r.unit_id)
-                lines.append(
-                    t(
-                        "sched.digest_report",
-                        id=r.id,
-                        unit=unit.label if unit else "?",
-                        code=r.code,
-                        at=t.moment(r.submitted_at),
-                    )
+        for run, body, _ in sections:
+            if headed:
+                title = clip(run.plan.title, render.TITLE_LIMIT)
+                lines.append(t("sched.plan_section", prefix=run.plan.prefix, title=title))
+            lines += body
+        buttons = [
+            [
+                Choice(
+                    t("sched.digest_pending_plan_button", prefix=run.plan.prefix)
+                    if headed
+                    else t("sched.digest_pending_button"),
+                    f"/pending {run.prefix}" if run.prefix else "/pending",
                 )
-            lines += t.rest(len(waiting), DIGEST_LISTED)
-        if late:
-            lines.append(t("sched.digest_overdue", count=len(late)))
-            for o in late[:DIGEST_LATE_LISTED]:
-                unit = by_id.get(o.unit_id)
-                lines.append(
-                    t(
-                        "sched.digest_overdue_line",
-                        unit=unit.label if unit else "?",
-                        line=render.material_line(t, o),
-                    )
-                )
-            lines += t.rest(len(late), DIGEST_LATE_LISTED)
-        if not_acked:
-            lines.append(t("sched.digest_unacked", count=len(not_acked)))
-        if unstaffed:
-            names = t.listed(unstaffed, DIGEST_NAMED)
-            lines.append(t("sched.digest_uncontacted", count=len(unstaffed), names=names))
-        buttons = (
-            [[Choice(t("sched.digest_pending_button"), "/pending")]] if waiting or asked else []
-        )
+            ]
+            for run, _, waiting in sections
+            if waiting
+        ]
         await queue(
             db,
             admin,
-            key=f"digest:{run.plan.id}:{day.isoformat()}",
+            key=f"digest:{day.isoformat()}",
             kind="digest",
             text="\n".join(lines),
-            now=run.now,
-            quiet=run.quiet,
+            now=first.now,
+            not_before=released([run for run, _, _ in sections], "digest"),
             choices=buttons,
         )
-    return []
+    return missed
+
+
+def _digest_section(
+    t: Translator,
+    part: _DigestPlan,
+    path: str,
+    own: int | None,
+    by_id: dict[int, Unit],
+    staffed: set[int | None],
+) -> tuple[list[str], bool]:
+    """One plan's lines of an admin's digest (none when it has nothing to say), and whether
+    reports or requests await the admin's review in it."""
+    prefix = part.run.prefix
+
+    def in_scope(unit_id: int) -> bool:
+        unit = by_id.get(unit_id)
+        return unit is not None and unit.path.startswith(path) and unit_id != own
+
+    waiting = [r for r in part.waiting if in_scope(r.unit_id)]
+    asked = [q for q in part.asked if in_scope(q.unit_id)]
+    late = [o for o in part.newly if in_scope(o.unit_id)]
+    if not (waiting or asked or late):
+        return [], False
+    not_acked = [u for u in part.unacked if in_scope(u) and u in staffed]
+    # No contact at all: nobody was reminded or could 签收, so it takes a phone call.
+    behind = part.unacked | {o.unit_id for o in late}
+    unstaffed = [
+        u.label for u in by_id.values() if u.id in behind and u.id not in staffed and in_scope(u.id)
+    ]
+    lines = []
+    if waiting or asked:
+        lines.append(t("sched.digest_waiting", reports=len(waiting), requests=len(asked)))
+        for r in waiting[:DIGEST_LISTED]:
+            unit = by_id.get(r.unit_id)
+            lines.append(
+                t(
+                    "sched.digest_report",
+                    id=r.id,
+                    unit=unit.label if unit else "?",
+                    code=render.shown_code(r.code, prefix),
+                    at=t.moment(r.submitted_at),
+                )
+            )
+        lines += t.rest(len(waiting), DIGEST_LISTED)
+    if late:
+        lines.append(t("sched.digest_overdue", count=len(late)))
+        for o in late[:DIGEST_LATE_LISTED]:
+            unit = by_id.get(o.unit_id)
+            lines.append(
+                t(
+                    "sched.digest_overdue_line",
+                    unit=unit.label if unit else "?",
+                    line=render.material_line(t, o, prefix),
+                )
+            )
+        lines += t.rest(len(late), DIGEST_LATE_LISTED)
+    if not_acked:
+        lines.append(t("sched.digest_unacked", count=len(not_acked)))
+    if unstaffed:
+        names = t.listed(unstaffed, DIGEST_NAMED)
+        lines.append(t("sched.digest_uncontacted", count=len(unstaffed), names=names))
+    return lines, bool(waiting or asked)
 
 
 def is_bulletin_day(day: date, weekday: int) -> bool:
@@ -238,31 +339,39 @@ def is_bulletin_day(day: date, weekday: int) -> bool:
     return not any(workdays.is_workday(d) for d in earlier)
 
 
-async def bulletin(run: Run) -> list[int]:
-    """The weekly progress bulletin to every subscribed group, scoped by its subscriber."""
-    day, db = run.day, run.db
-    if not is_bulletin_day(day, run.policy.bulletin_weekday):
-        return []
-    if not run.send:
-        return [0]
+async def bulletin(runs: Sequence[Run], slot: time) -> Missed:
+    """The weekly progress bulletin of each published plan whose bulletin falls at this fire,
+    to every subscribed group, scoped by its subscriber."""
+    due = [
+        run
+        for run in runs
+        if run.policy.bulletin_time == slot
+        and is_bulletin_day(run.day, run.policy.bulletin_weekday)
+    ]
+    missed: Missed = {run.plan.id: [0] for run in due if not run.send}
+    due = [run for run in due if run.send]
+    if not due:
+        return missed
+    db = due[0].db
     by_id = {u.id: u for u in await units.all_units(db)}
-    t = run.env.translator_for()
-    for audience in await broadcasts.audiences(db):
-        text = await bulletin_text(run, t, audience.path, by_id)
-        await queue(
-            db,
-            Chat(audience.channel, audience.chat_ref, str(audience.chat_id)),
-            key=f"bulletin:{run.plan.id}:{day.isoformat()}",
-            kind="bulletin",
-            text=text,
-            now=run.now,
-            quiet=run.quiet,
-        )
-    return []
+    audiences = await broadcasts.audiences(db)
+    t = due[0].env.translator_for()
+    for run in due:
+        for audience in audiences:
+            text = await bulletin_text(run, t, audience.path, by_id)
+            await queue(
+                db,
+                Chat(audience.channel, audience.chat_ref, str(audience.chat_id)),
+                key=f"bulletin:{run.plan.id}:{run.day.isoformat()}",
+                kind="bulletin",
+                text=text,
+                now=run.now,
+                quiet=run.quiet,
+            )
+    return missed
 
 
 async def bulletin_text(run: Run, t: Translator, path: str, by_id: dict[int, Unit]) -> str:
-
     sums = await assignments.summaries(run.db, run.plan.id, run.fire, path)
     done = sum(s.done for s in sums)
     total = sum(s.total - s.not_applicable for s in sums)
@@ -278,7 +387,7 @@ async def bulletin_text(run: Run, t: Translator, path: str, by_id: dict[int, Uni
         lines += [
             t(
                 "sched.bulletin_soon_line",
-                code=s.code,
+                code=render.shown_code(s.code, run.prefix),
                 title=clip(s.title, render.TITLE_LIMIT),
                 due=t.day(s.due),
                 units=s.units,

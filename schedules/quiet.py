@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from schedules import workdays
-from schedules.policy import ReminderPolicy
+from schedules.policy import DEFAULT, ReminderPolicy
 
 # Pushes an admin means to reach people at once; `urgent_on_holidays` lets them out on days off.
 URGENT_KINDS = frozenset({"urge"})
@@ -38,3 +39,11 @@ def deliver_at(
     if not (policy.urgent_on_holidays and kind in URGENT_KINDS):
         day = workdays.on_or_after(day)
     return datetime.combine(day, end, tzinfo=tz)
+
+
+def deliver_after_all(
+    now: datetime, policies: Sequence[ReminderPolicy], tz: ZoneInfo, kind: str | None = None
+) -> datetime:
+    """`deliver_at` under several plans' policies at once (a push over several plans, or about
+    none in particular): after the quiet hours of every one; the default policy's without any."""
+    return max(deliver_at(now, policy, tz, kind) for policy in policies or [DEFAULT])

@@ -1,22 +1,26 @@
-"""Running the jobs: every fire time since the last run, in order; live under APScheduler."""
+"""Running the jobs: every fire time since the last run, in order, over every published plan;
+live under APScheduler."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+import aiosqlite
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from domain.model import Role
+from domain.text import clip
 from locales import Translator
 from schedules import jobs, workdays
 from schedules.jobs import JobEnv, Run
 from schedules.outbox import queue
 from schedules.policy import DEFAULT, ReminderPolicy, parse_clock, policy_from
+from schedules.render import TITLE_LIMIT
 from storage import people, plans, schedule_marks, units
 from storage.failures import StoreUnwritable
 from storage.models import Plan
@@ -38,12 +42,12 @@ class Fire:
     at: datetime
     order: int
     job: str
-    slot: time | None = None
+    slot: time | None = None  # the time of day it fires at: which plans' times it serves
 
 
-def slots(policy: ReminderPolicy, custom: set[str]) -> list[time]:
-    """Reminder times in use: the plan's, and any a contact chose."""
-    found = {policy.time}
+def slots(policies: Sequence[ReminderPolicy], custom: set[str]) -> list[time]:
+    """Reminder times in use: each published plan's, and any a contact chose."""
+    found = {policy.time for policy in policies}
     for text in custom:
         try:
             found.add(parse_clock(text))
@@ -52,15 +56,27 @@ def slots(policy: ReminderPolicy, custom: set[str]) -> list[time]:
     return sorted(found)
 
 
+def job_times(policies: Sequence[ReminderPolicy], custom: set[str]) -> dict[str, list[time]]:
+    """When each job fires over these plans' policies. The digest is one message a day over
+    every plan, so it fires once, at the earliest digest time; each plan's bulletin keeps its
+    own time."""
+    policies = list(policies) or [DEFAULT]
+    return {
+        DIGEST: [min(policy.digest_time for policy in policies)],
+        REMINDERS: slots(policies, custom),
+        BULLETIN: sorted({policy.bulletin_time for policy in policies}),
+    }
+
+
 def fires_between(
-    env: JobEnv, policy: ReminderPolicy, custom: set[str], after: datetime, until: datetime
+    env: JobEnv,
+    policies: Sequence[ReminderPolicy],
+    custom: set[str],
+    after: datetime,
+    until: datetime,
 ) -> list[Fire]:
     """Every job fire time in (after, until], oldest first."""
-    times = {
-        DIGEST: [policy.digest_time],
-        REMINDERS: slots(policy, custom),
-        BULLETIN: [policy.bulletin_time],
-    }
+    times = job_times(policies, custom)
     found = []
     day: date = after.astimezone(env.tz).date()
     last = until.astimezone(env.tz).date()
@@ -69,7 +85,7 @@ def fires_between(
             for at in times[job]:
                 instant = datetime.combine(day, at, tzinfo=env.tz)
                 if after < instant <= until:
-                    found.append(Fire(instant, order, job, at if job == REMINDERS else None))
+                    found.append(Fire(instant, order, job, at))
         day += timedelta(days=1)
     return sorted(found)
 
@@ -92,13 +108,30 @@ async def skip_to(env: JobEnv, now: datetime) -> None:
             await schedule_marks.set_mark(db, job, now)
 
 
-async def _active(env: JobEnv) -> tuple[Plan | None, ReminderPolicy, set[str], dict[str, datetime]]:
+@dataclass(frozen=True)
+class _Plans:
+    """The published plans with their policies (those with reminders on), as a run starts."""
+
+    plans: list[Plan]
+    policies: dict[int, ReminderPolicy]
+
+    @property
+    def enabled(self) -> list[ReminderPolicy]:
+        return [p for p in self.policies.values() if p.enabled]
+
+
+async def _published(db: aiosqlite.Connection) -> _Plans:
+    # Oldest first: a message's sections keep their order from day to day as plans are added.
+    found = sorted(await plans.published(db), key=lambda plan: plan.id)
+    return _Plans(found, {p.id: policy_from(p.reminders) for p in found})
+
+
+async def _state(env: JobEnv) -> tuple[_Plans, set[str], dict[str, datetime]]:
     async with env.store.read() as db:
-        plan = await plans.active(db)
+        published = await _published(db)
         custom = await people.custom_times(db)
         marks = await schedule_marks.marks(db)
-    policy = policy_from(plan.reminders) if plan else DEFAULT
-    return plan, policy, custom, marks
+    return published, custom, marks
 
 
 async def _call(deliver: Deliver | None) -> None:
@@ -112,15 +145,16 @@ async def _call(deliver: Deliver | None) -> None:
 async def run_due(
     env: JobEnv, until: datetime, *, simulate: bool = False, deliver: Deliver | None = None
 ) -> int:
-    """Run every job fire in (last mark, until]; returns how many fires ran.
+    """Run every job fire in (last mark, until] over every published plan; returns how many
+    fires ran.
 
     `simulate` (the shell's `:time`, tests) plays each fire at its own time: the clock is set
     to it, the job decides, and `deliver` drains the outbox before the next fire. Otherwise
-    (start-up, live ticks) fires are caught up now: within the plan's catch-up window they are
+    (start-up, live ticks) fires are caught up now: within a plan's catch-up window they are
     sent once; older ones are decided but only listed to the province admins as missed.
     """
     await workdays.refresh(env.store)  # holidays another process (the CLI) imported
-    plan, policy, custom, marks = await _active(env)
+    published, custom, marks = await _state(env)
     start = min((marks.get(job, until) for job in JOB_IDS), default=until)
     if until < start:  # the clock was moved back (a demo): rewind so time can be replayed
         async with env.store.write() as db:
@@ -129,25 +163,23 @@ async def run_due(
         return 0
     fires = [
         f
-        for f in fires_between(env, policy, custom, start, until)
+        for f in fires_between(env, published.enabled, custom, start, until)
         if f.at > marks.get(f.job, until)
     ]
     setter = getattr(env.clock, "set", None)
-    missed: list[tuple[Fire, list[int]]] = []
-    window = timedelta(hours=policy.catch_up_hours)
+    missed: dict[int, list[tuple[Fire, list[int]]]] = {}
     skipped: dict[str, datetime] = {}
     older = 0
     for fire in fires:
         if simulate and setter is not None:
             setter(fire.at)
         now = fire.at if simulate else env.clock.now()
-        send = simulate or now - fire.at <= window
-        if not send and now - fire.at > DECIDE_MISSED_WITHIN:
+        if not simulate and now - fire.at > DECIDE_MISSED_WITHIN:
             skipped[fire.job] = fire.at  # long gone: counted, not decided one by one
             older += 1
             continue
         try:
-            found = await _run_one(env, fire, now, plan, policy, send)
+            found = await _run_one(env, fire, now, simulate)
         except StoreUnwritable:
             raise  # not the job's fault: it runs again once the store can be written
         except Exception:
@@ -155,8 +187,8 @@ async def run_due(
             async with env.store.write() as db:
                 await schedule_marks.set_mark(db, fire.job, fire.at)
             continue
-        if not send and found:
-            missed.append((fire, found))
+        for plan_id, unit_ids in found.items():
+            missed.setdefault(plan_id, []).append((fire, unit_ids))
         if simulate:
             await _call(deliver)
     if simulate and setter is not None:
@@ -165,30 +197,52 @@ async def run_due(
         async with env.store.write() as db:
             for job, at in skipped.items():
                 await schedule_marks.set_mark(db, job, max(at, marks.get(job, at)))
-    if (missed or skipped) and plan is not None:
-        await _tell_missed(env, plan, policy, missed, env.clock.now(), older, fires[0].at)
+    for plan in published.plans:
+        policy = published.policies[plan.id]
+        told = [(f, units) for f, units in missed.get(plan.id, []) if units]
+        if told or (skipped and policy.enabled):
+            await _tell_missed(
+                env, plan, policy, told, env.clock.now(), older, fires[0].at,
+                several=len(published.plans) > 1,
+            )  # fmt: skip
     await _call(deliver)
     return len(fires)
 
 
-async def _run_one(
-    env: JobEnv,
-    fire: Fire,
-    now: datetime,
-    plan: Plan | None,
-    policy: ReminderPolicy,
-    send: bool,
-) -> list[int]:
+def _sent_now(policy: ReminderPolicy, fire: Fire, now: datetime, simulate: bool) -> bool:
+    """Whether a fire is still sent for a plan: played in a simulation, or within the plan's
+    catch-up window (else it is only decided and listed as missed)."""
+    return simulate or now - fire.at <= timedelta(hours=policy.catch_up_hours)
+
+
+async def _run_one(env: JobEnv, fire: Fire, now: datetime, simulate: bool) -> dict[int, list[int]]:
+    """One fire over the plans published when it runs, in the transaction that moves its mark;
+    per plan too late to send, the units it had something for."""
     async with env.store.write() as db:
-        found: list[int] = []
-        if plan is not None and policy.enabled:
-            run = Run(env, db, fire.at, now, plan, policy, send)
-            if fire.job == REMINDERS and fire.slot is not None:
-                found = await jobs.reminders(run, fire.slot)
+        published = await _published(db)
+        several = len(published.plans) > 1
+        runs = [
+            Run(
+                env,
+                db,
+                fire.at,
+                now,
+                plan,
+                policy,
+                _sent_now(policy, fire, now, simulate),
+                several,
+            )
+            for plan in published.plans
+            if (policy := published.policies[plan.id]).enabled
+        ]
+        found: dict[int, list[int]] = {}
+        if runs and fire.slot is not None:
+            if fire.job == REMINDERS:
+                found = await jobs.reminders(runs, fire.slot)
             elif fire.job == DIGEST:
-                found = await jobs.digest(run)
+                found = await jobs.digest(runs)
             elif fire.job == BULLETIN:
-                found = await jobs.bulletin(run)
+                found = await jobs.bulletin(runs, fire.slot)
         await schedule_marks.set_mark(db, fire.job, fire.at)
     return found
 
@@ -201,8 +255,11 @@ async def _tell_missed(
     now: datetime,
     older: int = 0,
     since: datetime | None = None,
+    *,
+    several: bool = False,
 ) -> None:
-    """Runs too old to send are never dropped silently: province admins get the list."""
+    """Runs too old to send are never dropped silently: province admins get the list, one
+    message per plan (named when several are published)."""
     async with env.store.write() as db:
         names = {u.id: u.label for u in await units.all_units(db)}
         admins = [
@@ -222,6 +279,9 @@ async def _tell_missed(
                     hours=policy.catch_up_hours,
                 )
             ]
+            if several:
+                title = clip(plan.title, TITLE_LIMIT)
+                lines.append(t("sched.plan_section", prefix=plan.prefix, title=title))
             for fire, unit_ids in missed[:MISSED_LISTED]:
                 lines.append(_missed_line(t, fire, unit_ids, names))
             hidden = max(len(missed) - MISSED_LISTED, 0) + older
@@ -247,7 +307,7 @@ def _missed_line(t: Translator, fire: Fire, unit_ids: list[int], names: dict[int
 
 
 class Scheduler:
-    """APScheduler in the bot's event loop: cron triggers in the bureau's zone, one id per job.
+    """APScheduler in the bot's event loop: a half-hourly cron trigger in the bureau's zone.
 
     Each trigger only calls `run_due`, so a tick that comes late, twice, or after a restart
     runs exactly the fires not yet run, and a restart catches up what it missed.
@@ -259,26 +319,17 @@ class Scheduler:
         self._lock = asyncio.Lock()
         self._aps: AsyncIOScheduler | None = None
 
-    def triggers(self, policy: ReminderPolicy) -> dict[str, CronTrigger]:
-        tz = self.env.tz
-        return {
-            REMINDERS: CronTrigger(
-                hour=f"{FIRST_SLOT.hour}-{LAST_SLOT.hour}", minute="0,30", timezone=tz
-            ),
-            DIGEST: CronTrigger(
-                hour=policy.digest_time.hour, minute=policy.digest_time.minute, timezone=tz
-            ),
-            BULLETIN: CronTrigger(
-                hour=policy.bulletin_time.hour, minute=policy.bulletin_time.minute, timezone=tz
-            ),
-        }
+    def triggers(self) -> dict[str, CronTrigger]:
+        """Every half hour: each plan may set its own digest, reminder and bulletin times (on
+        the hour or half hour), and plans are published while the bot runs; a tick with
+        nothing due reads three marks and returns."""
+        return {"tick": CronTrigger(minute="0,30", timezone=self.env.tz)}
 
     async def start(self) -> None:
         await ensure_marks(self.env)
         await self.tick()  # catch up on what passed while the bot was down
-        _, policy, _, _ = await _active(self.env)
         self._aps = AsyncIOScheduler(timezone=self.env.tz)
-        for job_id, trigger in self.triggers(policy).items():
+        for job_id, trigger in self.triggers().items():
             self._aps.add_job(
                 self.tick,
                 trigger,
