@@ -340,8 +340,8 @@ def is_bulletin_day(day: date, weekday: int) -> bool:
 
 
 async def bulletin(runs: Sequence[Run], slot: time) -> Missed:
-    """The weekly progress bulletin of each published plan whose bulletin falls at this fire,
-    to every subscribed group, scoped by its subscriber."""
+    """The weekly progress bulletin of the published plans whose bulletin falls at this fire,
+    one message to every subscribed group (a section per plan), scoped by its subscriber."""
     due = [
         run
         for run in runs
@@ -356,18 +356,19 @@ async def bulletin(runs: Sequence[Run], slot: time) -> Missed:
     by_id = {u.id: u for u in await units.all_units(db)}
     audiences = await broadcasts.audiences(db)
     t = due[0].env.translator_for()
-    for run in due:
-        for audience in audiences:
-            text = await bulletin_text(run, t, audience.path, by_id)
-            await queue(
-                db,
-                Chat(audience.channel, audience.chat_ref, str(audience.chat_id)),
-                key=f"bulletin:{run.plan.id}:{run.day.isoformat()}",
-                kind="bulletin",
-                text=text,
-                now=run.now,
-                quiet=run.quiet,
-            )
+    first = due[0]
+    for audience in audiences:
+        # One message per group however many plans are open (each 交办 is a plan of its own).
+        texts = [await bulletin_text(run, t, audience.path, by_id) for run in due]
+        await queue(
+            db,
+            Chat(audience.channel, audience.chat_ref, str(audience.chat_id)),
+            key=f"bulletin:{first.day.isoformat()}:{slot.strftime('%H:%M')}",
+            kind="bulletin",
+            text="\n\n".join(texts),
+            now=first.now,
+            quiet=first.quiet,
+        )
     return missed
 
 

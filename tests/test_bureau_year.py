@@ -136,6 +136,9 @@ async def test_a_bureau_runs_its_year(tmp_path: Path) -> None:
         assert "【" not in drafts and "服务型" not in drafts
         for name in ("fw", "zx", "yb"):
             assert "已发布" in await bot.say(f"/plan publish {name}", as_="admin")
+        await bot.shell.handle_line(":group 全省安监工作群")
+        assert "本群已订阅" in await bot.say("/subscribe", as_="admin")
+        await bot.shell.handle_line(":private")
         await ensure_marks(bot.jobs)
 
         # A 交办 to every city with its notice; two units acknowledge it.
@@ -182,6 +185,15 @@ async def test_a_bureau_runs_its_year(tmp_path: Path) -> None:
         await bot.play_until("2016-11-15T09:00")
         after = [text for _, day, text in await pushes(bot, "reminder") if day > closed_at]
         assert after and not any("危险化学品" in text for text in after)
+
+        # One weekly bulletin per group, a section per open plan.
+        async with bot.app.store.read() as db:
+            sent = await db.execute_fetchall(
+                "SELECT substr(created_at, 1, 10), body FROM outbox WHERE kind = 'bulletin'"
+            )
+        days = Counter(str(r[0]) for r in sent)
+        assert days and max(days.values()) == 1
+        assert any("危险化学品" in str(r[1]) and "服务型" in str(r[1]) for r in sent)
 
         # One digest per person per day, however many plans.
         per_day = Counter((who, day) for who, day, _ in await pushes(bot, "digest"))
