@@ -17,7 +17,7 @@ from tests.support import ShellBot, report_id
 
 MATERIALS = 40
 PLAN = (
-    "plan: {code: authz, year: 2016, title: 权限测试方案}\n"
+    "plan: {code: authz, year: 2016, title: 权限测试方案, applies_to: [province, city, county]}\n"
     "units:\n"
     "  - {code: henan, name: 河南省安全生产监督管理局, short: 省局, kind: province}\n"
     "  - {code: zhengzhou, name: 郑州市安全生产监督管理局, short: 郑州市, kind: city, parent: henan}\n"

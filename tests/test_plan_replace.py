@@ -19,6 +19,7 @@ plan:
   code: demo
   year: 2016
   title: 2016年度示例计划
+  applies_to: [province, city, county]  # the bureau owes its own plan too, as before
 units:
   - {code: root, name: 省局, kind: province}
   - {code: zhengzhou, name: 郑州市局, short: 郑州市, kind: city, parent: root}
