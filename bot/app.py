@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
-from domain.clock import Clock, SettableClock
+import aiosqlite
+
+from domain.clock import Clock, SettableClock, SystemClock
 from domain.settings import Settings
 from handlers.context import Services
 from handlers.setup import bootstrap_admins, sample_calendar, seed_sample_plan
@@ -75,3 +79,18 @@ async def _start(
     if seeded is not None and demo_clock is not None:
         demo_at = sample_calendar(seeded, settings.tz)
     return App(settings=settings, services=services, demo_at=demo_at)
+
+
+T = TypeVar("T")
+
+
+async def read_store(
+    settings: Settings, query: Callable[[aiosqlite.Connection], Awaitable[T]]
+) -> T:
+    """One read of the store by an operator command, the store closed after."""
+    app = await open_app(settings, SystemClock(), seed_sample=False)
+    try:
+        async with app.store.read() as db:
+            return await query(db)
+    finally:
+        await app.store.close()

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from bot import holidays_cli
-from bot.app import App, open_app
+from bot.app import App, open_app, read_store
 from domain.clock import SystemClock
 from domain.model import PlanState
 from domain.plan_file import Overrides, PlanFile, PlanFileError, PlanIssue, load_plan_file
@@ -131,12 +131,7 @@ async def run_state(settings: Settings, t: Translator, action: str, name: str) -
 
 async def run_list(settings: Settings, t: Translator) -> int:
     """`plan list`: every plan, newest first, with its short code and state."""
-    app = await open_app(settings, SystemClock(), seed_sample=False)
-    try:
-        async with app.store.read() as db:
-            every = await plans.every(db)
-    finally:
-        await app.store.close()
+    every = await read_store(settings, plans.every)
     if not every:
         print(t("plans.none"))
     for plan in every:

@@ -7,7 +7,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot.app import open_app
+from bot.app import open_app, read_store
 from domain.clock import SystemClock
 from domain.plan_model import PlanIssue
 from domain.settings import Settings
@@ -83,12 +83,7 @@ async def run_import(settings: Settings, t: Translator, file: Path) -> int:
 
 async def run_list(settings: Settings, t: Translator) -> int:
     """The tree, parents first and siblings in official order, indented by depth."""
-    app = await open_app(settings, SystemClock(), seed_sample=False)
-    try:
-        async with app.store.read() as db:
-            every = await units.all_units(db)
-    finally:
-        await app.store.close()
+    every = await read_store(settings, units.all_units)
     if not every:
         print(t("unitcli.empty"))
         return 0

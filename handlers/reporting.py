@@ -161,18 +161,27 @@ async def report(ctx: Context, args: str) -> Reply:
     return _submitted_reply(ctx, report_id, row, len(files))
 
 
-async def _keep_while_asking(
-    ctx: Context, asked: Choose, count: int | None, note: str | None
-) -> Choose:
-    """Files sent with a code that several plans have: they wait in a draft while the sender
-    picks the plan, so that the button does not lose them."""
+async def _draft_with_files(
+    ctx: Context, count: int | None = None, note: str | None = None
+) -> list[StoredFile]:
+    """A new draft holding the files of this message (and what was said), material unchosen."""
     files = await store_files(ctx, ctx.msg.files)
     async with ctx.write() as db:
         await drafts.discard(db, ctx.contact.id)
         await drafts.start(db, ctx.contact.id, ctx.now)
         await _record_blobs(ctx, db, files)
         await drafts.add_files(db, ctx.contact.id, files)
-        await drafts.set_details(db, ctx.contact.id, count, note)
+        if count is not None or note is not None:
+            await drafts.set_details(db, ctx.contact.id, count, note)
+    return files
+
+
+async def _keep_while_asking(
+    ctx: Context, asked: Choose, count: int | None, note: str | None
+) -> Choose:
+    """Files sent with a code that several plans have: they wait in a draft while the sender
+    picks the plan, so that the button does not lose them."""
+    await _draft_with_files(ctx, count, note)
     picks = [(label, "/report_pick " + action.split()[1]) for label, action in asked.choices]
     return Choose(asked.key, picks, **asked.params)
 
@@ -219,12 +228,7 @@ async def start_draft(ctx: Context) -> Reply:
     choices = await _owed_choices(ctx)
     if not choices:
         return Reply(ctx.t("todo.none", unit=unit.name))
-    files = await store_files(ctx, ctx.msg.files)
-    async with ctx.write() as db:
-        await drafts.discard(db, ctx.contact.id)
-        await drafts.start(db, ctx.contact.id, ctx.now)
-        await _record_blobs(ctx, db, files)
-        await drafts.add_files(db, ctx.contact.id, files)
+    files = await _draft_with_files(ctx)
     choices.append([Choice(ctx.t("report.cancel_button"), "/report_cancel")])
     key = "report.pick_with_files" if files else "report.pick"
     return Reply(ctx.t(key, files=len(files)), choices=choices)

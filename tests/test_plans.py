@@ -193,3 +193,26 @@ async def test_the_issuer_owes_only_what_the_plan_says_it_owes(
             " WHERE p.short = 'zx' AND u.parent_id IS NULL"
         )
     assert [r[0] for r in rows] == ["3.2"]  # the province's own 50 cases, and nothing else
+
+
+async def test_plan_list_and_publish_from_the_command_line(
+    bot: ShellBot, tmp_path: Path, capsys: object
+) -> None:
+    await bot.invite_and_bind("郑州", "zz")
+    await import_second(bot, tmp_path)
+    t = Translator("zh_CN", bot.app.settings.tz)
+    assert await plan_cli.run_list(bot.app.settings, t) == 0
+    listed = capsys.readouterr().out  # type: ignore[attr-defined]
+    assert "zx\thenan-zxzz 2016\t草稿" in listed and "fw\thenan-fwxzf 2016\t进行中" in listed
+    assert await plan_cli.run_state(bot.app.settings, t, "publish", "zx") == 0
+    assert "已发布" in capsys.readouterr().out  # type: ignore[attr-defined]
+    assert await plan_cli.run_state(bot.app.settings, t, "publish", "zx") == 2
+    async with bot.app.store.read() as db:  # queued on the real clock, the CLI's
+        queued = await db.execute_fetchall(
+            "SELECT o.body FROM outbox o JOIN contacts c ON c.id = o.contact_id"
+            " WHERE c.user_ref = 'zz' AND o.kind = 'publish'"
+        )
+    assert len(queued) == 1 and "危险化学品专项整治方案" in str(queued[0][0])
+    assert "【zx】" in await bot.say("/todo", as_="zz")
+    assert await plan_cli.run_state(bot.app.settings, t, "close", "henan-zxzz/2016") == 0
+    assert await plan_cli.run_state(bot.app.settings, t, "close", "nope") == 2
