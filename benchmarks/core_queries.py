@@ -2,8 +2,17 @@
 
 Builds 3,000 units, 30 materials, 200,000 reports and 30,000 contacts in a temp dir (through
 the storage layer), then times the full router path (identify → authorise → query → render).
+With `--plans 5` the store holds five published plans over the same units (reports spread over
+all of them): `/todo` spans every plan, `/status fw` is one plan's table, and `/status` alone
+lists the plans; `--monthly` gives the last plan a 每月5日前 report (12 period materials).
+
+Then the scheduler on the same store: for each of `--days` working days from 15 July 2016,
+every fire of the day (digest, reminders, bulletin) over every published plan is decided — the
+store reads and `plan_day`, as a fire too late to send is decided — and the heaviest day is
+then played in full (decided, rendered and queued to the outbox, as the shell's `:time` does).
 
     python benchmarks/core_queries.py [--units 3000] [--reports 200000] [--runs 200]
+    python benchmarks/core_queries.py --plans 5 --monthly
 """
 
 from __future__ import annotations
@@ -15,13 +24,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse
 import asyncio
+import os
 import random
 import statistics
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
 
-from benchmarks.national import national_plan
+from benchmarks.national import PLANS, national_plans
 from bot.app import open_app
 from domain.clock import ManualClock
 from domain.messages import Incoming
@@ -29,21 +40,39 @@ from domain.model import PlanState, ReportStatus, Role
 from domain.settings import Settings
 from handlers import router
 from handlers.plan_import import import_plan
-from storage import contacts, reports
+from schedules import runtime, workdays
+from schedules.jobs import JobEnv, Missed, Run, bulletin, digest, reminders
+from schedules.policy import policy_from
+from storage import acks, contacts, outbox, people, plans, reports
+from storage.db import Store
 
 
 async def build(
-    data_dir: Path, n_units: int, n_materials: int, n_reports: int, n_contacts: int
+    data_dir: Path,
+    n_units: int,
+    n_materials: int,
+    n_reports: int,
+    n_contacts: int,
+    n_plans: int = 1,
+    monthly: bool = False,
 ) -> tuple[Settings, ManualClock]:
     settings = Settings(BOT_DATA_DIR=data_dir)  # type: ignore[call-arg]
     clock = ManualClock(datetime(2016, 7, 15, 2, 0, tzinfo=UTC))
     app = await open_app(settings, clock, seed_sample=False)
-    plan = national_plan(n_units, n_materials, random.Random(7))
-    t0 = time.perf_counter()
-    done = await import_plan(app.store, plan, settings.tz, clock.now(), state=PlanState.PUBLISHED)
-    print(
-        f"imported {done.units} units × {done.materials} materials = {done.assignments} assignments in {time.perf_counter() - t0:.1f}s"
-    )
+    rng = random.Random(7)
+    total_assignments = 0
+    plan_ids = []
+    for plan in national_plans(n_plans, n_units, n_materials, rng, monthly=monthly):
+        t0 = time.perf_counter()
+        done = await import_plan(
+            app.store, plan, settings.tz, clock.now(), state=PlanState.PUBLISHED
+        )
+        total_assignments += done.assignments
+        plan_ids.append(done.plan_id)
+        print(
+            f"imported {done.short}: {done.units} units × {done.materials} materials"
+            f" = {done.assignments} assignments in {time.perf_counter() - t0:.1f}s"
+        )
     now = clock.now()
     t0 = time.perf_counter()
     async with app.store.write() as db:
@@ -51,8 +80,7 @@ async def build(
             c = await contacts.ensure(db, "bench", f"u{i}", None, now)
             await contacts.bind(db, c.id, 1 + (i % n_units), Role.REPORTER, now)
         rng = random.Random(7)
-        total_assignments = done.assignments
-        for i in range(n_reports):
+        for i in range(n_reports):  # assignment ids run 1.. over every plan, in import order
             await reports.insert(
                 db,
                 assignment_id=1 + rng.randrange(total_assignments),
@@ -77,19 +105,52 @@ async def build(
     print(
         f"stored {n_contacts} contacts and {n_reports} reports in {time.perf_counter() - t0:.1f}s"
     )
+    t0 = time.perf_counter()
+    late = await acknowledge(app.store, plan_ids, min(n_units, n_contacts), now)
+    print(
+        f"签收: every unit with a contact but {late} per plan, in {time.perf_counter() - t0:.1f}s"
+    )
     await app.store.close()
     return settings, clock
 
 
-async def measure(settings: Settings, clock: ManualClock, runs: int) -> None:
+async def acknowledge(store: Store, plan_ids: list[int], staffed: int, now: datetime) -> int:
+    """Mid-July the plans have been out for a while: every unit with a contact has
+    acknowledged (签收) each plan but one in 25, asked on the day it went out (so the scheduler
+    nags those on its schedule rather than announcing every plan to everyone every day).
+    Units 2..`staffed` have contact number = unit id (the root issues the plans)."""
+    late = list(range(2, staffed + 1, 25))
+    async with store.write() as db:
+        for plan_id in plan_ids:
+            for unit_id in range(2, staffed + 1):
+                if unit_id % 25 != 2:
+                    await acks.acknowledge(db, plan_id, unit_id, unit_id, now)
+            await acks.mark_noticed(db, plan_id, late, now.date())
+    return len(late)
+
+
+async def measure(
+    settings: Settings, clock: ManualClock, runs: int, shorts: list[str], n_contacts: int
+) -> None:
+    reporter = f"u{min(1234, n_contacts - 1)}"  # a county's: it owes in every plan
     app = await open_app(settings, clock, seed_sample=False)
     async with app.store.write() as db:
-        admin = await contacts.ensure(db, "bench", "admin", None, clock.now())
-        await contacts.bind(db, admin.id, 1, Role.PROVINCE_ADMIN, clock.now())
-    for label, user, text in [
-        ("/todo (one unit)", "u1234", "/todo"),
-        ("/status (all units)", "admin", "/status"),
-    ]:
+        for ref in ("admin", "lister"):
+            admin = await contacts.ensure(db, "bench", ref, None, clock.now())
+            await contacts.bind(db, admin.id, 1, Role.PROVINCE_ADMIN, clock.now())
+    if len(shorts) == 1:
+        cases = [
+            ("/todo (one unit)", reporter, "/todo"),
+            ("/status (all units)", "admin", "/status"),
+        ]
+    else:  # `lister` never names a plan, so `/status` stays the list of plans
+        cases = [
+            (f"/todo (one unit, {len(shorts)} plans)", reporter, "/todo"),
+            (f"/status {shorts[0]} (all units)", "admin", f"/status {shorts[0]}"),
+            (f"/status ({len(shorts)} plans)", "lister", "/status"),
+        ]
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    for label, user, text in cases:
         timings = []
         for _ in range(runs):
             msg = Incoming(channel="bench", user_ref=user, chat_ref=user, text=text)
@@ -100,9 +161,78 @@ async def measure(settings: Settings, clock: ManualClock, runs: int) -> None:
         timings.sort()
         p50 = statistics.median(timings)
         p95 = timings[int(len(timings) * 0.95) - 1]
+        reply = replies[0].text
         print(
-            f"{label:22s} p50 {p50:7.2f} ms   p95 {p95:7.2f} ms   ({runs} runs, reply {len(replies[0].text):,} chars)"
+            f"{label:28s} p50 {p50:7.2f} ms   p95 {p95:7.2f} ms   ({runs} runs, reply {len(reply):,} chars)"
         )
+        if text == "/todo" and len(shorts) > 1:
+            shown = [s for s in shorts if f"{s}-" in reply]
+            print(f"  /todo lists {reply.count(chr(10)) + 1} lines from plans {', '.join(shown)}")
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    await app.store.close()
+
+
+async def decide_day(env: JobEnv, day: date) -> tuple[float, int, int]:
+    """Every fire of `day` over every published plan, decided and not sent, each in its own
+    transaction as `runtime` runs it: seconds taken, fires, units with something due."""
+    async with env.store.read() as db:
+        policies = [policy_from(plan.reminders) for plan in await plans.published(db)]
+        custom = await people.custom_times(db)
+    start = datetime.combine(day, clock_time(0), tzinfo=env.tz)
+    fires = runtime.fires_between(env, policies, custom, start, start + timedelta(days=1))
+    due = 0
+    started = time.perf_counter()
+    for fire in fires:
+        async with env.store.write() as db:
+            published = sorted(await plans.published(db), key=lambda plan: plan.id)
+            runs = [
+                Run(env, db, fire.at, fire.at, plan, policy, False, len(published) > 1)
+                for plan in published
+                if (policy := policy_from(plan.reminders)).enabled
+            ]
+            found: Missed = {}
+            if fire.slot is not None and fire.job == runtime.REMINDERS:
+                found = await reminders(runs, fire.slot)
+            elif fire.slot is not None and fire.job == runtime.DIGEST:
+                found = await digest(runs)
+            elif fire.slot is not None:
+                await bulletin(runs, fire.slot)  # found: the plans whose bulletin it was
+        due += sum(len(units) for units in found.values())
+    return time.perf_counter() - started, len(fires), due
+
+
+async def scheduler(settings: Settings, clock: ManualClock, days: int) -> None:
+    app = await open_app(settings, clock, seed_sample=False)
+    env = JobEnv(app.store, clock, settings.tz, settings.locale)
+    day = clock.now().astimezone(settings.tz).date()
+    working: list[date] = []
+    while len(working) < days:
+        if workdays.is_workday(day):
+            working.append(day)
+        day += timedelta(days=1)
+    await decide_day(env, working[0])  # warm the per-process caches of due-day schedules
+    took: dict[date, float] = {}
+    for day in working:
+        took[day], fires, due = await decide_day(env, day)
+        print(
+            f"  decision {day} ({fires} fires): {took[day]:.3f} s, {due} units with something due"
+        )
+    worst = max(took, key=lambda d: took[d])
+    print(
+        f"scheduler decision, one day's fires, {len(working)} working days:"
+        f" median {statistics.median(took.values()):.3f} s, worst {took[worst]:.3f} s ({worst})"
+    )
+    start = datetime.combine(worst, clock_time(0), tzinfo=settings.tz)
+    await runtime.skip_to(env, start)
+    started = time.perf_counter()
+    fires = await runtime.run_due(env, start + timedelta(days=1), simulate=True)
+    played = time.perf_counter() - started
+    async with app.store.read() as db:
+        queued = await outbox.due(db, ["bench"], start + timedelta(days=30), 10_000_000)
+    print(
+        f"scheduler, {worst} played in full ({fires} fires: decided, rendered, queued):"
+        f" {played:.1f} s, {len(queued)} messages queued"
+    )
     await app.store.close()
 
 
@@ -113,12 +243,25 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=200_000)
     parser.add_argument("--contacts", type=int, default=30_000)
     parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--plans", type=int, default=1, help=f"open plans, 1 to {len(PLANS)}")
+    parser.add_argument("--monthly", action="store_true", help="the last plan reports monthly")
+    parser.add_argument("--days", type=int, default=5, help="working days the scheduler decides")
     args = parser.parse_args()
+    shorts = [short for short, _title in PLANS[: args.plans]]
     with tempfile.TemporaryDirectory() as tmp:
         settings, clock = asyncio.run(
-            build(Path(tmp), args.units, args.materials, args.reports, args.contacts)
+            build(
+                Path(tmp),
+                args.units,
+                args.materials,
+                args.reports,
+                args.contacts,
+                args.plans,
+                args.monthly,
+            )
         )
-        asyncio.run(measure(settings, clock, args.runs))
+        asyncio.run(measure(settings, clock, args.runs, shorts, args.contacts))
+        asyncio.run(scheduler(settings, clock, args.days))
 
 
 if __name__ == "__main__":

@@ -30,6 +30,21 @@ def bench(script: str, *args: str) -> str:
 def test_core_queries() -> None:
     out = bench("core_queries.py", "--units", "31", "--reports", "200", "--contacts", "40")
     assert "/todo (one unit)" in out and "/status (all units)" in out
+    assert "scheduler decision, one day's fires, 5 working days" in out
+
+
+@pytest.mark.slow
+def test_core_queries_over_several_plans_with_a_monthly_report() -> None:
+    out = bench(
+        "core_queries.py",
+        *("--units", "31", "--reports", "200", "--contacts", "40", "--runs", "5"),
+        *("--plans", "5", "--monthly", "--days", "2"),
+    )
+    assert "imported yb: 31 units × 39 materials" in out  # 27 + 12 monthly periods
+    assert "/todo lists" in out and "from plans fw, zx, aq, hb, yb" in out
+    assert "/status fw (all units)" in out and "/status (5 plans)" in out
+    assert "scheduler decision, one day's fires, 2 working days" in out
+    assert "played in full (3 fires: decided, rendered, queued)" in out
 
 
 @pytest.mark.slow
