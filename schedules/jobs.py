@@ -16,7 +16,7 @@ from domain.model import Role
 from domain.text import clip
 from locales import Speaker, Translator
 from schedules import render, workdays
-from schedules.decide import AckInfo, AckStage, Bundle, candidate_dues, plan_day
+from schedules.decide import AckInfo, AckStage, Bundle, Staff, candidate_dues, plan_day
 from schedules.outbox import Chat, queue
 from schedules.policy import ReminderPolicy
 from schedules.quiet import deliver_after_all
@@ -118,7 +118,7 @@ async def reminders(runs: Sequence[Run], slot: time) -> Missed:
         return {}
     first = runs[0]
     day, db, env = first.day, first.db, first.env
-    everyone = await people.people(db)
+    staff = Staff.of(await people.people(db), day)
     all_units = await units.all_units(db)
     paths = {u.id: u.path for u in all_units}
     wanted = f"{slot:%H:%M}"
@@ -130,7 +130,7 @@ async def reminders(runs: Sequence[Run], slot: time) -> Missed:
             db, run.plan.id, candidate_dues(policy, day), window_starts_opening(day), env.tz
         )
         ack_infos = await _ack_infos(db, run.plan.id) if policy.ack else {}
-        decided = plan_day(policy, day, everyone, paths, outstanding, ack_infos)
+        decided = plan_day(policy, day, staff, paths, outstanding, ack_infos)
         if not run.send:
             missed[run.plan.id] = sorted(
                 u for u, ms in decided.by_unit.items() if any(m.heard_by_unit for m in ms)

@@ -22,7 +22,9 @@ async def ack_pending(db: aiosqlite.Connection, plan_id: int) -> dict[int, tuple
             "SELECT a.unit_id, COUNT(*), SUM(k.noticed_on IS NULL), MIN(k.noticed_on)"
             " FROM assignments a LEFT JOIN acks k"
             " ON k.unit_id = a.unit_id AND k.material_id = a.material_id"
-            " WHERE a.plan_id = ? AND k.acked_at IS NULL"
+            # `a.acked` mirrors the acks row and sits on the covering index: it skips the
+            # acknowledged before the join instead of after it.
+            " WHERE a.plan_id = ? AND a.acked = 0 AND k.acked_at IS NULL"
             f" AND a.unit_id {_NOT_ISSUER} GROUP BY a.unit_id",
             (plan_id,),
         )
