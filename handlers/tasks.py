@@ -15,7 +15,7 @@ from handlers.lookup import (
     require_unit,
     shown_code,
 )
-from handlers.plan_scope import no_plan_key
+from handlers.plan_scope import no_plan_key, plan_named
 from handlers.render import assignment_line, deadline_text
 from storage import assignments, plans
 from storage.models import AssignmentRow, Material
@@ -29,6 +29,10 @@ def _targets_text(ctx: Context, material: Material) -> str:
     return ctx.t(
         "tasks.targets", targets=ctx.t.join(parts), unit=ctx.t.measure(material.target_unit)
     )
+
+
+PER_PLAN = 8  # lines of each plan in /todo beside other plans; `/todo fw` shows them all
+MAX_LINES = 60  # one plan's /todo: a unit owing more is told how many are left
 
 
 def _series_line(ctx: Context, material: Material, base: str, count: int) -> str:
@@ -70,38 +74,50 @@ async def tasks(ctx: Context, args: str) -> Reply:
 
 
 async def todo(ctx: Context, args: str) -> Reply:
-    """`/todo`: what the unit owes over every open plan, grouped by plan (the plan with the
-    soonest deadline first), soonest first, overdue marked. Beside other plans codes carry the
-    plan's prefix (`fw-2.1`) so that they can be typed back as shown."""
+    """`/todo [PLAN]`: what the unit owes over every open plan, grouped by plan (the plan with
+    the soonest deadline first), soonest first, overdue marked. Beside other plans codes carry
+    the plan's prefix (`fw-2.1`) so that they can be typed back as shown, and each plan shows
+    its first `PER_PLAN` lines (a phone screen), the rest one tap away: `/todo fw`."""
     unit = require_unit(ctx)
     if not ctx.plans:  # a new bot: a province admin is told how to import a plan
         raise UserError(no_plan_key(ctx) or "firststart.nothing_yet")
     owing = await reporting_plans(ctx)
+    several = len(owing) > 1
+    wanted = plan_named(owing, args.split()[0]) if args.split() else None
+    if args.split() and wanted is None:
+        raise UserError("plans.unknown", name=args.split()[0][:30])
     async with ctx.read() as db:
         rows = await assignments.outstanding_in_plans(
-            db, [p.id for p in owing], unit.id, today=ctx.today
+            db, [p.id for p in ([wanted] if wanted else owing)], unit.id, today=ctx.today
         )
     if not rows:
         return Reply(ctx.t("todo.none", unit=unit.name), private=True)
-    several = len(owing) > 1
     by_id = {p.id: p for p in owing}
     groups: dict[int, list[AssignmentRow]] = {}
     for row in rows:
         groups.setdefault(row.plan_id, []).append(row)
+    cap = PER_PLAN if several and wanted is None else MAX_LINES
     days = ctx.app.settings.due_soon_days
     lines = [ctx.t("todo.header", unit=unit.name, count=len(rows))]
-    shown: list[tuple[str, AssignmentRow]] = []
+    shown: list[str] = []
+    more: list[Choice] = []
     for plan_id, group in groups.items():
         plan = by_id[plan_id]
         if several:
             lines.append(ctx.t("todo.plan_header", prefix=plan.prefix, title=plan.title))
-        for row in group:
+        for row in group[:cap]:
             code = shown_code(plan, row.code, several)
             lines.append(assignment_line(ctx.t, row, ctx.now, days, code=code))
-            shown.append((code, row))
+            shown.append(code)
+        if len(group) > cap:
+            lines.append(ctx.t("todo.more", count=len(group) - cap, prefix=plan.prefix))
+            more.append(
+                Choice(ctx.t("todo.more_button", prefix=plan.prefix), f"/todo {plan.prefix}")
+            )
     lines.append(ctx.t("todo.hint"))
     choices = [
         [Choice(ctx.t("todo.report_button", code=code), f"/report_pick {code}")]
-        for code, _row in shown[:8]
+        for code in shown[:8]
     ]
+    choices += [[choice] for choice in more[:4]]
     return Reply("\n".join(lines), choices=choices, private=True)

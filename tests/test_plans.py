@@ -216,3 +216,17 @@ async def test_plan_list_and_publish_from_the_command_line(
     assert "【zx】" in await bot.say("/todo", as_="zz")
     assert await plan_cli.run_state(bot.app.settings, t, "close", "henan-zxzz/2016") == 0
     assert await plan_cli.run_state(bot.app.settings, t, "close", "nope") == 2
+
+
+async def test_todo_beside_other_plans_fits_a_screen_and_shows_the_rest_on_request(
+    bot: ShellBot, tmp_path: Path
+) -> None:
+    await bot.invite_and_bind("郑州", "zz")
+    await import_second(bot, tmp_path, publish=True)
+    todo = await bot.say("/todo", as_="zz")
+    assert "待报送材料 32 项" in todo
+    assert todo.count("zx-") - todo.count("报送 zx-") == 8  # the 8 soonest of 16 listed
+    assert "另有 8 项,发送 /todo zx 查看全部" in todo
+    whole = await bot.say("/todo zx", as_="zz")
+    assert "待报送材料 16 项" in whole and "另有" not in whole and "fw-" not in whole
+    assert "没有名为" in await bot.say("/todo nope", as_="zz")
