@@ -165,12 +165,14 @@ class Staff:
     fire and shared by every plan's decision (30,000 contacts, several plans)."""
 
     members: dict[int, list[Person]]
+    active: dict[int, list[Person]]  # members who get their reminders today
     province_admins: list[Person]
     unit_admins: dict[int, list[Person]]
 
     @classmethod
     def of(cls, people: Sequence[Person], day: date) -> Staff:
         members: dict[int, list[Person]] = defaultdict(list)
+        active: dict[int, list[Person]] = defaultdict(list)
         province_admins: list[Person] = []
         unit_admins: dict[int, list[Person]] = defaultdict(list)
         for person in people:
@@ -179,11 +181,13 @@ class Staff:
             members[person.unit_id].append(person)
             if person.unreachable or is_away(person, day):
                 continue
+            if person.enabled:
+                active[person.unit_id].append(person)
             if person.role is Role.PROVINCE_ADMIN:
                 province_admins.append(person)
             elif person.role is Role.UNIT_ADMIN:
                 unit_admins[person.unit_id].append(person)
-        return cls(dict(members), province_admins, dict(unit_admins))
+        return cls(dict(members), dict(active), province_admins, dict(unit_admins))
 
 
 def plan_day(
@@ -240,7 +244,7 @@ def plan_day(
                 (target.escalations if everyone else target.uncontacted)[unit_id] = escalated
         if not heard and ack is None:
             continue
-        active = [p for p in everyone if p.enabled and not p.unreachable and not is_away(p, day)]
+        active = staff.active.get(unit_id, [])
         for person in active:
             target = bundle(person)
             target.own = heard

@@ -119,8 +119,7 @@ async def reminders(runs: Sequence[Run], slot: time) -> Missed:
     first = runs[0]
     day, db, env = first.day, first.db, first.env
     staff = Staff.of(await people.people(db), day)
-    all_units = await units.all_units(db)
-    paths = {u.id: u.path for u in all_units}
+    paths, names = await units.paths_and_labels(db)
     wanted = f"{slot:%H:%M}"
     missed: Missed = {}
     told: dict[int, list[tuple[Run, Bundle]]] = {}  # contact id → each plan's bundle
@@ -139,7 +138,6 @@ async def reminders(runs: Sequence[Run], slot: time) -> Missed:
         for bundle in decided.bundles.values():
             if slot_of(bundle.person, policy) == wanted:
                 told.setdefault(bundle.person.id, []).append((run, bundle))
-    names = {u.id: u.label for u in all_units}
     noticed: dict[int, set[int]] = {}
     for parts in told.values():
         person = parts[0][1].person

@@ -43,6 +43,15 @@ async def all_units(db: aiosqlite.Connection) -> list[Unit]:
     ]
 
 
+async def paths_and_labels(db: aiosqlite.Connection) -> tuple[dict[int, str], dict[int, str]]:
+    """Every unit's path and its short label, by id, in the official order: what a scheduler
+    fire needs of 3,000 units, without building their models."""
+    rows = await fetch_all(
+        db, "SELECT id, path, COALESCE(NULLIF(short_name, ''), name) FROM units ORDER BY sort, id"
+    )
+    return {r[0]: r[1] for r in rows}, {r[0]: r[2] for r in rows}
+
+
 async def revision(db: aiosqlite.Connection) -> int:
     """A number that moves with every change to any unit (triggers of migration 014)."""
     row = await fetch_one(db, "SELECT n FROM unit_revision")
