@@ -44,12 +44,21 @@ async def status(ctx: Context, args: str) -> Reply:
             at=ctx.t.moment(ctx.now),
         )
     ]
+    # Thousands of lines: each message is looked up once, not once per line.
+    unit_line, pending_part, returned_part, overdue_part = (
+        ctx.t.line(key)
+        for key in (
+            "status.unit_line",
+            "status.pending_part",
+            "status.returned_part",
+            "status.overdue_part",
+        )
+    )
     for unit in scope:
         s = sums.get(unit.id)
         if s is None:
             continue
-        line = ctx.t(
-            "status.unit_line",
+        line = unit_line(
             light=PALETTE[unit_light(s.total, s.done, s.pending, s.not_applicable, s.overdue)].icon,
             unit=unit.label,
             done=s.done,
@@ -57,11 +66,11 @@ async def status(ctx: Context, args: str) -> Reply:
         )
         extras = []
         if s.pending:
-            extras.append(ctx.t("status.pending_part", count=s.pending))
+            extras.append(pending_part(count=s.pending))
         if s.returned:
-            extras.append(ctx.t("status.returned_part", count=s.returned))
+            extras.append(returned_part(count=s.returned))
         if s.overdue:
-            extras.append(ctx.t("status.overdue_part", count=s.overdue))
+            extras.append(overdue_part(count=s.overdue))
         lines.append(" · ".join([line, *extras]))
     lines += await unacknowledged_lines(ctx, scope)
     lines.append(legend(ctx.t))

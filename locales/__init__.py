@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import string
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -98,6 +98,14 @@ class Translator:
             elif isinstance(value, date):
                 params[name] = self.day(value, with_year=True)
         return _COUNTED.format(text, **params) if ":~" in text else text.format(**params)
+
+    def line(self, key: str, /) -> Callable[..., str]:
+        """A message's own `format`, looked up once: for listings that render thousands of
+        lines of plain text and numbers (no dates, no counted nouns)."""
+        text = catalog(self.locale).get(key) or catalog(DEFAULT_LOCALE).get(key) or key
+        if ":~" in text:
+            return lambda **params: _COUNTED.format(text, **params)
+        return text.format
 
     def has(self, key: str) -> bool:
         return key in catalog(self.locale)
