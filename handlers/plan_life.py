@@ -33,10 +33,13 @@ async def plans_list(ctx: Context, args: str) -> Reply:
     closed = [p for p in visible(ctx) if p.state is PlanState.CLOSED]
     if not shown and not closed:
         return Reply(t("plans.none"))
+    listed = [*shown, *closed][:MAX_LISTED]
     async with ctx.read() as db:
-        progress = await assignments.progress_by_plan(db, ctx.now, scope_path(ctx))
+        progress = await assignments.progress_by_plan(
+            db, [p.id for p in listed], ctx.now, scope_path(ctx)
+        )
     lines = [t("plans.header", open=len(shown))]
-    for plan in [*shown, *closed][:MAX_LISTED]:
+    for plan in listed:
         got = progress.get(plan.id)
         percent = round(100 * got.done / got.total) if got and got.total else 0
         lines.append(

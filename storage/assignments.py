@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import NamedTuple
 
 import aiosqlite
 
 from domain.model import AssignmentState
-from storage.db import fetch_all, fetch_one, from_db, to_db
+from storage.db import fetch_all, fetch_one, from_db, marks, to_db
 from storage.models import AssignmentRow, UnitSummary
 
 _ROW = (
@@ -262,16 +263,19 @@ class PlanProgress(NamedTuple):
 
 
 async def progress_by_plan(
-    db: aiosqlite.Connection, now: datetime, unit_path: str
+    db: aiosqlite.Connection, plan_ids: Sequence[int], now: datetime, unit_path: str
 ) -> dict[int, PlanProgress]:
-    """Per plan, the counts over units under `unit_path` (one line per plan in /plans)."""
+    """Per plan, the counts over units under `unit_path` (one line per plan in /plans); the
+    whole province is read off the covering index alone, without the units."""
+    scoped = unit_path != "/"
     rows = await fetch_all(
         db,
         "SELECT a.plan_id, COUNT(*), SUM(a.state IN ('accepted', 'not_applicable')),"
         f" SUM(a.state = 'pending'), SUM(a.state IN {_OUTSTANDING} AND a.due_at < ?)"
-        " FROM assignments a JOIN units u ON u.id = a.unit_id WHERE u.path LIKE ?"
-        " GROUP BY a.plan_id",
-        (to_db(now), unit_path + "%"),
+        " FROM assignments a"
+        + (" JOIN units u ON u.id = a.unit_id AND u.path LIKE ?" if scoped else "")
+        + f" WHERE a.plan_id IN ({marks(plan_ids)}) GROUP BY a.plan_id",
+        (to_db(now), *((unit_path + "%",) if scoped else ()), *plan_ids),
     )
     return {int(r[0]): PlanProgress(int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows}
 

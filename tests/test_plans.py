@@ -116,6 +116,8 @@ async def test_closing_a_plan_stops_its_reports_and_keeps_its_history(
 async def test_only_a_province_admin_publishes(bot: ShellBot, tmp_path: Path) -> None:
     await bot.invite_and_bind("郑州", "zzadmin", "unit_admin")
     await import_second(bot, tmp_path)
+    scoped = await bot.say("/plans", as_="zzadmin")  # progress over its own subtree
+    assert "[fw]" in scoped and "完成0%" in scoped
     refused = await bot.say("/plan publish zx", as_="zzadmin")
     assert "无权" in refused or "权限" in refused
     assert "草稿" in await bot.say("/plans", as_="admin")
