@@ -46,6 +46,8 @@ from schedules.policy import policy_from
 from storage import acks, contacts, outbox, people, plans, reports
 from storage.db import Store
 
+START = datetime(2016, 7, 15, 2, 0, tzinfo=UTC)  # the store's "now": mid-year, things overdue
+
 
 async def build(
     data_dir: Path,
@@ -57,7 +59,7 @@ async def build(
     monthly: bool = False,
 ) -> tuple[Settings, ManualClock]:
     settings = Settings(BOT_DATA_DIR=data_dir)  # type: ignore[call-arg]
-    clock = ManualClock(datetime(2016, 7, 15, 2, 0, tzinfo=UTC))
+    clock = ManualClock(START)
     app = await open_app(settings, clock, seed_sample=False)
     rng = random.Random(7)
     total_assignments = 0
@@ -201,7 +203,7 @@ async def decide_day(env: JobEnv, day: date) -> tuple[float, int, int]:
     return time.perf_counter() - started, len(fires), due
 
 
-async def scheduler(settings: Settings, clock: ManualClock, days: int) -> None:
+async def scheduler(settings: Settings, clock: ManualClock, days: int, replay: bool = True) -> None:
     app = await open_app(settings, clock, seed_sample=False)
     env = JobEnv(app.store, clock, settings.tz, settings.locale)
     day = clock.now().astimezone(settings.tz).date()
@@ -223,6 +225,10 @@ async def scheduler(settings: Settings, clock: ManualClock, days: int) -> None:
         f" median {statistics.median(took.values()):.3f} s, worst {took[worst]:.3f} s ({worst})"
     )
     start = datetime.combine(worst, clock_time(0), tzinfo=settings.tz)
+    if not replay:  # the day's messages are queued already (their keys): nothing to time
+        print("scheduler: the day played in full is measured on a store's first run only")
+        await app.store.close()
+        return
     await runtime.skip_to(env, start)
     started = time.perf_counter()
     fires = await runtime.run_due(env, start + timedelta(days=1), simulate=True)
@@ -246,22 +252,34 @@ def main() -> None:
     parser.add_argument("--plans", type=int, default=1, help=f"open plans, 1 to {len(PLANS)}")
     parser.add_argument("--monthly", action="store_true", help="the last plan reports monthly")
     parser.add_argument("--days", type=int, default=5, help="working days the scheduler decides")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        help="keep the store in this folder; a later run with the same folder measures it again"
+        " instead of building it (the other sizes are then those of the first run)",
+    )
     args = parser.parse_args()
     shorts = [short for short, _title in PLANS[: args.plans]]
     with tempfile.TemporaryDirectory() as tmp:
-        settings, clock = asyncio.run(
-            build(
-                Path(tmp),
-                args.units,
-                args.materials,
-                args.reports,
-                args.contacts,
-                args.plans,
-                args.monthly,
+        data = args.data or Path(tmp)
+        reused = (data / "bot.sqlite3").exists()
+        if reused:  # built by an earlier run with --data: measure it again
+            settings = Settings(BOT_DATA_DIR=data)  # type: ignore[call-arg]
+            clock = ManualClock(START)
+        else:
+            settings, clock = asyncio.run(
+                build(
+                    data,
+                    args.units,
+                    args.materials,
+                    args.reports,
+                    args.contacts,
+                    args.plans,
+                    args.monthly,
+                )
             )
-        )
         asyncio.run(measure(settings, clock, args.runs, shorts, args.contacts))
-        asyncio.run(scheduler(settings, clock, args.days))
+        asyncio.run(scheduler(settings, clock, args.days, replay=not reused))
 
 
 if __name__ == "__main__":
