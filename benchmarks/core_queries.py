@@ -40,6 +40,7 @@ from domain.model import PlanState, ReportStatus, Role
 from domain.settings import Settings
 from handlers import router
 from handlers.plan_import import import_plan
+from handlers.setup import warm
 from schedules import runtime, workdays
 from schedules.jobs import JobEnv, Missed, Run, bulletin, digest, reminders
 from schedules.policy import policy_from
@@ -140,6 +141,7 @@ async def measure(
         for ref in ("admin", "lister"):
             admin = await contacts.ensure(db, "bench", ref, None, clock.now())
             await contacts.bind(db, admin.id, 1, Role.PROVINCE_ADMIN, clock.now())
+    await warm(app.services)  # as the runner does once started
     if len(shorts) == 1:
         cases = [
             ("/todo (one unit)", reporter, "/todo"),

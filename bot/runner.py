@@ -13,6 +13,7 @@ from bot.app import App, open_app
 from domain.channels import TELEGRAM, WECOM
 from domain.clock import SystemClock
 from domain.settings import Settings
+from handlers.setup import warm
 from schedules.delivery import RunningChannel
 from schedules.jobs import JobEnv
 from schedules.runtime import Scheduler
@@ -63,6 +64,7 @@ async def run(settings: Settings, names: list[str], stop: asyncio.Event | None =
     clock = SystemClock()
     app = await open_app(settings, clock)
     try:  # whatever fails, the store's connection threads must not keep the process alive
+        await warm(app.services)
         await _serve(app, clock, names, stop or _stop_on_signals())
     finally:
         await app.store.close()

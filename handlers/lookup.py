@@ -12,7 +12,7 @@ import aiosqlite
 from domain.model import Role
 from domain.periods import same_period, series_of
 from domain.text import clip
-from handlers.context import Context
+from handlers.context import Context, Services
 from handlers.errors import Choose, UserError
 from handlers.plan_scope import no_plan_key, open_plans, plan_named, require_plan
 from storage import assignments, plans, units
@@ -88,12 +88,17 @@ async def reviewable(
 async def all_units(ctx: Context) -> list[Unit]:
     """Every unit (retired ones too), in official tree order; read again only when the
     store's unit revision moved (any change, by any process)."""
-    async with ctx.read() as db:
+    return await unit_tree(ctx.app)
+
+
+async def unit_tree(app: Services) -> list[Unit]:
+    """The shared copy of the unit tree (see `all_units`)."""
+    async with app.store.read() as db:
         key = await units.revision(db)
-        cached = ctx.app.units.get(key)
+        cached = app.units.get(key)
         if cached is None:
             cached = await units.all_units(db)
-            ctx.app.units = {key: cached}
+            app.units = {key: cached}
     return cached
 
 

@@ -188,8 +188,8 @@ async def unacknowledged_lines(ctx: Context, scope: list[Unit]) -> list[str]:
         return []
     async with ctx.read() as db:
         pending = await acks.unacknowledged_units(db, ctx.plan.id)
-        staffed = await people.staffed_units(db)
-    behind = [u for u in scope if u.id in pending]
+        behind = [u for u in scope if u.id in pending]
+        staffed = await people.staffed_units(db, [u.id for u in behind])
     lines = []
     names = [u.label for u in behind if u.id in staffed]
     if names:

@@ -86,9 +86,10 @@ async def todo(ctx: Context, args: str) -> Reply:
     wanted = plan_named(owing, args.split()[0]) if args.split() else None
     if args.split() and wanted is None:
         raise UserError("plans.unknown", name=args.split()[0][:30])
+    cap = PER_PLAN if several and wanted is None else MAX_LINES
     async with ctx.read() as db:
-        rows = await assignments.outstanding_in_plans(
-            db, [p.id for p in ([wanted] if wanted else owing)], unit.id, today=ctx.today
+        rows, owed = await assignments.soonest_in_plans(
+            db, [p.id for p in ([wanted] if wanted else owing)], unit.id, ctx.today, cap
         )
     if not rows:
         return Reply(ctx.t("todo.none", unit=unit.name), private=True)
@@ -96,21 +97,20 @@ async def todo(ctx: Context, args: str) -> Reply:
     groups: dict[int, list[AssignmentRow]] = {}
     for row in rows:
         groups.setdefault(row.plan_id, []).append(row)
-    cap = PER_PLAN if several and wanted is None else MAX_LINES
     days = ctx.app.settings.due_soon_days
-    lines = [ctx.t("todo.header", unit=unit.name, count=len(rows))]
+    lines = [ctx.t("todo.header", unit=unit.name, count=sum(owed.values()))]
     shown: list[str] = []
     more: list[Choice] = []
     for plan_id, group in groups.items():
         plan = by_id[plan_id]
         if several:
             lines.append(ctx.t("todo.plan_header", prefix=plan.prefix, title=plan.title))
-        for row in group[:cap]:
+        for row in group:
             code = shown_code(plan, row.code, several)
             lines.append(assignment_line(ctx.t, row, ctx.now, days, code=code))
             shown.append(code)
-        if len(group) > cap:
-            lines.append(ctx.t("todo.more", count=len(group) - cap, prefix=plan.prefix))
+        if owed[plan_id] > len(group):
+            lines.append(ctx.t("todo.more", count=owed[plan_id] - len(group), prefix=plan.prefix))
             more.append(
                 Choice(ctx.t("todo.more_button", prefix=plan.prefix), f"/todo {plan.prefix}")
             )

@@ -30,7 +30,7 @@ _OUTSTANDING = "('not_submitted', 'returned')"
 _OPENED = " AND (m.window_start IS NULL OR m.window_start <= ? OR instr(m.code, '/') = 0)"
 
 
-def _row(row: aiosqlite.Row) -> AssignmentRow:
+def _row(row: aiosqlite.Row | dict[str, object]) -> AssignmentRow:
     data = dict(row)
     targets = json.loads(data.pop("targets"))
     data["target"] = targets.get(data.pop("unit_kind"))
@@ -97,6 +97,33 @@ async def outstanding_in_plans(
             (*plan_ids, unit_id, *args),
         )
     ]
+
+
+async def soonest_in_plans(
+    db: aiosqlite.Connection, plan_ids: list[int], unit_id: int, today: date, per_plan: int
+) -> tuple[list[AssignmentRow], dict[int, int]]:
+    """What the unit owes over several plans, like `outstanding_in_plans`, but only each
+    plan's `per_plan` soonest rows are read; and how many each plan has in all."""
+    if not plan_ids:
+        return [], {}
+    soonest = "a.due_at IS NULL, a.due_at, m.sort"
+    columns, joins = _ROW.split(" FROM ", 1)
+    rows = await fetch_all(
+        db,
+        f"SELECT * FROM ({columns}"
+        f", ROW_NUMBER() OVER (PARTITION BY a.plan_id ORDER BY {soonest}) AS nth,"
+        f" COUNT(*) OVER (PARTITION BY a.plan_id) AS owed FROM {joins}"
+        f" WHERE a.plan_id IN ({marks(plan_ids)}) AND a.unit_id = ?"
+        f" AND a.state IN {_OUTSTANDING}{_OPENED})"
+        " WHERE nth <= ? ORDER BY due_at IS NULL, due_at, plan_id, nth",
+        (*plan_ids, unit_id, today.isoformat(), per_plan),
+    )
+    counts = {int(r["plan_id"]): int(r["owed"]) for r in rows}
+    return [_row(_without(r, "nth", "owed")) for r in rows], counts
+
+
+def _without(row: aiosqlite.Row, *names: str) -> dict[str, object]:
+    return {k: row[k] for k in row.keys() if k not in names}
 
 
 async def get(db: aiosqlite.Connection, assignment_id: int) -> AssignmentRow | None:

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from domain.model import Role
 from storage import contacts
-from storage.db import fetch_all, fetch_one, qualified, to_db
+from storage.db import fetch_all, fetch_one, marks, qualified, to_db
 
 
 class Prefs(BaseModel):
@@ -101,10 +101,17 @@ async def unit_people(db: aiosqlite.Connection, unit_id: int) -> list[Person]:
     ]
 
 
-async def staffed_units(db: aiosqlite.Connection) -> set[int]:
-    """Units with at least one registered contact (reachable or not)."""
+async def staffed_units(db: aiosqlite.Connection, among: Sequence[int] | None = None) -> set[int]:
+    """Units with at least one registered contact (reachable or not); only `among` these
+    when given (a few units of 3,000 are read from the index, not every contact)."""
+    if among is not None and not among:
+        return set()
+    only = f" AND unit_id IN ({marks(among)})" if among is not None else ""
     rows = await fetch_all(
-        db, "SELECT DISTINCT unit_id FROM contacts WHERE unit_id IS NOT NULL AND role IS NOT NULL"
+        db,
+        "SELECT DISTINCT unit_id FROM contacts WHERE unit_id IS NOT NULL AND role IS NOT NULL"
+        + only,
+        tuple(among or ()),
     )
     return {int(r[0]) for r in rows}
 
