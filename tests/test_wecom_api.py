@@ -13,7 +13,7 @@ import pytest
 
 from bot import runner
 from bot.wecom.api import WeComApi, WeComError
-from bot.wecom.mapping import card, split_text
+from bot.wecom.mapping import card, fits_card, split_text
 from domain.clock import ManualClock
 from domain.messages import Choice, OutgoingFile, Reply
 from tests.fake_wecom import AGENT_ID, CORP_ID, SECRET, FakeWeCom
@@ -93,6 +93,9 @@ def test_cards_hold_short_texts_and_six_short_buttons() -> None:
     assert built["sub_title_text"] == "附件2个"
     assert [b["key"] for b in built["button_list"]] == ["/accept 3", "/return 3"]
     assert card("很长的说明" * 40, choices) is None  # sent as text, the buttons after it
+    # A key that carries a long note typed with the command does not fit a card: numbered text.
+    assert fits_card(choices)
+    assert not fits_card([Choice("zx-2.1", "/report zx-2.1 " + "情况说明" * 100)])
     assert split_text("  \n ") == []
     assert split_text("a" * 5000) == ["a" * 2048, "a" * 2048, "a" * 904]
 

@@ -12,6 +12,7 @@ from domain.text import clip
 TEXT_BYTES = 2048  # message/send and robots cut text beyond this
 CARD_BUTTONS = 6  # button_interaction holds at most six
 BUTTON_CHARS = 12  # longer labels are cut on phones: number them in text instead
+BUTTON_KEY_BYTES = 1024  # a button's key, as the template-card API allows
 CARD_TITLE_CHARS = 36
 CARD_SUBTITLE_CHARS = 112
 
@@ -103,7 +104,12 @@ def _prefix(text: str, budget: int) -> str:
 
 
 def fits_card(choices: list[Choice]) -> bool:
-    return 0 < len(choices) <= CARD_BUTTONS and all(len(c.label) <= BUTTON_CHARS for c in choices)
+    """Whether a card can carry the choices: its buttons, their labels, and their keys (the
+    command each sends back, which may hold a note typed with it)."""
+    return 0 < len(choices) <= CARD_BUTTONS and all(
+        len(c.label) <= BUTTON_CHARS and len(c.action.encode("utf-8")) <= BUTTON_KEY_BYTES
+        for c in choices
+    )
 
 
 def card(text: str, choices: list[Choice]) -> dict[str, Any] | None:
