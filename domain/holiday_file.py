@@ -27,7 +27,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from domain.holiday_calendar import HOLIDAY, WORKDAY, HolidayDay
-from domain.plan_model import PlanIssue
+from domain.plan_model import PlanFileError, PlanIssue
 
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 _RANGE = re.compile(r"\s*(?:\.\.|~|～|至)\s*")
@@ -41,14 +41,8 @@ _KINDS = {
 _HEADER = {"date", "日期"}
 
 
-class HolidayFileError(Exception):
-    def __init__(self, source: str, issues: list[PlanIssue]) -> None:
-        super().__init__(source, issues)
-        self.source = source
-        self.issues = issues
-
-    def __str__(self) -> str:
-        return "\n".join(f"{self.source}:{i.line}: {i.key} {i.params}" for i in self.issues)
+class HolidayFileError(PlanFileError):
+    """A holiday schedule has problems, each with its line: nothing of it is stored."""
 
 
 def _issue(line: int, error: str, /, **params: object) -> PlanIssue:
