@@ -25,12 +25,33 @@ def second_plan(tmp_path: Path) -> Path:
     return path
 
 
-async def import_second(bot: ShellBot, tmp_path: Path, publish: bool = False) -> None:
-    t = Translator("zh_CN", bot.app.settings.tz)
-    done = await plan_cli.run_import(
-        bot.app.settings, t, second_plan(tmp_path), Overrides(), False, publish
-    )
-    assert done == 0
+def zh(bot: ShellBot) -> Translator:
+    return Translator("zh_CN", bot.app.settings.tz)
+
+
+async def import_file(bot: ShellBot, path: Path, publish: bool = False) -> int:
+    """`python main.py plan import PATH [--publish]`, beside the running bot."""
+    return await plan_cli.run_import(bot.app.settings, zh(bot), path, Overrides(), False, publish)
+
+
+async def import_second(
+    bot: ShellBot,
+    tmp_path: Path,
+    publish: bool = False,
+    edit: tuple[str, str] = ("", ""),
+    exit_code: int = 0,
+) -> None:
+    """The second plan (with one edit made to its text) imported, exiting as expected."""
+    path = second_plan(tmp_path)
+    old, new = edit
+    if old:
+        text = path.read_text("utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    assert await import_file(bot, path, publish) == exit_code
+
+
+HEAD = "  applies_to: [city, county]"
 
 
 async def test_an_imported_plan_is_a_draft_until_published(bot: ShellBot, tmp_path: Path) -> None:
@@ -149,16 +170,8 @@ async def test_pending_lists_every_open_plan_unless_one_is_named(
 async def test_a_plan_addressed_to_some_units_only(bot: ShellBot, tmp_path: Path) -> None:
     await bot.invite_and_bind("郑州", "zz")
     await bot.invite_and_bind("开封", "kf")
-    text = second_plan(tmp_path).read_text("utf-8")
-    head = "  applies_to: [city, county]"
-    assert head in text
-    only = text.replace(head, head + "\n  addressed_units: [zhengzhou]")
-    (tmp_path / "zx.yaml").write_text(only, encoding="utf-8")
-    t = Translator("zh_CN", bot.app.settings.tz)
-    settings = bot.app.settings
-    assert (
-        await plan_cli.run_import(settings, t, tmp_path / "zx.yaml", Overrides(), False, True) == 0
-    )
+    only = (HEAD, HEAD + "\n  addressed_units: [zhengzhou]")
+    await import_second(bot, tmp_path, publish=True, edit=only)
     assert "【zx】" in await bot.say("/todo", as_="zz")
     assert "【zx】" not in await bot.say("/todo", as_="kf")
 
@@ -166,15 +179,11 @@ async def test_a_plan_addressed_to_some_units_only(bot: ShellBot, tmp_path: Path
 async def test_a_plan_naming_an_unknown_unit_is_refused_with_its_line(
     bot: ShellBot, tmp_path: Path, capsys: object
 ) -> None:
-    text = second_plan(tmp_path).read_text("utf-8")
-    head = "  applies_to: [city, county]"
-    bad = text.replace(head, head + "\n  addressed_units: [zhengzhou, atlantis]")
-    (tmp_path / "zx.yaml").write_text(bad, encoding="utf-8")
-    t = Translator("zh_CN", bot.app.settings.tz)
-    settings = bot.app.settings
-    assert await plan_cli.run_import(settings, t, tmp_path / "zx.yaml", Overrides(), False) == 2
+    bad = (HEAD, HEAD + "\n  addressed_units: [zhengzhou, atlantis]")
+    await import_second(bot, tmp_path, edit=bad, exit_code=2)
     err = capsys.readouterr().err  # type: ignore[attr-defined]
-    line = bad.splitlines().index("  addressed_units: [zhengzhou, atlantis]") + 1
+    text = (tmp_path / "zx.yaml").read_text("utf-8")
+    line = text.splitlines().index("  addressed_units: [zhengzhou, atlantis]") + 1
     assert "atlantis" in err and f"第{line}行" in err, err
     assert "[zx]" not in await bot.say("/plans", as_="admin")
 
@@ -182,12 +191,8 @@ async def test_a_plan_naming_an_unknown_unit_is_refused_with_its_line(
 async def test_the_issuer_owes_only_what_the_plan_says_it_owes(
     bot: ShellBot, tmp_path: Path
 ) -> None:
-    text = second_plan(tmp_path).read_text("utf-8")
-    unsaid = text.replace("  applies_to: [city, county]\n", "", 1)  # the plan names nobody
-    (tmp_path / "zx.yaml").write_text(unsaid, encoding="utf-8")
-    t = Translator("zh_CN", bot.app.settings.tz)
-    settings = bot.app.settings
-    assert await plan_cli.run_import(settings, t, tmp_path / "zx.yaml", Overrides(), False) == 0
+    unsaid = (HEAD + "\n", "")  # the plan names nobody
+    await import_second(bot, tmp_path, edit=unsaid)
     async with bot.app.store.read() as db:
         rows = await db.execute_fetchall(
             "SELECT m.code FROM assignments a JOIN plans p ON p.id = a.plan_id"
@@ -202,7 +207,7 @@ async def test_plan_list_and_publish_from_the_command_line(
 ) -> None:
     await bot.invite_and_bind("郑州", "zz")
     await import_second(bot, tmp_path)
-    t = Translator("zh_CN", bot.app.settings.tz)
+    t = zh(bot)
     assert await plan_cli.run_list(bot.app.settings, t) == 0
     listed = capsys.readouterr().out  # type: ignore[attr-defined]
     assert "zx\thenan-zxzz 2016\t草稿" in listed and "fw\thenan-fwxzf 2016\t进行中" in listed
