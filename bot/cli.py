@@ -57,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     close = plan_sub.add_parser("close", help="close a plan: no more reminders or reports")
     close.add_argument("plan", help="the plan's short code or code")
     plan_sub.add_parser("list", help="every plan with its state")
+    exp = plan_sub.add_parser("export", help="write a stored plan back as its YAML plan file")
+    exp.add_argument("plan", help="the plan's short code or code")
+    exp.add_argument("file", type=Path)
     inv = sub.add_parser("invite", help="print a single-use invite code for a unit")
     inv.add_argument("unit")
     inv.add_argument("--role", default="reporter", help="reporter | unit_admin | province_admin")
@@ -87,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     if args.command == "plan" and args.plan_command == "list":
         return asyncio.run(plan_cli.run_list(settings, t))
+    if args.command == "plan" and args.plan_command == "export":
+        return asyncio.run(plan_cli.run_export(settings, t, args.plan, args.file))
     if args.command == "plan":
         return asyncio.run(plan_cli.run_state(settings, t, args.plan_command, args.plan))
     if args.command == "invite":

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot import holidays_cli
 from bot.app import App, open_app, read_store
+from domain import plan_export
 from domain.clock import SystemClock
 from domain.model import PlanState
 from domain.plan_file import Overrides, PlanFile, PlanFileError, PlanIssue, load_plan_file
@@ -139,6 +140,39 @@ async def run_list(settings: Settings, t: Translator) -> int:
         print(t("cli.plan_list_line", prefix=plan.prefix, code=plan.code, year=plan.year,
                 state=state, title=plan.title))  # fmt: skip
     return 0
+
+
+async def run_export(settings: Settings, t: Translator, name: str, file: Path) -> int:
+    """`plan export CODE FILE.yaml`: the stored plan as the plan file that re-imports it."""
+    app = await open_app(settings, SystemClock(), seed_sample=False)
+    try:
+        async with app.store.read() as db:
+            plan = plan_named(await plans.every(db), name)
+            if plan is None:
+                _fail(t("plans.unknown", name=name[:30]))
+                return 2
+            items = await plans.items(db, plan.id)
+            materials = await plans.materials(db, plan.id)
+    finally:
+        await app.store.close()
+    document = plan_export.plan_document(plan, items, materials)
+    failed = _write(file, plan_export.dump(document))
+    if failed:
+        _fail(t("plan_export.unwritable", file=file, reason=failed))
+        return 2
+    written = sum(len(item["materials"]) for item in document["items"])
+    print(t("plan_export.done", title=plan.title, code=plan.code, year=plan.year, file=file,
+            items=len(document["items"]), materials=written))  # fmt: skip
+    return 0
+
+
+def _write(file: Path, text: str) -> str | None:
+    """Write the file; the reason it could not be written, else None."""
+    try:
+        file.write_text(text, encoding="utf-8")
+    except OSError as e:
+        return e.strerror or str(e)
+    return None
 
 
 def _imported(t: Translator, plan: PlanFile, done: Imported) -> None:
