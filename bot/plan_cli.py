@@ -19,7 +19,7 @@ from handlers.plan_replace import Changes, ReplaceRefused, replace_plan
 from handlers.plan_scope import plan_named
 from locales import Translator
 from schedules import policy as reminder_policy
-from storage import plans
+from storage import assignments, plans, units
 from storage.models import Plan
 
 _NAMES_SHOWN = 10
@@ -153,9 +153,16 @@ async def run_export(settings: Settings, t: Translator, name: str, file: Path) -
                 return 2
             items = await plans.items(db, plan.id)
             materials = await plans.materials(db, plan.id)
+            owing = set(await assignments.addressed_units(db, plan.id))
+            tree = await units.all_units(db)
     finally:
         await app.store.close()
-    document = plan_export.plan_document(plan, items, materials)
+    kinds = {kind for m in materials for kind in m.applies_to}
+    below = [u for u in tree if u.parent_id is not None and not u.retired and u.kind in kinds]
+    some = [u.code for u in below if u.id in owing]  # addressed to some units only?
+    document = plan_export.plan_document(
+        plan, items, materials, some if len(some) < len(below) else ()
+    )
     failed = _write(file, plan_export.dump(document))
     if failed:
         _fail(t("plan_export.unwritable", file=file, reason=failed))

@@ -72,10 +72,13 @@ class StoredMaterial(Protocol):
 
 
 def plan_yaml(
-    plan: StoredPlan, items: Sequence[StoredItem], materials: Sequence[StoredMaterial]
+    plan: StoredPlan,
+    items: Sequence[StoredItem],
+    materials: Sequence[StoredMaterial],
+    addressed_units: Sequence[str] = (),
 ) -> str:
     """The plan file of a stored plan: header, then items with their materials in order."""
-    return dump(plan_document(plan, items, materials))
+    return dump(plan_document(plan, items, materials, addressed_units))
 
 
 def dump(document: dict[str, Any]) -> str:
@@ -84,9 +87,13 @@ def dump(document: dict[str, Any]) -> str:
 
 
 def plan_document(
-    plan: StoredPlan, items: Sequence[StoredItem], materials: Sequence[StoredMaterial]
+    plan: StoredPlan,
+    items: Sequence[StoredItem],
+    materials: Sequence[StoredMaterial],
+    addressed_units: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The plan file's content as `yaml.safe_dump` takes it."""
+    """The plan file's content as `yaml.safe_dump` takes it; `addressed_units` (codes) when
+    the plan was addressed to some units only, not every unit of its kinds."""
     kinds = [_kinds(m.applies_to) for m in materials]
     default = Counter(kinds).most_common(1)[0][0] if kinds else ()
     header: dict[str, Any] = {"code": plan.code}
@@ -99,6 +106,8 @@ def plan_document(
         header["issued"] = plan.issued_on
     if default:
         header["applies_to"] = list(default)
+    if addressed_units:
+        header["addressed_units"] = list(addressed_units)
     for key in ("notes", "reminders", "assessment"):
         if getattr(plan, key):
             header[key] = getattr(plan, key)

@@ -113,3 +113,34 @@ async def test_an_unknown_plan_is_refused_and_nothing_is_written(
     assert await export(bot, "nope", target) == 2
     assert "没有名为“nope”的计划" in capsys.readouterr().err
     assert not target.exists()
+
+
+async def test_a_plan_for_some_units_comes_back_for_those_units(
+    bot: ShellBot, tmp_path: Path
+) -> None:
+    text = ROOT_PLAN.read_text("utf-8").replace(
+        "  applies_to: [city, county]",
+        "  applies_to: [city, county]\n  addressed_units: [zhengzhou, kaifeng]",
+        1,
+    )
+    source = renamed_text(text, tmp_path / "some.yaml", "henan-some", "so")
+    assert await import_file(bot, source) == 0
+    out = tmp_path / "out.yaml"
+    assert await export(bot, "so", out) == 0
+    written = yaml.safe_load(out.read_text("utf-8"))
+    assert written["plan"]["addressed_units"] == ["zhengzhou", "kaifeng"]
+    assert await import_file(bot, renamed(out, tmp_path / "again.yaml", "henan-again", "ag")) == 0
+    async with bot.app.store.read() as db:
+        rows = await db.execute_fetchall(
+            "SELECT p.short, COUNT(DISTINCT a.unit_id) FROM assignments a"
+            " JOIN plans p ON p.id = a.plan_id WHERE p.short IN ('so', 'ag') GROUP BY p.short"
+        )
+    assert dict((str(r[0]), int(r[1])) for r in rows) == {"so": 2, "ag": 2}
+    # The whole tree's plan names no units.
+    assert await export(bot, "fw", out) == 0
+    assert "addressed_units" not in yaml.safe_load(out.read_text("utf-8"))["plan"]
+
+
+def renamed_text(text: str, target: Path, code: str, short: str) -> Path:
+    target.write_text(text, encoding="utf-8")
+    return renamed(target, target, code, short)
