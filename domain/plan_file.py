@@ -26,7 +26,8 @@ issue date is an error unless its year is written out (then a notice). A recurri
 domain.periods.
 Re-basing to another year moves the deadlines, the title's year, the 文号's bracketed year and
 the issue date, each said in `PlanFile.notices`; `Overrides` gives the 文号 or date instead.
-See plans/henan-2016.yaml for a commented example.
+See plans/henan-2016.yaml for a commented example. A `.txt`/`.md` file is a notice in plain
+text, read by domain.plan_text instead.
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ from domain.plan_model import (
     PlanMaterial,
     PlanUnit,
 )
+from domain.plan_text import read_text_plan
+
+TEXT_SUFFIXES = frozenset({".txt", ".md"})
 
 __all__ = [
     "Overrides",
@@ -83,7 +87,13 @@ def load_plan_file(
         data = Path(path).read_bytes()
     except OSError as e:
         raise _unreadable(str(path), e.strerror or str(e)) from e
-    return load_plan(_decode(data, str(path)), source=str(path), year=year, given=given)
+    text = _decode(data, str(path))
+    if Path(path).suffix.lower() in TEXT_SUFFIXES:  # a notice as received: domain.plan_text
+        if year is not None or (given is not None and given != Overrides()):
+            issue = PlanIssue(line=0, key="plan_text.error.overrides")
+            raise PlanFileError(str(path), [issue])
+        return read_text_plan(text, str(path))
+    return load_plan(text, source=str(path), year=year, given=given)
 
 
 def _decode(data: bytes, source: str) -> str:
