@@ -44,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--year", type=int, default=None, help="re-base a recurring plan to this year")
     imp.add_argument("--document", help="文号 of this year's plan (else re-based from the file's)")
     imp.add_argument("--issued", help="issue date YYYY-MM-DD (else re-based from the file's)")
+    imp.add_argument("--code", help="the plan's code (a notice's own is made up from its 文号)")
+    imp.add_argument("--short", help="its short code, the prefix of its codes (fw → fw-2.1)")
     imp.add_argument(
         "--replace",
         action="store_true",
@@ -86,7 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "plan" and args.plan_command == "import":
         given = Overrides(year=args.year, document=args.document, issued=args.issued)
         return asyncio.run(
-            plan_cli.run_import(settings, t, args.file, given, args.replace, args.publish)
+            plan_cli.run_import(
+                settings, t, args.file, given, args.replace, args.publish, args.code, args.short
+            )
         )
     if args.command == "plan" and args.plan_command == "list":
         return asyncio.run(plan_cli.run_list(settings, t))

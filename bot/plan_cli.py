@@ -11,6 +11,7 @@ from bot.app import App, open_app, read_store
 from domain import plan_export
 from domain.clock import SystemClock
 from domain.model import PlanState
+from domain.plan_checks import renamed
 from domain.plan_file import Overrides, PlanFile, PlanFileError, PlanIssue, load_plan_file
 from domain.settings import Settings
 from handlers import plan_life
@@ -32,9 +33,11 @@ async def run_import(
     given: Overrides,
     replace: bool,
     publish: bool = False,
+    code: str | None = None,
+    short: str | None = None,
 ) -> int:
     try:
-        plan = load_plan_file(file, given=given)
+        plan = renamed(load_plan_file(file, given=given), code, short, str(file))
     except PlanFileError as err:
         _fail(t("plan.errors_header", source=err.source, count=len(err.issues)))
         for problem in err.issues:

@@ -19,6 +19,7 @@ from domain.model import UnitKind
 from domain.plan_model import (
     BELOW_ISSUER,
     PlanFile,
+    PlanFileError,
     PlanIssue,
     PlanItem,
     PlanMaterial,
@@ -653,3 +654,17 @@ class Checker:
 
 def _syntax_issue(line: int, problem: str) -> PlanIssue:
     return PlanIssue(line=line, key="plan.error.syntax", params={"problem": problem})
+
+
+def renamed(plan: PlanFile, code: str | None, short: str | None, source: str) -> PlanFile:
+    """The plan under the code and short code the operator gives (`plan import --code/--short`:
+    a notice's own code is made up from its 文号); checked like the file's own."""
+    issues = []
+    if code is not None and not _PLAN_CODE.fullmatch(code):
+        issues.append(PlanIssue(line=0, key="plan.error.bad_plan_code", params={"value": code}))
+    if short is not None and not _PLAN_SHORT.fullmatch(short):
+        issues.append(PlanIssue(line=0, key="plan.error.bad_plan_short", params={"value": short}))
+    if issues:
+        raise PlanFileError(source, issues)
+    changes = {"code": code, "short": short}
+    return plan.model_copy(update={k: v for k, v in changes.items() if v is not None})
