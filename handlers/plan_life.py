@@ -13,6 +13,7 @@ import aiosqlite
 
 from domain.messages import Choice, OutgoingFile, Reply
 from domain.model import PlanState, Role
+from handlers import plan_upload
 from handlers.context import Context, Services
 from handlers.errors import UserError
 from handlers.lookup import scope_path
@@ -71,6 +72,8 @@ async def plan(ctx: Context, args: str) -> Reply:
         raise UserError("plans.usage")
     action, rest = words[0].lower(), words[1:]
     action = _ACTIONS.get(action, action)
+    if action in ("import", "export", "discard"):  # a plan file in chat: handlers.plan_upload
+        return await plan_upload.run(ctx, action, rest)
     if action not in ("publish", "close", "show"):
         raise UserError("plans.usage")
     target = named(ctx, rest[0]) if rest else ctx.plan
@@ -85,7 +88,7 @@ async def plan(ctx: Context, args: str) -> Reply:
     return await _close(ctx, target, confirmed=rest[1:2] == ["confirm"])
 
 
-_ACTIONS = {"发布": "publish", "结束": "close", "关闭": "close", "查看": "show"}
+_ACTIONS = {"发布": "publish", "结束": "close", "关闭": "close", "查看": "show", "导入": "import"}
 
 
 def _show(ctx: Context, plan: Plan) -> Reply:

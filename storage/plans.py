@@ -334,3 +334,25 @@ async def insert_assignments(
             for uid in unit_ids
         ],
     )
+
+
+async def delete_draft(db: aiosqlite.Connection, plan_id: int) -> bool:
+    """Remove a draft with its items, materials and assignments (nothing was reported on a
+    draft: only admins see it); False, and nothing removed, if the plan is not a draft."""
+    row = await fetch_one(db, "SELECT state FROM plans WHERE id = ?", (plan_id,))
+    if row is None or row[0] != PlanState.DRAFT.value:
+        return False
+    of_plan = "(SELECT id FROM materials WHERE plan_id = ?)"
+    for sql in (
+        f"DELETE FROM drafts WHERE material_id IN {of_plan}",
+        f"DELETE FROM acks WHERE material_id IN {of_plan}",
+        f"DELETE FROM upload_links WHERE material_id IN {of_plan}",
+        "DELETE FROM plan_focus WHERE plan_id = ?",
+        "DELETE FROM bulletins WHERE plan_id = ?",
+        "DELETE FROM assignments WHERE plan_id = ?",
+        "DELETE FROM materials WHERE plan_id = ?",
+        "DELETE FROM items WHERE plan_id = ?",
+        "DELETE FROM plans WHERE id = ?",
+    ):
+        await db.execute(sql, (plan_id,))
+    return True

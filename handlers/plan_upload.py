@@ -1,0 +1,213 @@
+"""A plan file sent in chat: `/plan import` with the file, `/plan export`, `/plan discard`.
+
+The file is read by the same loader as `main.py plan import` (any format it knows), stored at
+once as a draft and previewed; a corrected file with the same code and year replaces that
+draft in place, so the admin edits until satisfied, then publishes (handlers.plan_life).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import aiosqlite
+
+from domain import plan_export
+from domain.messages import Choice, IncomingFile, OutgoingFile, Reply
+from domain.model import PlanState, Role
+from domain.plan_file import PlanFile, PlanFileError, PlanIssue, load_plan_file
+from domain.text import clip
+from handlers.context import Context
+from handlers.errors import UserError
+from handlers.insight_data import output_path
+from handlers.plan_import import PlanExists, import_plan
+from handlers.plan_replace import ReplaceRefused, replace_plan
+from handlers.plan_scope import named
+from handlers.render import deadline_text
+from locales import Translator
+from schedules import policy as reminder_policy
+from storage import assignments, audit, plans, units
+from storage.files import FileRejected
+from storage.models import Plan
+
+MAX_MATERIALS = 10  # materials listed in a preview: a phone screen
+MAX_PROBLEMS = 15
+MAX_NAMES = 8
+TITLE_CHARS = 24
+YAML_MIME = "application/yaml"
+
+
+async def run(ctx: Context, action: str, rest: list[str]) -> Reply:
+    """`/plan import|export|discard …` (province admins only)."""
+    if ctx.role is not Role.PROVINCE_ADMIN:
+        raise UserError("error.forbidden")
+    if action == "import":
+        return await _import(ctx)
+    target = named(ctx, rest[0]) if rest else None
+    if target is None:
+        raise UserError("plans.unknown", name=(rest[0] if rest else "")[:30])
+    if action == "export":
+        return await _export(ctx, target)
+    return await _discard(ctx, target)
+
+
+async def _import(ctx: Context) -> Reply:
+    t = ctx.t
+    if not ctx.msg.files:
+        raise UserError("plan_upload.no_file")
+    if len(ctx.msg.files) > 1:
+        raise UserError("plan_upload.one_file")
+    incoming = ctx.msg.files[0]
+    name = Path(incoming.name or "").name
+    if name in ("", ".", ".."):
+        name = "plan.yaml"
+    with tempfile.TemporaryDirectory(prefix="plan-upload-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(await _read(ctx, incoming, name))
+        try:
+            plan = load_plan_file(path)
+        except PlanFileError as err:
+            return _problems(t, name, err.issues)
+    bad_reminders = reminder_policy.check(plan.reminders)
+    if bad_reminders:
+        lines = [t("plan.errors_header", source=name, count=len(bad_reminders))]
+        lines += [t("cli.plan_reminders_bad", problem=text) for text in bad_reminders]
+        return Reply("\n".join(lines), is_error=True)
+    async with ctx.read() as db:
+        before = await plans.find(db, plan.code, plan.year)
+    if before is not None and before.state is not PlanState.DRAFT:
+        state = t(f"plans.state.{before.state.value}")
+        raise UserError("plan_upload.not_draft", code=plan.code, year=plan.year, state=state)
+    tz = ctx.app.settings.tz
+    try:
+        if before is None:
+            await import_plan(ctx.app.store, plan, tz, ctx.now)
+        else:
+            await replace_plan(ctx.app.store, plan, tz, ctx.now)
+    except PlanFileError as err:  # its units do not fit the bureau's tree
+        return _problems(t, name, err.issues)
+    except PlanExists as err:  # imported by someone else meanwhile
+        raise UserError("plan_upload.not_draft", code=err.code, year=err.year, state="") from err
+    except ReplaceRefused as err:
+        codes = t.join([b.code for b in err.blocked])
+        raise UserError("plan_upload.replace_refused", codes=codes) from err
+    async with ctx.read() as db:
+        stored = await plans.find(db, plan.code, plan.year)
+        assert stored is not None
+        return await _preview(ctx, db, stored, plan, replaced=before is not None)
+
+
+async def _read(ctx: Context, incoming: IncomingFile, name: str) -> bytes:
+    """The file's bytes, refused past the store's size limit as any attachment is."""
+    limit = ctx.app.files.policy.max_bytes
+    ctx.app.files.policy.check_size(name, incoming.size)
+    data = bytearray()
+    async for chunk in incoming.read():
+        data += chunk
+        if len(data) > limit:
+            raise FileRejected("too_large", name, limit / 1024 / 1024)
+    return bytes(data)
+
+
+def _problems(t: Translator, name: str, issues: list[PlanIssue]) -> Reply:
+    lines = [t("plan.errors_header", source=name, count=len(issues))]
+    lines += [_issue(t, issue) for issue in issues[:MAX_PROBLEMS]]
+    lines += t.rest(len(issues), MAX_PROBLEMS)
+    lines.append(t("plan_upload.nothing_stored"))
+    return Reply("\n".join(lines), is_error=True)
+
+
+def _issue(t: Translator, issue: PlanIssue) -> str:
+    message = t(issue.key, **issue.params)
+    return t("plan.at_line", line=issue.line, message=message) if issue.line else message
+
+
+async def _preview(
+    ctx: Context, db: aiosqlite.Connection, plan: Plan, loaded: PlanFile, *, replaced: bool
+) -> Reply:
+    t = ctx.t
+    materials = await plans.materials(db, plan.id)
+    items = await plans.items(db, plan.id)
+    addressed = await assignments.addressed_units(db, plan.id)
+    labels = {u.id: u.label for u in await units.all_units(db)}
+    lines = [t("plan_upload.replaced" if replaced else "plan_upload.imported", title=plan.title)]
+    head = t("plan_upload.head", year=plan.year, short=plan.prefix)
+    if plan.document:
+        head = t("plan_upload.head_document", document=plan.document, head=head)
+    lines.append(head)
+    lines.append(
+        t(
+            "plan_upload.counts",
+            items=len(items),
+            materials=len(materials),
+            units=len(addressed),
+        )
+    )
+    for m in materials[:MAX_MATERIALS]:
+        title = clip(m.title, TITLE_CHARS)
+        lines.append(t("plan_upload.material", code=m.code, title=title, due=deadline_text(t, m)))
+    lines += t.rest(len(materials), MAX_MATERIALS)
+    targets = [
+        t(
+            "plan_upload.target",
+            code=m.code,
+            targets=t.join([f"{t(f'kind.{kind}')}{n}" for kind, n in m.targets.items()]),
+        )
+        for m in materials
+        if m.targets
+    ]
+    if targets:
+        lines.append(t("plan_upload.targets", targets=t.listed(targets, MAX_NAMES)))
+    names = [labels[u] for u in addressed if u in labels]
+    lines.append(t("plan_upload.addressees", names=t.listed(names, MAX_NAMES) or "—"))
+    if loaded.notices:
+        lines.append(t("plan_upload.notices", count=len(loaded.notices)))
+        lines += [_issue(t, n) for n in loaded.notices[:MAX_PROBLEMS]]
+        lines += t.rest(len(loaded.notices), MAX_PROBLEMS)
+    else:
+        lines.append(t("plan_upload.no_notices"))
+    lines.append(t("plan_upload.hint"))
+    short = plan.prefix
+    choices = [
+        [
+            Choice(t("plan_upload.publish_button"), f"/plan publish {short}"),
+            Choice(t("plan_upload.edit_button"), f"/plan export {short}"),
+            Choice(t("plan_upload.discard_button"), f"/plan discard {short}"),
+        ]
+    ]
+    return Reply("\n".join(lines), choices=choices)
+
+
+async def _export(ctx: Context, plan: Plan) -> Reply:
+    """The stored plan as the YAML file that re-imports it, as `main.py plan export` writes."""
+    async with ctx.read() as db:
+        items = await plans.items(db, plan.id)
+        materials = await plans.materials(db, plan.id)
+        owing = set(await assignments.addressed_units(db, plan.id))
+        tree = await units.all_units(db)
+    kinds = {kind for m in materials for kind in m.applies_to}
+    below = [u for u in tree if u.parent_id is not None and not u.retired and u.kind in kinds]
+    some = [u.code for u in below if u.id in owing]  # addressed to some units only?
+    text = plan_export.plan_yaml(plan, items, materials, some if len(some) < len(below) else ())
+    out = output_path(ctx.app.settings, "plan", ".yaml", ctx.now)
+    out.write_text(text, encoding="utf-8")
+    key = "plan_upload.exported_draft" if plan.state is PlanState.DRAFT else "plan_upload.exported"
+    return Reply(
+        ctx.t(key, title=plan.title, short=plan.prefix),
+        files=[OutgoingFile(str(out), f"{plan.code}-{plan.year}.yaml", YAML_MIME)],
+        private=True,
+    )
+
+
+async def _discard(ctx: Context, plan: Plan) -> Reply:
+    if plan.state is not PlanState.DRAFT:
+        state = ctx.t(f"plans.state.{plan.state.value}")
+        raise UserError("plan_upload.discard_not_draft", title=plan.title, state=state)
+    async with ctx.write() as db:
+        if not await plans.delete_draft(db, plan.id):
+            raise UserError("plan_upload.discard_not_draft", title=plan.title, state="")
+        await audit.record(
+            db, at=ctx.now, actor_id=ctx.contact.id, action="plan_discard", unit_id=None,
+            subject=f"{plan.code} {plan.year}",
+        )  # fmt: skip
+    return Reply(ctx.t("plan_upload.discarded", title=plan.title), replaces_choices=True)

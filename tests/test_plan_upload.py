@@ -1,0 +1,144 @@
+"""A plan file sent in chat: `/plan import` with the file previews it as a draft with buttons
+发布 / 修改 / 取消; 修改 returns the YAML, a corrected file re-previews the same draft, 发布
+sends the 签收 notices, 取消 removes the draft; a bad file is answered by line, storing nothing."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from storage import plans
+from tests.support import ROOT_PLAN, ShellBot
+
+TITLE = "title: 2016年度全省安全监管系统推进服务型行政执法建设工作方案"
+
+
+def plan_copy(tmp_path: Path, code: str, short: str, title: str, name: str) -> Path:
+    """The sample plan under another code, short code and title, so it clashes with nothing."""
+    text = ROOT_PLAN.read_text("utf-8")
+    text = text.replace("code: henan-fwxzf", f"code: {code}").replace(
+        "short: fw", f"short: {short}"
+    )
+    assert TITLE in text
+    text = text.replace(TITLE, f"title: {title}")
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def button(out: str, label: str) -> str:
+    match = re.search(r"\[(\d+)\] " + label, out)
+    assert match, f"no {label} button in {out!r}"
+    return match.group(1)
+
+
+def sent_file(out: str) -> Path:
+    match = re.search(r"📎 文件 (\S+?\.yaml)\W(/.+\.yaml)\W", out)
+    assert match, out
+    return Path(match.group(2))
+
+
+async def titles(bot: ShellBot) -> list[str]:
+    async with bot.app.store.read() as db:
+        return [p.title for p in await plans.every(db)]
+
+
+async def rows(bot: ShellBot) -> list[int]:
+    """How many items, materials and assignments the store holds."""
+    counted = []
+    async with bot.app.store.read() as db:
+        for table in ("items", "materials", "assignments"):
+            found = await db.execute_fetchall(f"SELECT COUNT(*) FROM {table}")
+            counted.append(int(next(iter(found))[0]))
+    return counted
+
+
+async def test_an_admin_sends_a_plan_edits_it_and_publishes_it(
+    bot: ShellBot, tmp_path: Path
+) -> None:
+    await bot.invite_and_bind("郑州", "zz")
+    path = plan_copy(tmp_path, "henan-zxzz", "zx", "2016年危险化学品专项整治方案", "zx.yaml")
+    out = await bot.say("/plan import", as_="admin", files=[path])
+    assert "已导入草稿" in out and "2016年危险化学品专项整治方案" in out, out
+    assert "豫安监管﹝2016﹞41号" in out and "简称 zx" in out
+    assert re.search(r"\d+ 个事项,\d+ 项材料,发往 \d+ 个单位", out), out
+    assert re.search(r"2\.1 .+ · 截止 \d+月\d+日\(周.", out), out  # dates with their weekday
+    assert "另有" in out or "等" in out  # a long list is cut for a phone
+    assert "发往:" in out and "郑州" in out
+    for label in ("发布", "修改", "取消"):
+        button(out, label)
+
+    edit = await bot.say(button(out, "修改"), as_="admin")
+    exported = sent_file(edit)
+    assert exported.name.endswith(".yaml") and "henan-zxzz" in exported.read_text("utf-8")
+    corrected = tmp_path / "corrected" / "henan-zxzz-2016.yaml"
+    corrected.parent.mkdir()
+    text = exported.read_text("utf-8").replace(
+        "2016年危险化学品专项整治方案", "2016年危化品整治方案"
+    )
+    corrected.write_text(text, encoding="utf-8")
+    again = await bot.say("/plan import", as_="admin", files=[corrected])
+    assert "已用新文件更新草稿" in again and "2016年危化品整治方案" in again, again
+    every = await titles(bot)
+    assert "2016年危化品整治方案" in every and "2016年危险化学品专项整治方案" not in every
+    assert len(every) == 2  # the sample and this one: the same draft, replaced
+
+    published = await bot.say(button(again, "发布"), as_="admin")
+    assert "已发布" in published and "1 位联系人" in published, published
+    assert "新任务:2016年危化品整治方案" in bot.out.getvalue()
+    assert "签收" in await bot.say("/ack zx", as_="zz")
+    # Published, it is no longer a draft: neither replaced from chat nor discarded.
+    refused = await bot.say("/plan import", as_="admin", files=[corrected])
+    assert "plan import --replace" in refused and "2016年危化品整治方案" in str(await titles(bot))
+    assert "不是草稿" in await bot.say("/plan discard zx", as_="admin")
+
+
+async def test_discard_removes_a_draft(bot: ShellBot, tmp_path: Path) -> None:
+    path = plan_copy(tmp_path, "henan-qt", "qt", "2016年其他工作方案", "qt.yaml")
+    before = await rows(bot)
+    out = await bot.say("/plan import", as_="admin", files=[path])
+    assert "已导入草稿" in out, out
+    assert await rows(bot) != before
+    listed = await bot.say("/plans", as_="admin")
+    assert "[qt] 2016年其他工作方案" in listed and "草稿" in listed, listed
+    gone = await bot.say("/plan discard qt", as_="admin")  # typed, as the button says
+    assert "已取消草稿" in gone, gone
+    out = await bot.say("/plan import", as_="admin", files=[path])
+    gone = await bot.say(button(out, "取消"), as_="admin")
+    assert "已取消草稿" in gone, gone
+    assert "其他工作方案" not in await bot.say("/plans", as_="admin")
+    assert await titles(bot) == ["2016年度全省安全监管系统推进服务型行政执法建设工作方案"]
+    assert await rows(bot) == before  # its items, materials and assignments went with it
+    # The same file can be sent again afterwards.
+    assert "已导入草稿" in await bot.say("/plan import", as_="admin", files=[path])
+
+
+async def test_a_bad_file_gets_its_problems_by_line_and_stores_nothing(
+    bot: ShellBot, tmp_path: Path
+) -> None:
+    path = plan_copy(tmp_path, "henan-qt", "qt", "2016年其他工作方案", "qt.yaml")
+    lines = path.read_text("utf-8").splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("  document:"))
+    lines[at] = lines[at].replace("document:", "documnet:")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    before = await titles(bot)
+    out = await bot.say("/plan import", as_="admin", files=[path])
+    assert "qt.yaml" in out and f"第{at + 1}行" in out and "documnet" in out, out
+    assert "未导入任何内容" in out
+    assert await titles(bot) == before
+
+
+async def test_only_a_province_admin_imports(bot: ShellBot, tmp_path: Path) -> None:
+    await bot.invite_and_bind("郑州", "zz")
+    path = plan_copy(tmp_path, "henan-qt", "qt", "2016年其他工作方案", "qt.yaml")
+    before = await titles(bot)
+    out = await bot.say("/plan import", as_="zz", files=[path])
+    assert "已导入" not in out
+    assert await titles(bot) == before
+    await bot.invite_and_bind("郑州", "zzadmin", role="admin")
+    out = await bot.say("/plan import", as_="zzadmin", files=[path])
+    assert "已导入" not in out and await titles(bot) == before
+
+
+async def test_import_without_a_file_says_how(bot: ShellBot) -> None:
+    assert "连同 /plan import" in await bot.say("/plan import", as_="admin")
