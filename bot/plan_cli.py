@@ -6,9 +6,10 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import yaml
+
 from bot import holidays_cli
 from bot.app import App, open_app, read_store
-from domain import plan_export
 from domain.clock import SystemClock
 from domain.model import PlanState
 from domain.plan_checks import renamed
@@ -18,9 +19,10 @@ from handlers import plan_life
 from handlers.plan_import import Imported, PlanExists, import_plan
 from handlers.plan_replace import Changes, ReplaceRefused, replace_plan
 from handlers.plan_scope import plan_named
+from handlers.plan_upload import plan_file_text
 from locales import Translator
 from schedules import policy as reminder_policy
-from storage import assignments, plans, units
+from storage import plans
 from storage.models import Plan
 
 _NAMES_SHOWN = 10
@@ -154,19 +156,11 @@ async def run_export(settings: Settings, t: Translator, name: str, file: Path) -
             if plan is None:
                 _fail(t("plans.unknown", name=name[:30]))
                 return 2
-            items = await plans.items(db, plan.id)
-            materials = await plans.materials(db, plan.id)
-            owing = set(await assignments.addressed_units(db, plan.id))
-            tree = await units.all_units(db)
+            text = await plan_file_text(db, plan)
     finally:
         await app.store.close()
-    kinds = {kind for m in materials for kind in m.applies_to}
-    below = [u for u in tree if u.parent_id is not None and not u.retired and u.kind in kinds]
-    some = [u.code for u in below if u.id in owing]  # addressed to some units only?
-    document = plan_export.plan_document(
-        plan, items, materials, some if len(some) < len(below) else ()
-    )
-    failed = _write(file, plan_export.dump(document))
+    document = yaml.safe_load(text)
+    failed = _write(file, text)
     if failed:
         _fail(t("plan_export.unwritable", file=file, reason=failed))
         return 2

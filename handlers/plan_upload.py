@@ -178,17 +178,23 @@ async def _preview(
     return Reply("\n".join(lines), choices=choices)
 
 
+async def plan_file_text(db: aiosqlite.Connection, plan: Plan) -> str:
+    """A stored plan as the YAML plan file that re-imports it (chat and `main.py plan
+    export`): `addressed_units` written when it was for some units only."""
+    items = await plans.items(db, plan.id)
+    materials = await plans.materials(db, plan.id)
+    owing = set(await assignments.addressed_units(db, plan.id))
+    tree = await units.all_units(db)
+    kinds = {kind for m in materials for kind in m.applies_to}
+    below = [u for u in tree if u.parent_id is not None and not u.retired and u.kind in kinds]
+    some = [u.code for u in below if u.id in owing]
+    return plan_export.plan_yaml(plan, items, materials, some if len(some) < len(below) else ())
+
+
 async def _export(ctx: Context, plan: Plan) -> Reply:
     """The stored plan as the YAML file that re-imports it, as `main.py plan export` writes."""
     async with ctx.read() as db:
-        items = await plans.items(db, plan.id)
-        materials = await plans.materials(db, plan.id)
-        owing = set(await assignments.addressed_units(db, plan.id))
-        tree = await units.all_units(db)
-    kinds = {kind for m in materials for kind in m.applies_to}
-    below = [u for u in tree if u.parent_id is not None and not u.retired and u.kind in kinds]
-    some = [u.code for u in below if u.id in owing]  # addressed to some units only?
-    text = plan_export.plan_yaml(plan, items, materials, some if len(some) < len(below) else ())
+        text = await plan_file_text(db, plan)
     out = output_path(ctx.app.settings, "plan", ".yaml", ctx.now)
     out.write_text(text, encoding="utf-8")
     key = "plan_upload.exported_draft" if plan.state is PlanState.DRAFT else "plan_upload.exported"

@@ -142,3 +142,16 @@ async def test_only_a_province_admin_imports(bot: ShellBot, tmp_path: Path) -> N
 
 async def test_import_without_a_file_says_how(bot: ShellBot) -> None:
     assert "连同 /plan import" in await bot.say("/plan import", as_="admin")
+
+
+async def test_the_notice_as_received_is_previewed_and_published(bot: ShellBot) -> None:
+    """The seed notice in plain text, sent in chat as it is: a draft, previewed, published."""
+    await bot.invite_and_bind("郑州", "zz")
+    notice = Path(__file__).resolve().parent / "files" / "henan-2016-notice.txt"
+    out = await bot.say("/plan import", as_="admin", files=[notice])
+    assert "已导入草稿" in out and "16" in out and "周二" in out, out
+    short = next(line for line in out.splitlines() if "简称" in line)
+    assert "doc" in short  # made up from the 文号: the notice names no code of its own
+    published = await bot.say("/plan publish doc", as_="admin")
+    assert "已发布" in published
+    assert "【doc】" in await bot.say("/todo", as_="zz")
