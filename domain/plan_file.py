@@ -27,7 +27,7 @@ domain.periods.
 Re-basing to another year moves the deadlines, the title's year, the 文号's bracketed year and
 the issue date, each said in `PlanFile.notices`; `Overrides` gives the 文号 or date instead.
 See plans/henan-2016.yaml for a commented example. A `.txt`/`.md` file is a notice in plain
-text, read by domain.plan_text instead.
+text, read by domain.plan_text instead; a `.xlsx` file its 细则 sheet (domain.plan_xlsx).
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from domain.plan_model import (
     PlanUnit,
 )
 from domain.plan_text import read_text_plan
+from domain.plan_xlsx import read_xlsx_plan
 
 TEXT_SUFFIXES = frozenset({".txt", ".md"})
 
@@ -87,12 +88,15 @@ def load_plan_file(
         data = Path(path).read_bytes()
     except OSError as e:
         raise _unreadable(str(path), e.strerror or str(e)) from e
-    text = _decode(data, str(path))
-    if Path(path).suffix.lower() in TEXT_SUFFIXES:  # a notice as received: domain.plan_text
+    suffix = Path(path).suffix.lower()
+    if suffix in TEXT_SUFFIXES or suffix == ".xlsx":  # a notice as received
         if year is not None or (given is not None and given != Overrides()):
             issue = PlanIssue(line=0, key="plan_text.error.overrides")
             raise PlanFileError(str(path), [issue])
-        return read_text_plan(text, str(path))
+        if suffix == ".xlsx":  # its 细则 sheet: domain.plan_xlsx
+            return read_xlsx_plan(data, str(path))
+        return read_text_plan(_decode(data, str(path)), str(path))
+    text = _decode(data, str(path))
     return load_plan(text, source=str(path), year=year, given=given)
 
 
