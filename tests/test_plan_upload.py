@@ -155,3 +155,12 @@ async def test_the_notice_as_received_is_previewed_and_published(bot: ShellBot) 
     published = await bot.say("/plan publish doc", as_="admin")
     assert "已发布" in published
     assert "【doc】" in await bot.say("/todo", as_="zz")
+
+
+async def test_the_excel_sheet_is_imported_in_chat(bot: ShellBot, tmp_path: Path) -> None:
+    from tests.test_plan_xlsx import workbook
+
+    sheet = tmp_path / "细则.xlsx"
+    workbook(sheet)
+    out = await bot.say("/plan import", as_="admin", files=[sheet])
+    assert "已导入草稿" in out and "周二" in out, out
