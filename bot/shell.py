@@ -7,11 +7,12 @@ import shlex
 import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
 from domain.channels import SHELL, SHELL_GROUP
+from domain.clock import SystemClock
 from domain.deadlines import DeadlineError, parse_user_date
 from domain.messages import ChatKind, Choice, Incoming, IncomingFile, Reply
 from handlers import router
@@ -207,7 +208,7 @@ class ShellChannel:
         if reset is not None:
             reset()
         elif setter is not None:
-            setter(datetime.now(UTC))
+            setter(SystemClock().now())
         else:
             self._say("shell.time_fixed")
             return
