@@ -85,13 +85,12 @@ async def outstanding_in_plans(
     `today`, no period whose report has not opened yet."""
     if not plan_ids:
         return []
-    marks = ",".join("?" for _ in plan_ids)
     opened, args = (_OPENED, (today.isoformat(),)) if today else ("", ())
     return [
         _row(r)
         for r in await fetch_all(
             db,
-            f"{_ROW} WHERE a.plan_id IN ({marks}) AND a.unit_id = ?"
+            f"{_ROW} WHERE a.plan_id IN ({marks(plan_ids)}) AND a.unit_id = ?"
             f" AND a.state IN {_OUTSTANDING}{opened}"
             " ORDER BY a.due_at IS NULL, a.due_at, a.plan_id, m.sort",
             (*plan_ids, unit_id, *args),

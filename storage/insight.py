@@ -26,7 +26,7 @@ from domain.progress_rows import (
     UnitActivity,
     UnitRow,
 )
-from storage.db import to_db
+from storage.db import marks, to_db
 
 BATCH = 5000
 
@@ -220,13 +220,12 @@ def accepted_files(
     conn: sqlite3.Connection, plan_id: int, path: str, material_ids: list[int]
 ) -> Iterator[AcceptedFile]:
     """Attachments of accepted reports for these materials in units under `path`."""
-    marks = ",".join("?" for _ in material_ids)
     cur = conn.execute(
         "SELECT r.id, a.unit_id, a.material_id, r.reviewed_at, f.name, f.sha256, f.size"
         " FROM reports r JOIN assignments a ON a.id = r.assignment_id"
         " JOIN units u ON u.id = a.unit_id JOIN attachments f ON f.report_id = r.id"
         f" WHERE a.plan_id = ? AND r.status = 'accepted' AND u.path LIKE ?"
-        f" AND a.material_id IN ({marks}) ORDER BY r.id, f.id",
+        f" AND a.material_id IN ({marks(material_ids)}) ORDER BY r.id, f.id",
         (plan_id, path + "%", *material_ids),
     )
     while batch := cur.fetchmany(BATCH):

@@ -9,7 +9,7 @@ from typing import Any
 import aiosqlite
 
 from storage import signals
-from storage.db import fetch_all, from_db, to_db
+from storage.db import fetch_all, from_db, marks, to_db
 from storage.models import OutboxMessage
 
 TOPIC = "outbox"  # the signal a committed enqueue emits (the sender listens)
@@ -62,13 +62,12 @@ async def due(
     db: aiosqlite.Connection, channels: list[str], now: datetime, limit: int
 ) -> list[OutboxMessage]:
     """Queued messages for these channels whose time has come, oldest first."""
-    marks = ",".join("?" for _ in channels)
     return [
         _message(r)
         for r in await fetch_all(
             db,
             "SELECT id, idem_key, channel, chat_ref, contact_id, kind, body, status, attempts,"
-            f" not_before FROM outbox WHERE status = 'queued' AND channel IN ({marks})"
+            f" not_before FROM outbox WHERE status = 'queued' AND channel IN ({marks(channels)})"
             " AND not_before <= ? ORDER BY not_before, id LIMIT ?",
             (*channels, to_db(now), limit),
         )

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 import aiosqlite
 
-from storage.db import fetch_all, fetch_one, from_db, to_db
+from storage.db import fetch_all, fetch_one, from_db, marks, to_db
 from storage.models import OutboxMessage
 
 _MESSAGE = (
@@ -47,10 +47,9 @@ async def due_page(
 
 async def next_due(db: aiosqlite.Connection, channels: list[str]) -> datetime | None:
     """When the earliest queued message of these channels becomes due; None if none is queued."""
-    marks = ",".join("?" for _ in channels) or "NULL"
     row = await fetch_one(
         db,
-        f"SELECT MIN(not_before) FROM outbox WHERE status = 'queued' AND channel IN ({marks})",
+        f"SELECT MIN(not_before) FROM outbox WHERE status = 'queued' AND channel IN ({marks(channels)})",
         channels,
     )
     return from_db(row[0]) if row and row[0] else None

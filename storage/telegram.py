@@ -6,7 +6,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.db import fetch_all, fetch_one, to_db
+from storage.db import fetch_all, fetch_one, marks, to_db
 from storage.models import Contact
 
 _ADMIN_ROLES = ("unit_admin", "province_admin")
@@ -25,8 +25,9 @@ async def inbox_save(
 
 
 async def inbox_done(db: aiosqlite.Connection, update_ids: list[int]) -> None:
-    marks = ",".join("?" for _ in update_ids)
-    await db.execute(f"DELETE FROM telegram_inbox WHERE update_id IN ({marks})", update_ids)
+    await db.execute(
+        f"DELETE FROM telegram_inbox WHERE update_id IN ({marks(update_ids)})", update_ids
+    )
 
 
 async def inbox_pending(db: aiosqlite.Connection) -> list[str]:

@@ -14,6 +14,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from storage.db import marks
+
 CHUNK = 1024 * 1024
 
 
@@ -104,9 +106,8 @@ def _names(conn: sqlite3.Connection, shas: list[str]) -> dict[str, str]:
     for table in ("draft_files", "attachments"):  # an attachment's name wins
         for start in range(0, len(shas), 500):
             part = shas[start : start + 500]
-            marks = ",".join("?" for _ in part)
             for sha, name in conn.execute(
-                f"SELECT sha256, MIN(name) FROM {table} WHERE sha256 IN ({marks}) GROUP BY sha256",
+                f"SELECT sha256, MIN(name) FROM {table} WHERE sha256 IN ({marks(part)}) GROUP BY sha256",
                 part,
             ):
                 names[str(sha)] = str(name)
