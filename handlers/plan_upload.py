@@ -3,6 +3,7 @@
 The file is read by the same loader as `main.py plan import` (any format it knows), stored at
 once as a draft and previewed; a corrected file with the same code and year replaces that
 draft in place, so the admin edits until satisfied, then publishes (handlers.plan_life).
+`/plan import` alone takes the file the admin sent just before it (handlers.plan_recent).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from domain.messages import Choice, IncomingFile, OutgoingFile, Reply
 from domain.model import PlanState, Role
 from domain.plan_file import PlanFile, PlanFileError, PlanIssue, load_plan_file
 from domain.text import clip
+from handlers import plan_recent
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.insight_data import output_path
@@ -53,11 +55,10 @@ async def run(ctx: Context, action: str, rest: list[str]) -> Reply:
 
 async def _import(ctx: Context) -> Reply:
     t = ctx.t
-    if not ctx.msg.files:
-        raise UserError("plan_upload.no_file")
     if len(ctx.msg.files) > 1:
         raise UserError("plan_upload.one_file")
-    incoming = ctx.msg.files[0]
+    taken = None if ctx.msg.files else await plan_recent.recent(ctx)  # sent just before
+    incoming = ctx.msg.files[0] if taken is None else plan_recent.incoming(ctx, taken)
     name = Path(incoming.name or "").name
     if name in ("", ".", ".."):
         name = "plan.yaml"
@@ -91,6 +92,8 @@ async def _import(ctx: Context) -> Reply:
     except ReplaceRefused as err:
         codes = t.join([b.code for b in err.blocked])
         raise UserError("plan_upload.replace_refused", codes=codes) from err
+    if taken is not None:
+        await plan_recent.used(ctx, taken)
     async with ctx.read() as db:
         stored = await plans.find(db, plan.code, plan.year)
         assert stored is not None

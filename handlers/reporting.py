@@ -161,7 +161,7 @@ async def report(ctx: Context, args: str) -> Reply:
     return _submitted_reply(ctx, report_id, row, len(files))
 
 
-async def _draft_with_files(
+async def draft_with_files(
     ctx: Context, count: int | None = None, note: str | None = None
 ) -> list[StoredFile]:
     """A new draft holding the files of this message (and what was said), material unchosen."""
@@ -170,7 +170,7 @@ async def _draft_with_files(
         await drafts.discard(db, ctx.contact.id)
         await drafts.start(db, ctx.contact.id, ctx.now)
         await _record_blobs(ctx, db, files)
-        await drafts.add_files(db, ctx.contact.id, files)
+        await drafts.add_files(db, ctx.contact.id, files, ctx.now)
         if count is not None or note is not None:
             await drafts.set_details(db, ctx.contact.id, count, note)
     return files
@@ -181,7 +181,7 @@ async def _keep_while_asking(
 ) -> Choose:
     """Files sent with a code that several plans have: they wait in a draft while the sender
     picks the plan, so that the button does not lose them."""
-    await _draft_with_files(ctx, count, note)
+    await draft_with_files(ctx, count, note)
     picks = [(label, "/report_pick " + action.split()[1]) for label, action in asked.choices]
     return Choose(asked.key, picks, **asked.params)
 
@@ -205,7 +205,7 @@ def _require_files(material: Material, files: list[StoredFile]) -> None:
         raise UserError("report.needs_files_first", code=material.code)
 
 
-async def _owed_choices(ctx: Context) -> list[list[Choice]]:
+async def owed_choices(ctx: Context) -> list[list[Choice]]:
     """One button per material the unit owes over every open plan, soonest first."""
     unit = require_unit(ctx)
     owing = await reporting_plans(ctx)
@@ -225,10 +225,10 @@ async def _owed_choices(ctx: Context) -> list[list[Choice]]:
 async def start_draft(ctx: Context) -> Reply:
     """Keep any files sent and ask which outstanding material they are for."""
     unit = require_unit(ctx)
-    choices = await _owed_choices(ctx)
+    choices = await owed_choices(ctx)
     if not choices:
         return Reply(ctx.t("todo.none", unit=unit.name))
-    files = await _draft_with_files(ctx)
+    files = await draft_with_files(ctx)
     choices.append([Choice(ctx.t("report.cancel_button"), "/report_cancel")])
     key = "report.pick_with_files" if files else "report.pick"
     return Reply(ctx.t(key, files=len(files)), choices=choices)
@@ -273,7 +273,7 @@ async def add_to_draft(ctx: Context) -> Reply | None:
         raise UserError("report.note_too_long", limit=MAX_NOTE)
     async with ctx.write() as db:
         await _record_blobs(ctx, db, files)
-        await drafts.add_files(db, ctx.contact.id, files)
+        await drafts.add_files(db, ctx.contact.id, files, ctx.now)
         await drafts.set_details(db, ctx.contact.id, None, note)
         draft = await drafts.get(db, ctx.contact.id)
     assert draft is not None
@@ -286,7 +286,7 @@ async def add_to_draft(ctx: Context) -> Reply | None:
 
 
 async def start_draft_choices(ctx: Context, files: int) -> Reply:
-    choices = await _owed_choices(ctx)
+    choices = await owed_choices(ctx)
     choices.append([Choice(ctx.t("report.cancel_button"), "/report_cancel")])
     return Reply(ctx.t("report.pick_with_files", files=files), choices=choices)
 

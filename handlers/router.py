@@ -12,6 +12,7 @@ from domain.text import clean
 from handlers.context import AlreadyHandled, Context, Services
 from handlers.errors import Choose, UserError
 from handlers.first_start import unbound_admin
+from handlers.plan_recent import kept, plan_like
 from handlers.plan_scope import PlanNeeded, default_plan, every_plan, named
 from handlers.registry import BY_WORD, Command
 from handlers.reporting import add_to_draft, start_draft
@@ -240,6 +241,9 @@ async def _plain_message(ctx: Context) -> list[Reply]:
     """Text or files without a command: feed an open draft, start one, or explain."""
     if not ctx.contact.registered:
         return [await unbound_admin(ctx) or Reply(ctx.t("start.unregistered"))]
+    plan_file = plan_like(ctx)
+    if plan_file is not None:  # an admin's notice, first of `/plan import`, or a report's file
+        return [await kept(ctx, plan_file)]
     added = await add_to_draft(ctx)
     if added is not None:
         return [added]

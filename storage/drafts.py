@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import aiosqlite
 
-from storage.db import fetch_all, fetch_one, to_db
+from storage.db import fetch_all, fetch_one, from_db, to_db
 from storage.models import Draft, StoredFile
+
+
+@dataclass(frozen=True)
+class DraftFile:
+    """One file of a draft, and when it arrived (None for files kept before this was noted)."""
+
+    id: int
+    file: StoredFile
+    sent_at: datetime | None
 
 
 async def get(db: aiosqlite.Connection, contact_id: int) -> Draft | None:
@@ -53,10 +63,39 @@ async def set_details(
     )
 
 
-async def add_files(db: aiosqlite.Connection, contact_id: int, files: list[StoredFile]) -> None:
+async def add_files(
+    db: aiosqlite.Connection, contact_id: int, files: list[StoredFile], now: datetime
+) -> None:
     await db.executemany(
-        "INSERT INTO draft_files (contact_id, sha256, name, mime, size) VALUES (?, ?, ?, ?, ?)",
-        [(contact_id, f.sha256, f.name, f.mime, f.size) for f in files],
+        "INSERT INTO draft_files (contact_id, sha256, name, mime, size, sent_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [(contact_id, f.sha256, f.name, f.mime, f.size, to_db(now)) for f in files],
+    )
+
+
+async def last_file(db: aiosqlite.Connection, contact_id: int) -> DraftFile | None:
+    """The file of the contact's draft that came last, with when it came (None if unknown)."""
+    row = await fetch_one(
+        db,
+        "SELECT id, sha256, name, mime, size, sent_at FROM draft_files WHERE contact_id = ?"
+        " ORDER BY id DESC LIMIT 1",
+        (contact_id,),
+    )
+    if row is None:
+        return None
+    stored = StoredFile(sha256=row[1], name=row[2], mime=row[3], size=row[4])
+    return DraftFile(id=row[0], file=stored, sent_at=from_db(row[5]))
+
+
+async def take_file(db: aiosqlite.Connection, contact_id: int, file_id: int) -> None:
+    """Remove one file from the draft, and the draft when nothing is left in it."""
+    await db.execute(
+        "DELETE FROM draft_files WHERE id = ? AND contact_id = ?", (file_id, contact_id)
+    )
+    await db.execute(
+        "DELETE FROM drafts WHERE contact_id = ? AND material_id IS NULL AND count IS NULL"
+        " AND note IS NULL AND NOT EXISTS (SELECT 1 FROM draft_files WHERE contact_id = ?)",
+        (contact_id, contact_id),
     )
 
 

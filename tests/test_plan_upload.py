@@ -5,12 +5,14 @@ sends the 签收 notices, 取消 removes the draft; a bad file is answered by li
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
-from storage import plans
+from storage import contacts, drafts, plans
 from tests.support import ROOT_PLAN, ShellBot
 
 TITLE = "title: 2016年度全省安全监管系统推进服务型行政执法建设工作方案"
+NOTICE = Path(__file__).resolve().parent / "files" / "henan-2016-notice.txt"  # as received
 
 
 def plan_copy(tmp_path: Path, code: str, short: str, title: str, name: str) -> Path:
@@ -164,3 +166,50 @@ async def test_the_excel_sheet_is_imported_in_chat(bot: ShellBot, tmp_path: Path
     workbook(sheet)
     out = await bot.say("/plan import", as_="admin", files=[sheet])
     assert "已导入草稿" in out and "周二" in out, out
+
+
+async def admin_draft_files(bot: ShellBot) -> list[str]:
+    """The names of the files waiting in the admin's report draft."""
+    async with bot.app.store.read() as db:
+        admin = await contacts.find(db, "shell", "admin")
+        assert admin is not None
+        draft = await drafts.get(db, admin.id)
+    return [f.name for f in draft.files] if draft else []
+
+
+async def test_a_file_sent_first_is_imported_by_plan_import_after_it(bot: ShellBot) -> None:
+    """WeCom and Telegram users send the file, then the command: the file waits ten minutes."""
+    await bot.invite_and_bind("郑州", "zz")
+    alone = await bot.say("", as_="admin", files=[NOTICE])  # `:attach`, then the file alone
+    assert "已收到文件“henan-2016-notice.txt”" in alone, alone
+    assert "10 分钟内发送 /plan import" in alone
+    assert "请选择要报送的材料" in alone  # it may still be a report's file: both are offered
+    bot.clock.advance(timedelta(minutes=9))
+    out = await bot.say("/plan import", as_="admin")
+    assert "已导入草稿" in out and "9 个事项,16 项材料" in out, out
+    button(out, "发布")
+    assert await admin_draft_files(bot) == []  # taken out of the report draft
+    again = await bot.say("/plan import", as_="admin")  # used once, not twice
+    assert "连同 /plan import" in again and "已导入" not in again, again
+    # A reporter's file alone is a report's, as before: no word of importing.
+    reporter = await bot.say("", as_="zz", files=[NOTICE])
+    assert "请选择要报送的材料" in reporter and "/plan import" not in reporter, reporter
+
+
+async def test_a_file_sent_long_before_is_not_taken(bot: ShellBot) -> None:
+    await bot.say("", as_="admin", files=[NOTICE])
+    before = await titles(bot)
+    bot.clock.advance(timedelta(minutes=11))
+    out = await bot.say("/plan import", as_="admin")
+    assert "“henan-2016-notice.txt”已超过 10 分钟" in out and "请重新发送" in out, out
+    assert await titles(bot) == before
+    assert await admin_draft_files(bot) == ["henan-2016-notice.txt"]  # still there for a report
+
+
+async def test_a_yaml_file_alone_is_asked_for_with_the_command(
+    bot: ShellBot, tmp_path: Path
+) -> None:
+    path = plan_copy(tmp_path, "henan-qt", "qt", "2016年其他工作方案", "qt.yaml")
+    out = await bot.say("", as_="admin", files=[path])
+    assert "“qt.yaml”" in out and "连同 /plan import 一起发送" in out, out
+    assert await admin_draft_files(bot) == []
