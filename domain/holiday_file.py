@@ -33,7 +33,7 @@ _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日
 _RANGE = re.compile(r"\s*(?:\.\.|~|～|至)\s*")
 _YEARS = range(2000, 2101)
 _KEYS = ("year", "holidays", "workdays")
-_LONGEST = 31  # days in one range: a longer one is a typo (2027-02-05..2027-12-11)
+LONGEST_RANGE = 31  # days in one range: a longer one is a typo (2027-02-05..2027-12-11)
 _KINDS = {
     "holiday": HOLIDAY, "休": HOLIDAY, "放假": HOLIDAY, "假": HOLIDAY,
     "workday": WORKDAY, "班": WORKDAY, "上班": WORKDAY, "调休上班": WORKDAY,
@@ -71,7 +71,7 @@ def parse_dates(text: str) -> list[date] | str:
     first, last = found[0], found[-1]
     if last < first:
         return "bad_range"
-    if (last - first).days >= _LONGEST:
+    if (last - first).days >= LONGEST_RANGE:
         return "range_too_long"
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 

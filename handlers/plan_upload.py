@@ -28,7 +28,7 @@ from handlers.plan_scope import named
 from handlers.render import deadline_text
 from locales import Translator
 from schedules import policy as reminder_policy
-from storage import assignments, audit, plans, units
+from storage import assignments, audit, holidays, plans, units
 from storage.files import FileRejected
 from storage.models import Plan
 
@@ -183,15 +183,18 @@ async def _preview(
 
 async def plan_file_text(db: aiosqlite.Connection, plan: Plan) -> str:
     """A stored plan as the YAML plan file that re-imports it (chat and `main.py plan
-    export`): `addressed_units` written when it was for some units only."""
+    export`): `addressed_units` written when it was for some units only, its own holiday
+    schedules as the store has them now."""
     items = await plans.items(db, plan.id)
     materials = await plans.materials(db, plan.id)
-    owing = set(await assignments.addressed_units(db, plan.id))
-    tree = await units.all_units(db)
+    owing = await plans.owing_units(db, plan.id)
     kinds = {kind for m in materials for kind in m.applies_to}
-    below = [u for u in tree if u.parent_id is not None and not u.retired and u.kind in kinds]
-    some = [u.code for u in below if u.id in owing]
-    return plan_export.plan_yaml(plan, items, materials, some if len(some) < len(below) else ())
+    # Every unit of its kinds owes it unless the file named some (the issuer among them).
+    could = [u for u in await units.all_units(db) if not u.retired and u.kind in kinds]
+    some = [u.code for u in could if u.id in owing]
+    days = await holidays.days_of(db, plan.holiday_years)
+    addressed = some if len(some) < len(could) else ()
+    return plan_export.plan_yaml(plan, items, materials, addressed, days)
 
 
 async def _export(ctx: Context, plan: Plan) -> Reply:

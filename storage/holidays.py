@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 
 import aiosqlite
 
 from domain.holiday_calendar import HolidayDay
-from storage.db import fetch_all, fetch_one, to_db
+from storage.db import fetch_all, fetch_one, marks, to_db
 
 
 async def replace_years(
@@ -33,6 +33,16 @@ async def replace_years(
 async def every_day(db: aiosqlite.Connection) -> list[HolidayDay]:
     """Every stored day, in date order; [] when none was imported."""
     rows = await fetch_all(db, "SELECT day, kind, name, year FROM holidays ORDER BY day")
+    return [HolidayDay(date.fromisoformat(r[0]), r[1], r[2], int(r[3])) for r in rows]
+
+
+async def days_of(db: aiosqlite.Connection, years: Sequence[int]) -> list[HolidayDay]:
+    """The stored days of these years' schedules, in date order."""
+    rows = await fetch_all(
+        db,
+        f"SELECT day, kind, name, year FROM holidays WHERE year IN ({marks(years)}) ORDER BY day",
+        tuple(years),
+    )
     return [HolidayDay(date.fromisoformat(r[0]), r[1], r[2], int(r[3])) for r in rows]
 
 

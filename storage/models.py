@@ -53,6 +53,8 @@ class Plan(BaseModel):
     state: PlanState = PlanState.PUBLISHED
     short: str | None = None  # set at import; `prefix` is what codes show
     kind: str = "plan"  # plan | assignment (an ad-hoc 交办)
+    deadline_on_holiday: str = "keep"  # the plan file's rule: keep | next_workday
+    holiday_years: list[int] = []  # years of the holiday schedules its file carried
 
     @property
     def prefix(self) -> str:

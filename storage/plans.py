@@ -24,14 +24,14 @@ _MATERIAL = (
 
 COLUMNS = (
     "id", "code", "year", "title", "document", "issued_on", "notes", "reminders", "assessment",
-    "revision", "state", "short", "kind",
+    "revision", "state", "short", "kind", "deadline_on_holiday", "holiday_years",
 )  # fmt: skip
 
 
 def decode(row: Sequence[Any]) -> Plan:
     """The plan of a row's `COLUMNS` values, in order."""
     data = dict(zip(COLUMNS, row, strict=True))
-    for key in ("notes", "reminders", "assessment"):
+    for key in ("notes", "reminders", "assessment", "holiday_years"):
         data[key] = json.loads(data[key])
     return Plan(**data)
 
@@ -134,6 +134,14 @@ async def exists(db: aiosqlite.Connection, code: str, year: int) -> bool:
     )
 
 
+async def owing_units(db: aiosqlite.Connection, plan_id: int) -> set[int]:
+    """The units that owe something in the plan, the issuing bureau among them if it does."""
+    rows = await fetch_all(
+        db, "SELECT DISTINCT unit_id FROM assignments WHERE plan_id = ?", (plan_id,)
+    )
+    return {int(r[0]) for r in rows}
+
+
 async def count(db: aiosqlite.Connection) -> int:
     row = await fetch_one(db, "SELECT COUNT(*) FROM plans")
     return int(row[0]) if row else 0
@@ -160,7 +168,10 @@ async def material(db: aiosqlite.Connection, material_id: int) -> Material | Non
     return _material(row) if row else None
 
 
-_HEADER_COLUMNS = ("title", "document", "issued_on", "notes", "reminders", "assessment")
+_HEADER_COLUMNS = (
+    "title", "document", "issued_on", "notes", "reminders", "assessment",
+    "deadline_on_holiday", "holiday_years",
+)  # fmt: skip
 
 
 def _header_values(plan: PlanFile, now: datetime) -> tuple[object, ...]:
@@ -172,6 +183,8 @@ def _header_values(plan: PlanFile, now: datetime) -> tuple[object, ...]:
         json.dumps(plan.notes, ensure_ascii=False),
         json.dumps(plan.reminders, ensure_ascii=False),
         json.dumps(plan.assessment, ensure_ascii=False),
+        plan.deadline_on_holiday,
+        json.dumps(sorted({day.year for day in plan.holidays})),
         to_db(now),
     )
 
@@ -188,7 +201,8 @@ async def insert_plan(
     """Add a plan beside the others (none is closed by it); returns its id."""
     cur = await db.execute(
         f"INSERT INTO plans (code, year, {', '.join(_HEADER_COLUMNS)}, imported_at,"
-        " state, short, kind, active, published_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
+        " state, short, kind, active, published_at)"
+        f" VALUES ({', '.join('?' * (len(_HEADER_COLUMNS) + 6))}, 1, ?)",
         (
             plan.code,
             plan.year,

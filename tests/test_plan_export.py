@@ -1,19 +1,27 @@
-"""`main.py plan export CODE FILE.yaml`: a stored plan written back as its plan file, which
-re-imports as the same plan (a monthly series comes back as its one material)."""
+"""`main.py plan export CODE FILE.yaml` and chat `/plan export`: a stored plan written back as
+its plan file, which re-imports as the same plan into a fresh store, field by field (a monthly
+series comes back as its one material; the holiday rule, the plan's own holiday schedules and
+its addressed units come back too), written as a person writes one."""
 
 from __future__ import annotations
 
+import contextlib
+import re
+import sqlite3
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 import pytest
 import yaml
 
-from bot import plan_cli
-from domain.plan_file import Overrides
+from bot import plan_cli, units_cli
+from bot.app import read_store
+from domain.plan_file import Overrides, PlanFile, load_plan_file
+from domain.settings import Settings
 from locales import Translator
-from storage import plans
-from tests.support import ROOT_PLAN, ShellBot
+from storage import holidays, plans, units
+from tests.support import ROOT_PLAN, SHANGHAI, ShellBot, settings_for
 
 MONTHLY = (
     "      - title: 安全生产执法情况月报\n        deadline: 每月5日前\n        text_only: true\n"
@@ -144,3 +152,250 @@ async def test_a_plan_for_some_units_comes_back_for_those_units(
 def renamed_text(text: str, target: Path, code: str, short: str) -> Path:
     target.write_text(text, encoding="utf-8")
     return renamed(target, target, code, short)
+
+
+# --- import → export → import into a fresh store: the same plan, field by field
+
+HOLIDAY_PLAN = """\
+plan:
+  code: henan-jjr
+  short: jjr
+  year: 2030
+  title: 2030年度节假日顺延工作方案
+  issued: 2030-01-10
+  applies_to: [city, county]
+  reminders: {before_days: [5, 1], time: "10:00"}
+  deadline_on_holiday: next_workday
+holidays:
+  - year: 2030
+    holidays:
+      元旦: 2030-01-01
+      劳动节: 2030-05-01..2030-05-05
+      国庆节: [2030-10-01..2030-10-07]
+    workdays: [2030-04-28, 2030-10-12]
+  - year: 2031
+    holidays: {元旦: 2031-01-01}
+items:
+  - no: 1
+    title: 劳动节前后报送
+    deadline: 5月1日
+    materials:
+      - title: 节前安全检查情况
+      - title: 节后复工情况
+        text_only: true
+  - no: 2
+    title: 季度报送
+    materials:
+      - title: 执法情况季报
+        deadline: 每季度末
+      - title: 半年总结
+        deadline: 6月底
+        applies_to: [province, city, county]
+        target: {city: 3, county: 2}
+        target_unit: 份
+"""
+
+RECURRING_PLAN = """\
+plan:
+  code: henan-yuebao
+  short: yb
+  year: 2016
+  title: 2016年度安全生产执法月报制度
+  document: 豫安监管﹝2016﹞52号
+  issued: 2016-05-09
+  applies_to: [city, county]
+  notes: [月报按自然月统计。]
+  assessment: {weights: {completeness: 60, timeliness: 40}}
+items:
+  - no: 1
+    title: 执法月报
+    deadline: 每月5日前
+    applies_to: [province, city, county]
+    materials:
+      - title: 安全生产执法情况月报
+        text_only: true
+      - title: 行政处罚案件统计表
+  - no: 2
+    title: 季度与年度报送
+    materials:
+      - title: 执法检查季报
+        deadline: 每季度首月10日前
+      - title: 年度执法总结
+        deadline: 12月20日
+        target: {city: 1, county: 1}
+        target_unit: 篇
+"""
+
+ADDRESSED_PLAN = """\
+plan:
+  code: henan-shidian
+  short: sd
+  year: 2030
+  title: 2030年度行政执法试点工作方案
+  issued: 2030-03-01
+  applies_to: [city, county]
+  addressed_units: [henan, zhengzhou, kaifeng, gongyi]
+  deadline_on_holiday: next_workday
+items:
+  - no: 1
+    title: 试点方案
+    deadline: 9月底
+    materials:
+      - title: 试点工作方案
+      - title: 省局试点指导意见
+        applies_to: [province]
+  - no: 2
+    title: 试点总结
+    deadline: 按要求报送
+    applies_to: [city]
+    materials:
+      - title: 试点工作总结
+"""
+
+
+async def fresh_store(tmp_path: Path, name: str) -> Settings:
+    """A new bureau's store with the sample plan's unit tree and nothing else."""
+    settings = settings_for(tmp_path / name)
+    t = Translator("zh_CN", settings.tz)
+    assert await units_cli.run_import(settings, t, ROOT_PLAN) == 0
+    return settings
+
+
+async def snapshot(db: aiosqlite.Connection) -> dict[str, Any]:
+    """Everything the store keeps of its one plan, without the row ids."""
+    (plan,) = await plans.every(db)
+    codes = {u.id: u.code for u in await units.all_units(db)}
+    materials = await plans.materials(db, plan.id)
+    code_of = {m.id: m.code for m in materials}
+    rows = await db.execute_fetchall(
+        "SELECT material_id, unit_id, due_date, due_at FROM assignments WHERE plan_id = ?",
+        (plan.id,),
+    )
+    return {
+        "plan": plan.model_dump(exclude={"id"}),
+        "items": [item.model_dump(exclude={"id"}) for item in await plans.items(db, plan.id)],
+        "materials": [m.model_dump(exclude={"id", "plan_id", "item_id"}) for m in materials],
+        "assignments": sorted((code_of[r[0]], codes[r[1]], r[2], r[3]) for r in rows),
+        "holidays": await holidays.every_day(db),
+    }
+
+
+def kept(plan: PlanFile) -> dict[str, Any]:
+    """Every field of a loaded plan file that the store keeps. Left out: the unit tree (the
+    bureau's, not the plan's: an export names units, it does not list them), line numbers,
+    import notices, and an item's `applies_to`, which only defaults its materials'."""
+    data = plan.model_dump(exclude={"units", "unit_lines", "notices", "addressed_units"})
+    data["addressed_units"] = sorted(plan.addressed_units)
+    for item in data["items"]:
+        del item["applies_to"]
+    return data
+
+
+async def round_trip(tmp_path: Path, source: Path) -> str:
+    """Import into one fresh store, export, import the export into another; both stores and
+    both loaded files must agree on everything. Returns the exported text."""
+    t = Translator("zh_CN", SHANGHAI)
+    first, second = await fresh_store(tmp_path, "first"), await fresh_store(tmp_path, "second")
+    assert await plan_cli.run_import(first, t, source, Overrides(), False) == 0
+    exported = tmp_path / "exported.yaml"
+    code = load_plan_file(source).code
+    assert await plan_cli.run_export(first, t, code, exported) == 0
+    assert await plan_cli.run_import(second, t, exported, Overrides(), False) == 0
+    before, after = kept(load_plan_file(source)), kept(load_plan_file(exported))
+    for field in before:
+        assert after[field] == before[field], field
+    stored_before, stored_after = (
+        await read_store(first, snapshot),
+        await read_store(second, snapshot),
+    )
+    for part in stored_before:
+        assert stored_after[part] == stored_before[part], part
+    return exported.read_text("utf-8")
+
+
+async def test_the_sample_plan_comes_back_as_written(tmp_path: Path) -> None:
+    text = await round_trip(tmp_path, ROOT_PLAN)
+    items = yaml.safe_load(text)["items"]
+    # A deadline every material of an item shares is the item's, as the sample writes it.
+    assert items[0] == {
+        "no": 1,
+        "title": "年度方案制定情况",
+        "deadline": "5月底",
+        "materials": [{"title": "推进服务型行政执法建设年度方案"}],
+    }
+    assert items[2]["deadline"] == "7月底" and "deadline" not in items[2]["materials"][1]
+    assert "deadline" not in items[5] and items[5]["materials"][0]["deadline"] == "6月上旬"
+    assert "deadline_on_holiday" not in text and "holidays" not in text
+
+
+async def test_a_recurring_plan_comes_back_as_its_expressions(tmp_path: Path) -> None:
+    source = tmp_path / "yb.yaml"
+    source.write_text(RECURRING_PLAN, encoding="utf-8")
+    text = await round_trip(tmp_path, source)
+    first, second = yaml.safe_load(text)["items"]
+    assert first["deadline"] == "每月5日前" and first["applies_to"] == [
+        "province",
+        "city",
+        "county",
+    ]
+    assert [m["title"] for m in first["materials"]] == [
+        "安全生产执法情况月报",
+        "行政处罚案件统计表",
+    ]
+    assert [m["deadline"] for m in second["materials"]] == ["每季度首月10日前", "12月20日"]
+
+
+async def test_holidays_and_the_holiday_rule_come_back(tmp_path: Path) -> None:
+    source = tmp_path / "jjr.yaml"
+    source.write_text(HOLIDAY_PLAN, encoding="utf-8")
+    text = await round_trip(tmp_path, source)
+    data = yaml.safe_load(text)
+    assert data["plan"]["deadline_on_holiday"] == "next_workday"
+    assert [schedule["year"] for schedule in data["holidays"]] == [2030, 2031]
+    assert data["holidays"][0]["holidays"]["劳动节"] == "2030-05-01..2030-05-05"
+
+
+async def test_a_plan_for_some_units_keeps_its_units_and_rule(tmp_path: Path) -> None:
+    source = tmp_path / "sd.yaml"
+    source.write_text(ADDRESSED_PLAN, encoding="utf-8")
+    text = await round_trip(tmp_path, source)
+    plan = yaml.safe_load(text)["plan"]
+    assert plan["addressed_units"] == ["henan", "zhengzhou", "kaifeng", "gongyi"]
+    assert plan["deadline_on_holiday"] == "next_workday"  # though no date moved
+
+
+async def test_a_store_from_before_the_rule_was_kept_gets_it_from_its_moved_dates(
+    tmp_path: Path,
+) -> None:
+    """Migration 017: a plan stored earlier whose dates moved off a holiday had the rule on."""
+    t = Translator("zh_CN", SHANGHAI)
+    settings = await fresh_store(tmp_path, "old")
+    source = tmp_path / "jjr.yaml"
+    source.write_text(HOLIDAY_PLAN, encoding="utf-8")
+    assert await plan_cli.run_import(settings, t, source, Overrides(), False) == 0
+    with contextlib.closing(sqlite3.connect(settings.db_path)) as conn, conn:
+        conn.execute("ALTER TABLE plans DROP COLUMN deadline_on_holiday")
+        conn.execute("ALTER TABLE plans DROP COLUMN holiday_years")
+        conn.execute("DELETE FROM schema_migrations WHERE version = 17")
+    out = tmp_path / "out.yaml"
+    assert await plan_cli.run_export(settings, t, "jjr", out) == 0
+    data = yaml.safe_load(out.read_text("utf-8"))
+    assert data["plan"]["deadline_on_holiday"] == "next_workday"
+    assert "holidays" not in data  # which schedules were the plan's was not kept before
+
+
+async def test_chat_exports_the_same_file_as_the_command_line(
+    bot: ShellBot, tmp_path: Path
+) -> None:
+    source = tmp_path / "jjr.yaml"
+    source.write_text(HOLIDAY_PLAN, encoding="utf-8")
+    out = await bot.say("/plan import", as_="admin", files=[source])
+    assert "jjr" in out, out
+    sent = await bot.say("/plan export jjr", as_="admin")
+    match = re.search(r"📎 文件 (\S+?\.yaml)\W(/.+\.yaml)\W", sent)
+    assert match, sent
+    chat = Path(match.group(2)).read_text("utf-8")
+    assert "deadline_on_holiday: next_workday" in chat and "劳动节: 2030-05-01..2030-05-05" in chat
+    cli = tmp_path / "cli.yaml"
+    assert await export(bot, "jjr", cli) == 0
+    assert cli.read_text("utf-8") == chat
