@@ -54,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument(
         "--publish", action="store_true", help="publish at once (else it stays a draft)"
     )
+    imp.add_argument(
+        "--on-request",
+        action="store_true",
+        help="a notice's deadlines that name no date (长期坚持) become 按要求报送",
+    )
     pub = plan_sub.add_parser("publish", help="publish a draft plan: notices go out")
     pub.add_argument("plan", help="the plan's short code (fw) or code (henan-fwxzf[/2016])")
     close = plan_sub.add_parser("close", help="close a plan: no more reminders or reports")
@@ -89,7 +94,15 @@ def main(argv: list[str] | None = None) -> int:
         given = Overrides(year=args.year, document=args.document, issued=args.issued)
         return asyncio.run(
             plan_cli.run_import(
-                settings, t, args.file, given, args.replace, args.publish, args.code, args.short
+                settings,
+                t,
+                args.file,
+                given,
+                args.replace,
+                args.publish,
+                args.code,
+                args.short,
+                on_request=args.on_request,
             )
         )
     if args.command == "plan" and args.plan_command == "list":

@@ -19,9 +19,10 @@ from domain.holiday_calendar import (
     library_years,
 )
 from domain.holiday_file import HolidayFileError, load_holidays_file
-from domain.plan_model import PlanFile, PlanIssue
+from domain.plan_model import PlanFile
 from domain.settings import Settings
 from handlers.holiday_data import import_schedules, uncovered_years
+from handlers.render import plan_issue_text
 from locales import Translator
 from schedules import workdays
 from schedules.calendar_text import dated, holiday_text
@@ -50,7 +51,7 @@ async def run_import(settings: Settings, t: Translator, file: Path) -> int:
     except HolidayFileError as err:
         _fail(t("holidays.errors_header", source=file, count=len(err.issues)))
         for issue in err.issues:
-            _fail(_issue(t, issue))
+            _fail(plan_issue_text(t, issue))
         return 2
     app = await open_app(settings, SystemClock(), seed_sample=False)
     try:
@@ -154,11 +155,6 @@ async def doctor_line(settings: Settings, t: Translator) -> tuple[bool, str]:
     if not due:
         return True, t("holidays.doctor_no_dates")
     return True, t("holidays.doctor_ok", years=t.join(str(y) for y in sorted(due)))
-
-
-def _issue(t: Translator, issue: PlanIssue) -> str:
-    message = t(issue.key, **issue.params)
-    return t("plan.at_line", line=issue.line, message=message) if issue.line else message
 
 
 def _fail(text: str) -> None:

@@ -13,13 +13,14 @@ from bot.app import App, open_app, read_store
 from domain.clock import SystemClock
 from domain.model import PlanState
 from domain.plan_checks import renamed
-from domain.plan_file import Overrides, PlanFile, PlanFileError, PlanIssue, load_plan_file
+from domain.plan_file import Overrides, PlanFile, PlanFileError, load_plan_file
 from domain.settings import Settings
 from handlers import plan_life
 from handlers.plan_import import Imported, PlanExists, import_plan
 from handlers.plan_replace import Changes, ReplaceRefused, replace_plan
 from handlers.plan_scope import plan_named
 from handlers.plan_upload import plan_file_text
+from handlers.render import plan_issue_text
 from locales import Translator
 from schedules import policy as reminder_policy
 from storage import plans
@@ -37,13 +38,16 @@ async def run_import(
     publish: bool = False,
     code: str | None = None,
     short: str | None = None,
+    *,
+    on_request: bool = False,
 ) -> int:
     try:
-        plan = renamed(load_plan_file(file, given=given), code, short, str(file))
+        loaded = load_plan_file(file, given=given, on_request=on_request)
+        plan = renamed(loaded, code, short, str(file))
     except PlanFileError as err:
         _fail(t("plan.errors_header", source=err.source, count=len(err.issues)))
         for problem in err.issues:
-            _fail(_issue(t, problem))
+            _fail(plan_issue_text(t, problem))
         return 2
     reminder_problems = reminder_policy.check(plan.reminders)
     if reminder_problems:
@@ -61,7 +65,7 @@ async def run_import(
     except PlanFileError as err:  # its units do not fit the bureau's tree
         _fail(t("plan.errors_header", source=file, count=len(err.issues)))
         for problem in err.issues:
-            _fail(_issue(t, problem))
+            _fail(plan_issue_text(t, problem))
         return 2
     except PlanExists as err:
         _fail(t("cli.plan_exists", code=err.code, year=err.year))
@@ -94,7 +98,7 @@ async def run_import(
     else:
         _replaced(t, plan, changes)
     for notice in plan.notices:
-        print(_issue(t, notice))
+        print(plan_issue_text(t, notice))
     warning = holidays_cli.plan_warning(t, plan)  # not silently Monday–Friday
     if warning:
         print(warning)
@@ -230,11 +234,6 @@ def _names(t: Translator, names: list[str]) -> str:
     if len(names) <= _NAMES_SHOWN:
         return shown
     return t("plan.replace.and_more", names=shown, count=len(names))
-
-
-def _issue(t: Translator, issue: PlanIssue) -> str:
-    message = t(issue.key, **issue.params)
-    return t("plan.at_line", line=issue.line, message=message) if issue.line else message
 
 
 def _fail(text: str) -> None:

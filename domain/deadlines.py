@@ -49,6 +49,11 @@ class DeadlineError(ValueError):
 _ON_REQUEST = frozenset(
     {"按要求报送", "按要求", "按通知要求", "另行通知", "随时报送", "根据要求报送"}
 )
+# Written where a date belongs but naming none: never a date, "on request" once an admin says so.
+_STANDING = frozenset(
+    {"长期坚持", "持续推进", "长期", "常态化", "常年", "持续开展", "全年", "长期开展"}
+)
+_ON_REQUEST_NOTED = re.compile(r"(?P<word>按要求报送|按要求)\((?P<note>[^()]+)\)")
 _RELATIVE = {"今天": 0, "today": 0, "明天": 1, "tomorrow": 1, "后天": 2}
 _DIGITS = "一二三四五六七八九"
 
@@ -167,7 +172,7 @@ def _span(text: str, year: int, expr: str) -> _Span:
 
 def parse_deadline(expr: str, year: int) -> Deadline:
     text = _normalize(expr)
-    if text in _ON_REQUEST:
+    if text in _ON_REQUEST or _ON_REQUEST_NOTED.fullmatch(text):
         return Deadline(expr=expr.strip(), kind=DeadlineKind.ON_REQUEST)
     try:
         every = recurrence.read(text)
@@ -178,6 +183,24 @@ def parse_deadline(expr: str, year: int) -> Deadline:
     start, due = _span(text, year, expr)
     kind = DeadlineKind.DATE if start is None else DeadlineKind.WINDOW
     return Deadline(expr=expr.strip(), kind=kind, start=start, due=due)
+
+
+def is_standing(expr: str) -> bool:
+    """长期坚持, 持续推进 …: written in a deadline's place, naming no date."""
+    return _normalize(expr) in _STANDING
+
+
+def confirmable(expr: str) -> bool:
+    """An expression an admin may confirm as "on request": it names no day or period (no digit,
+    no 每…) and so cannot be a date misread; `13月底` or `每月` stay errors."""
+    text = _normalize(expr)
+    return bool(text) and not re.search(r"\d", text) and not text.startswith("每")
+
+
+def on_request_instead(expr: str) -> Deadline:
+    """What a confirmed unreadable expression becomes: on request, the words kept beside it so
+    that the plan file written back reads the same way again (`按要求报送（长期坚持）`)."""
+    return Deadline(expr=f"按要求报送（{expr.strip()}）", kind=DeadlineKind.ON_REQUEST)
 
 
 def due_instant(day: date, tz: ZoneInfo) -> datetime:

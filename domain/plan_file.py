@@ -26,8 +26,9 @@ issue date is an error unless its year is written out (then a notice). A recurri
 domain.periods.
 Re-basing to another year moves the deadlines, the title's year, the 文号's bracketed year and
 the issue date, each said in `PlanFile.notices`; `Overrides` gives the 文号 or date instead.
-See plans/henan-2016.yaml for a commented example. A `.txt`/`.md` file is a notice in plain
-text, read by domain.plan_text instead; a `.xlsx` file its 细则 sheet (domain.plan_xlsx).
+See plans/henan-2016.yaml for a commented example. A notice as received is read instead:
+`.txt`/`.md` in plain text (domain.plan_text), its 细则 table in `.docx` (domain.plan_docx),
+`.xlsx` (domain.plan_xlsx) or `.pdf` with a text layer (domain.plan_pdf).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from pathlib import Path
 
 from domain.periods import expand
 from domain.plan_checks import Checker, Overrides
+from domain.plan_docx import read_docx_plan
 from domain.plan_model import (
     PlanFile,
     PlanFileError,
@@ -44,10 +46,13 @@ from domain.plan_model import (
     PlanMaterial,
     PlanUnit,
 )
+from domain.plan_pdf import read_pdf_plan
 from domain.plan_text import read_text_plan
 from domain.plan_xlsx import read_xlsx_plan
 
 TEXT_SUFFIXES = frozenset({".txt", ".md"})
+_NOTICE_READERS = {".xlsx": read_xlsx_plan, ".docx": read_docx_plan, ".pdf": read_pdf_plan}
+NOTICE_SUFFIXES = TEXT_SUFFIXES | _NOTICE_READERS.keys()
 
 __all__ = [
     "Overrides",
@@ -82,20 +87,26 @@ def load_plan(
 
 
 def load_plan_file(
-    path: str | Path, *, year: int | None = None, given: Overrides | None = None
+    path: str | Path,
+    *,
+    year: int | None = None,
+    given: Overrides | None = None,
+    on_request: bool = False,
 ) -> PlanFile:
+    """A plan file of any format this module's doc names. `on_request`: a notice's deadlines
+    that name no date (长期坚持) were confirmed by the admin as "on request"."""
     try:
         data = Path(path).read_bytes()
     except OSError as e:
         raise _unreadable(str(path), e.strerror or str(e)) from e
     suffix = Path(path).suffix.lower()
-    if suffix in TEXT_SUFFIXES or suffix == ".xlsx":  # a notice as received
+    if suffix in NOTICE_SUFFIXES:  # a notice as received
         if year is not None or (given is not None and given != Overrides()):
             issue = PlanIssue(line=0, key="plan_text.error.overrides")
             raise PlanFileError(str(path), [issue])
-        if suffix == ".xlsx":  # its 细则 sheet: domain.plan_xlsx
-            return read_xlsx_plan(data, str(path))
-        return read_text_plan(_decode(data, str(path)), str(path))
+        if suffix in TEXT_SUFFIXES:
+            return read_text_plan(_decode(data, str(path)), str(path), on_request=on_request)
+        return _NOTICE_READERS[suffix](data, str(path), on_request=on_request)
     text = _decode(data, str(path))
     return load_plan(text, source=str(path), year=year, given=given)
 

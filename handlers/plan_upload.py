@@ -25,7 +25,7 @@ from handlers.insight_data import output_path
 from handlers.plan_import import PlanExists, import_plan
 from handlers.plan_replace import ReplaceRefused, replace_plan
 from handlers.plan_scope import named
-from handlers.render import deadline_text
+from handlers.render import deadline_text, plan_issue_text
 from locales import Translator
 from schedules import policy as reminder_policy
 from storage import assignments, audit, holidays, plans, units
@@ -114,15 +114,10 @@ async def _read(ctx: Context, incoming: IncomingFile, name: str) -> bytes:
 
 def _problems(t: Translator, name: str, issues: list[PlanIssue]) -> Reply:
     lines = [t("plan.errors_header", source=name, count=len(issues))]
-    lines += [_issue(t, issue) for issue in issues[:MAX_PROBLEMS]]
+    lines += [plan_issue_text(t, issue) for issue in issues[:MAX_PROBLEMS]]
     lines += t.rest(len(issues), MAX_PROBLEMS)
     lines.append(t("plan_upload.nothing_stored"))
     return Reply("\n".join(lines), is_error=True)
-
-
-def _issue(t: Translator, issue: PlanIssue) -> str:
-    message = t(issue.key, **issue.params)
-    return t("plan.at_line", line=issue.line, message=message) if issue.line else message
 
 
 async def _preview(
@@ -165,7 +160,7 @@ async def _preview(
     lines.append(t("plan_upload.addressees", names=t.listed(names, MAX_NAMES) or "—"))
     if loaded.notices:
         lines.append(t("plan_upload.notices", count=len(loaded.notices)))
-        lines += [_issue(t, n) for n in loaded.notices[:MAX_PROBLEMS]]
+        lines += [plan_issue_text(t, n) for n in loaded.notices[:MAX_PROBLEMS]]
         lines += t.rest(len(loaded.notices), MAX_PROBLEMS)
     else:
         lines.append(t("plan_upload.no_notices"))

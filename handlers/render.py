@@ -6,6 +6,7 @@ from datetime import datetime
 
 from domain.model import AssignmentState, Light
 from domain.palette import PALETTE
+from domain.plan_model import PlanIssue
 from domain.status import is_late, is_overdue, light
 from locales import Translator
 from schedules.calendar_text import due_day
@@ -66,3 +67,17 @@ def assignment_line(
     if row.state is AssignmentState.NOT_APPLICABLE and row.na_reason:
         parts.append(t("listing.na_reason", reason=row.na_reason))
     return " · ".join(parts)
+
+
+def plan_issue_text(t: Translator, issue: PlanIssue) -> str:
+    """A plan file's problem or notice with where it is: a sheet's cell, a table's row and
+    column (on its page, for a PDF), or the file's line."""
+    message = t(issue.key, **issue.params)
+    where = issue.params
+    if "cell" in where:
+        return t("plan.at_cell", cell=where["cell"], message=message)
+    if "row" in where and "page" in where:
+        return t("plan.at_page_table", message=message, **where)
+    if "row" in where:
+        return t("plan.at_table", message=message, **where)
+    return t("plan.at_line", line=issue.line, message=message) if issue.line else message

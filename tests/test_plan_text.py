@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from domain.plan_file import PlanFileError, load_plan_file
+from domain.plan_file import PlanFile, PlanFileError, load_plan_file
 from domain.plan_text import read_text_plan
 from locales import catalog
 from tests.test_cli import run
@@ -24,7 +24,11 @@ def seed_lines() -> list[str]:
 
 
 def test_the_seed_reads_as_the_sample_field_by_field() -> None:
-    text = load_plan_file(SEED)
+    assert_reads_as_sample(load_plan_file(SEED))
+
+
+def assert_reads_as_sample(text: PlanFile) -> None:
+    """The notice read, whatever its format, is the hand-made sample plan, field by field."""
     yaml = load_plan_file(SAMPLE)
     assert (text.year, text.title, text.document, text.issued) == (
         yaml.year,
@@ -82,7 +86,7 @@ def test_a_corrupted_notice_is_refused_with_its_lines_and_nothing_stored(tmp_pat
     found = [(i.line, i.key, i.params) for i in err.value.issues]
     assert found == [
         (item, "plan.error.no_materials", {"no": "1"}),
-        (deadline, "plan.error.bad_deadline", {"expr": "长期坚持"}),  # one line up, 1-based
+        (deadline, "plan.error.unknown_deadline", {"expr": "长期坚持"}),  # one line up, 1-based
     ]
     done = run(["plan", "import", str(bad)], tmp_path / "data")
     assert done.returncode == 2

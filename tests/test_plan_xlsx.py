@@ -22,6 +22,7 @@ HEAD = [
     "全省安全监管系统服务型行政执法建设年度工作任务细则",
 ]
 HEADER = ["序号", "事项", "需报送的材料", "完成时限", "责任单位"]
+UNITS = "各省辖市、省直管县(市)安全监管局"
 # (事项, [(material as in the cell, deadline or None: the cell above is merged over it)])
 ITEMS: list[tuple[str, list[tuple[str, str | None]]]] = [
     ("年度方案制定情况", [("推进服务型行政执法建设年度方案", "5月底")]),
@@ -82,9 +83,7 @@ def workbook(path: Path, deadlines: dict[str, str] | None = None) -> dict[str, i
         rows[title] = first
         merged_from = first
         for index, (material, deadline) in enumerate(materials):
-            cells: list[object] = (
-                [no, title, material, None, "各省辖市"] if index == 0 else [None] * 5
-            )
+            cells: list[object] = [no, title, material, None, UNITS] if index == 0 else [None] * 5
             cells[2] = material
             if deadline is not None:
                 cells[3] = deadlines.get(f"{title}/{index + 1}", deadline)
@@ -155,14 +154,39 @@ def test_an_unreadable_deadline_is_refused_by_row_and_nothing_stored(tmp_path: P
     found = [(i.line, i.key, i.params) for i in err.value.issues]
     # the merged cell over 2.1–2.3 is one problem, not three materials without a deadline
     assert found == [
-        (merged, "plan.error.bad_deadline", {"expr": "持续推进", "cell": f"D{merged}"}),
-        (single, "plan.error.bad_deadline", {"expr": "长期坚持", "cell": f"D{single}"}),
+        (merged, "plan.error.unknown_deadline", {"expr": "持续推进", "cell": f"D{merged}"}),
+        (single, "plan.error.unknown_deadline", {"expr": "长期坚持", "cell": f"D{single}"}),
     ]
     done = run(["plan", "import", str(path)], tmp_path / "data")
     assert done.returncode == 2
-    assert f"第{single}行" in done.stderr and "长期坚持" in done.stderr
-    assert f"第{merged}行" in done.stderr
+    assert f"D{single} 单元格" in done.stderr and "长期坚持" in done.stderr
+    assert f"D{merged} 单元格" in done.stderr
     assert not (tmp_path / "data" / "bot.sqlite3").exists()
+
+
+def test_deadlines_naming_no_date_are_on_request_once_confirmed(tmp_path: Path) -> None:
+    path = tmp_path / "standing.xlsx"
+    workbook(path, {"组织开展观摩、交流等情况/1": "持续推进"})
+    plan = load_plan_file(path, on_request=True)
+    deadlines = {m.code: (m.deadline.kind, m.deadline.expr) for m in plan.materials()}
+    # the merged cell over 2.1–2.3: all three on request, the words kept
+    assert {deadlines[c] for c in ("2.1", "2.2", "2.3")} == {
+        ("on_request", "按要求报送（持续推进）")
+    }
+    assert deadlines["3.1"][0] == "date"
+    assert [(n.key, n.params["expr"]) for n in plan.notices] == [
+        ("plan.notice.on_request", "持续推进")
+    ]
+    data = tmp_path / "data"
+    assert run([], data, "").returncode == 0  # the shell seeds the sample's units
+    done = run(["plan", "import", str(path), "--on-request"], data)
+    assert done.returncode == 0, done.stderr
+    assert "持续推进" in done.stdout and "按要求报送" in done.stdout
+    # 13月底 names a date wrongly: no confirmation makes it "on request"
+    workbook(path, {"组织开展观摩、交流等情况/1": "13月底"})
+    with pytest.raises(PlanFileError) as err:
+        load_plan_file(path, on_request=True)
+    assert [i.key for i in err.value.issues] == ["plan.error.bad_deadline"]
 
 
 def test_a_sheet_without_materials_says_which_row(tmp_path: Path) -> None:
