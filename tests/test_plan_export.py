@@ -19,10 +19,12 @@ from bot import plan_cli, units_cli
 from bot.app import read_store
 from domain.plan_file import Overrides, PlanFile, load_plan_file
 from domain.settings import Settings
+from handlers.plan_import import derived_short
 from locales import Translator
 from storage import holidays, plans, units
 from tests.support import ROOT_PLAN, SHANGHAI, ShellBot, settings_for
 
+NOTICE = Path(__file__).resolve().parent / "files" / "henan-2016-notice.txt"  # as received
 MONTHLY = (
     "      - title: 安全生产执法情况月报\n        deadline: 每月5日前\n        text_only: true\n"
 )
@@ -285,6 +287,7 @@ def kept(plan: PlanFile) -> dict[str, Any]:
     bureau's, not the plan's: an export names units, it does not list them), line numbers,
     import notices, and an item's `applies_to`, which only defaults its materials'."""
     data = plan.model_dump(exclude={"units", "unit_lines", "notices", "addressed_units"})
+    data["short"] = plan.short or derived_short(plan.code)  # what the store keeps without one
     data["addressed_units"] = sorted(plan.addressed_units)
     for item in data["items"]:
         del item["applies_to"]
@@ -362,6 +365,12 @@ async def test_a_plan_for_some_units_keeps_its_units_and_rule(tmp_path: Path) ->
     plan = yaml.safe_load(text)["plan"]
     assert plan["addressed_units"] == ["henan", "zhengzhou", "kaifeng", "gongyi"]
     assert plan["deadline_on_holiday"] == "next_workday"  # though no date moved
+
+
+async def test_a_notice_as_received_comes_back_as_its_plan_file(tmp_path: Path) -> None:
+    """Imported from the plain-text notice (domain.plan_text), exported as YAML, re-imported."""
+    text = await round_trip(tmp_path, NOTICE)
+    assert "units:" not in text and yaml.safe_load(text)["plan"]["document"]
 
 
 async def test_a_store_from_before_the_rule_was_kept_gets_it_from_its_moved_dates(
