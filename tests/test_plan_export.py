@@ -313,6 +313,11 @@ async def round_trip(tmp_path: Path, source: Path) -> str:
     )
     for part in stored_before:
         assert stored_after[part] == stored_before[part], part
+    # Sent back in place of itself, as an admin does after editing it, it changes nothing.
+    assert await plan_cli.run_import(first, t, exported, Overrides(), True) == 0
+    replaced = await read_store(first, snapshot)
+    assert replaced["plan"].pop("revision") == stored_before["plan"].pop("revision") + 1
+    assert replaced == stored_before
     return exported.read_text("utf-8")
 
 
