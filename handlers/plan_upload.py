@@ -66,7 +66,8 @@ async def _import(ctx: Context) -> Reply:
         path = Path(folder) / name
         path.write_bytes(await _read(ctx, incoming, name))
         try:
-            plan = load_plan_file(path)
+            # 长期坚持 and the like come back as notices; publishing is the admin's confirmation
+            plan = load_plan_file(path, on_request=True)
         except PlanFileError as err:
             return _problems(t, name, err.issues)
     bad_reminders = reminder_policy.check(plan.reminders)
@@ -120,6 +121,12 @@ def _problems(t: Translator, name: str, issues: list[PlanIssue]) -> Reply:
     return Reply("\n".join(lines), is_error=True)
 
 
+def publish_label(loaded: PlanFile) -> str:
+    """发布, or 确认并发布 when deadlines naming no date were read as "on request"."""
+    confirming = any(n.key == "plan.notice.on_request" for n in loaded.notices)
+    return "plan_upload.confirm_publish_button" if confirming else "plan_upload.publish_button"
+
+
 async def _preview(
     ctx: Context, db: aiosqlite.Connection, plan: Plan, loaded: PlanFile, *, replaced: bool
 ) -> Reply:
@@ -168,7 +175,7 @@ async def _preview(
     short = plan.prefix
     choices = [
         [
-            Choice(t("plan_upload.publish_button"), f"/plan publish {short}"),
+            Choice(t(publish_label(loaded)), f"/plan publish {short}"),
             Choice(t("plan_upload.edit_button"), f"/plan export {short}"),
             Choice(t("plan_upload.discard_button"), f"/plan discard {short}"),
         ]

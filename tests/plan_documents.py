@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from tests.notice_documents import seed_body, seed_notes, seed_rows, write_docx
 from tests.test_plan_xlsx import workbook
 
 Builder = Callable[[Path], Path]
@@ -22,4 +23,13 @@ def xlsx(folder: Path) -> Path:
     return path
 
 
-SENT: list[Builder] = [xlsx]  # the kinds of notice the channel tests send
+def docx(folder: Path) -> Path:
+    """The notice as Word stores it: its paragraphs, then the table with vertical merges."""
+    path = folder / "豫安监管〔2016〕41号.docx"
+    write_docx(path, seed_body(), seed_rows(), seed_notes())
+    return path
+
+
+# The kinds of notice the channel tests send: the Word file, as bureaus receive it (the
+# Excel sheet is sent in the shell tests, tests/test_plan_upload.py).
+SENT: list[Builder] = [docx]

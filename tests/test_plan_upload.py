@@ -213,3 +213,25 @@ async def test_a_yaml_file_alone_is_asked_for_with_the_command(
     out = await bot.say("", as_="admin", files=[path])
     assert "“qt.yaml”" in out and "连同 /plan import 一起发送" in out, out
     assert await admin_draft_files(bot) == []
+
+
+async def test_a_word_notice_with_a_deadline_naming_no_date_is_confirmed_by_publishing(
+    bot: ShellBot, tmp_path: Path
+) -> None:
+    """持续推进 where item 2's deadline stands: the preview says it will be "on request", the
+    button says 确认并发布, and publishing it is the confirmation."""
+    from tests.notice_documents import seed_body, seed_notes, seed_rows, write_docx
+
+    notice = tmp_path / "通知.docx"
+    rows = seed_rows({"组织开展观摩、交流等情况/1": "持续推进"})
+    write_docx(notice, seed_body(), rows, seed_notes())
+    out = await bot.say("/plan import", as_="admin", files=[notice])
+    assert "已导入草稿" in out and "持续推进" in out and "按“按要求报送”导入" in out, out
+    assert "[" in out and "确认并发布" in out
+    published = await bot.say(button(out, "确认并发布"), as_="admin")
+    assert "已发布" in published, published
+    async with bot.app.store.read() as db:
+        stored = next(p for p in await plans.every(db) if p.code == "doc-2016-41")
+        kinds = {m.code: m.deadline_kind for m in await plans.materials(db, stored.id)}
+    assert {kinds["2.1"], kinds["2.2"], kinds["2.3"]} == {"on_request"}
+    assert stored.state.value == "published"
