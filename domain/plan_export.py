@@ -147,9 +147,9 @@ def plan_document(
     addressed_units: Sequence[str] = (),
     holidays: Sequence[HolidayDay] = (),
 ) -> dict[str, Any]:
-    """The plan file's content as `yaml.safe_dump` takes it; `addressed_units` (codes) when
-    the plan was addressed to some units only, not every unit of its kinds; `holidays` the
-    stored days of the schedules its file carried."""
+    """The plan file's content, for `dump` (plain `yaml.safe_dump` cannot write its one-line
+    targets); `addressed_units` (codes) when the plan was addressed to some units only, not
+    every unit of its kinds; `holidays` the stored days of the schedules its file carried."""
     written = _collapsed(materials)
     default = _default_kinds(written)
     header: dict[str, Any] = {"code": plan.code}
