@@ -53,6 +53,8 @@ from domain.plan_xlsx import read_xlsx_plan
 TEXT_SUFFIXES = frozenset({".txt", ".md"})
 _NOTICE_READERS = {".xlsx": read_xlsx_plan, ".docx": read_docx_plan, ".pdf": read_pdf_plan}
 NOTICE_SUFFIXES = TEXT_SUFFIXES | _NOTICE_READERS.keys()
+# Formats bureaus send that no reader here opens: asked for again in one that is read.
+_SAVE_AS = {".doc": ".docx", ".wps": ".docx", ".xls": ".xlsx", ".et": ".xlsx", ".ofd": ".pdf"}
 
 __all__ = [
     "Overrides",
@@ -100,6 +102,9 @@ def load_plan_file(
     except OSError as e:
         raise _unreadable(str(path), e.strerror or str(e)) from e
     suffix = Path(path).suffix.lower()
+    if suffix in _SAVE_AS:
+        params = {"suffix": suffix, "instead": _SAVE_AS[suffix]}
+        raise PlanFileError(str(path), [PlanIssue(line=0, key="plan.error.save_as", params=params)])
     if suffix in NOTICE_SUFFIXES:  # a notice as received
         if year is not None or (given is not None and given != Overrides()):
             issue = PlanIssue(line=0, key="plan_text.error.overrides")

@@ -164,3 +164,17 @@ def test_materials_numbered_by_word_in_one_cell(tmp_path: Path) -> None:
         ("2.2", "组织观摩会或现场会等活动的图片、视频资料", "8月底"),
         ("2.3", "相关典型经验", "8月底"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("suffix", "instead"), [(".doc", ".docx"), (".wps", ".docx"), (".ofd", ".pdf")]
+)
+def test_formats_no_reader_opens_are_asked_for_again(
+    suffix: str, instead: str, tmp_path: Path
+) -> None:
+    path = tmp_path / f"通知{suffix}"
+    path.write_bytes(b"\xd0\xcf\x11\xe0 an old Word file")
+    with pytest.raises(PlanFileError) as err:
+        load_plan_file(path)
+    assert [i.key for i in err.value.issues] == ["plan.error.save_as"]
+    assert f"另存为” {instead}" in plan_issue_text(ZH, err.value.issues[0])
