@@ -10,7 +10,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from bot import holidays_cli, insight_cli, logs, ops, plan_cli, units_cli
+from bot import holidays_cli, insight_cli, logs, ops, plan_cli, units_cli, wecom_cli
 from bot.app import App, open_app
 from bot.demo import ShellTime
 from bot.runner import ChannelStartFailed, configured_channels
@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     res.add_argument("backup", type=Path)
     res.add_argument("--force", action="store_true", help="replace existing data (kept renamed)")
     sub.add_parser("doctor", help="self-check: config, database integrity, disk space")
-    sub.add_parser("wecom", help="run the WeCom (企业微信) app: callback, upload page, sender")
+    wecom_cli.add_parsers(sub)
     insight_cli.add_parsers(sub)
     units_cli.add_parsers(sub)
     holidays_cli.add_parsers(sub)
@@ -136,7 +136,8 @@ def main(argv: list[str] | None = None) -> int:
         if not settings.wecom_configured:
             print(t("wecom.not_configured"), file=sys.stderr)
             return 2
-
+        if args.wecom_task is not None:
+            return int(asyncio.run(args.wecom_task(settings, t, args)))
         return _serve(settings, t, ["wecom"])
     if args.command in ("export", "archive"):
         return asyncio.run(insight_cli.run(settings, args))
