@@ -294,17 +294,21 @@ def kept(plan: PlanFile) -> dict[str, Any]:
     return data
 
 
-async def round_trip(tmp_path: Path, source: Path) -> str:
+async def round_trip(tmp_path: Path, source: Path, *, on_request: bool = False) -> str:
     """Import into one fresh store, export, import the export into another; both stores and
-    both loaded files must agree on everything. Returns the exported text."""
+    both loaded files must agree on everything. Returns the exported text. `on_request`: the
+    notice's deadlines naming no date were confirmed as on request."""
     t = Translator("zh_CN", SHANGHAI)
     first, second = await fresh_store(tmp_path, "first"), await fresh_store(tmp_path, "second")
-    assert await plan_cli.run_import(first, t, source, Overrides(), False) == 0
+    imported = await plan_cli.run_import(
+        first, t, source, Overrides(), False, on_request=on_request
+    )
+    assert imported == 0
     exported = tmp_path / "exported.yaml"
-    code = load_plan_file(source).code
-    assert await plan_cli.run_export(first, t, code, exported) == 0
+    loaded = load_plan_file(source, on_request=on_request)
+    assert await plan_cli.run_export(first, t, loaded.code, exported) == 0
     assert await plan_cli.run_import(second, t, exported, Overrides(), False) == 0
-    before, after = kept(load_plan_file(source)), kept(load_plan_file(exported))
+    before, after = kept(loaded), kept(load_plan_file(exported))
     for field in before:
         assert after[field] == before[field], field
     stored_before, stored_after = (
@@ -370,6 +374,35 @@ async def test_a_plan_for_some_units_keeps_its_units_and_rule(tmp_path: Path) ->
     plan = yaml.safe_load(text)["plan"]
     assert plan["addressed_units"] == ["henan", "zhengzhou", "kaifeng", "gongyi"]
     assert plan["deadline_on_holiday"] == "next_workday"  # though no date moved
+
+
+async def test_word_and_pdf_notices_come_back_as_their_plan_files(tmp_path: Path) -> None:
+    """The seed as Word; another bureau's PDF with a 责任单位 column, 每季度末 and 长期坚持
+    confirmed as on request (kept as 按要求报送（长期坚持）)."""
+    from tests.notice_documents import (
+        OTHER_BODY,
+        OTHER_ROWS,
+        seed_body,
+        seed_notes,
+        seed_rows,
+        write_docx,
+        write_pdf,
+    )
+
+    word = tmp_path / "word" / "notice.docx"
+    word.parent.mkdir()
+    write_docx(word, seed_body(), seed_rows(), seed_notes())
+    await round_trip(word.parent, word)
+    rows = [row for row in OTHER_ROWS if row[1] != "落实企业主体责任"]
+    rows[-1] = [*rows[-1][:3], "9月底前"]
+    pdf = tmp_path / "pdf" / "other.pdf"
+    pdf.parent.mkdir()
+    write_pdf(pdf, OTHER_BODY, rows)
+    text = await round_trip(pdf.parent, pdf, on_request=True)
+    items = yaml.safe_load(text)["items"]
+    assert items[2]["deadline"] == "每季度末"
+    assert items[3]["deadline"] == "按要求报送（长期坚持）"
+    assert items[4]["applies_to"] == ["city"]
 
 
 async def test_a_notice_as_received_comes_back_as_its_plan_file(tmp_path: Path) -> None:
