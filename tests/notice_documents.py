@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from docx import Document
-from docx.table import Table
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.pdfbase import pdfmetrics
@@ -86,13 +85,16 @@ def write_docx(
         for c, value in enumerate(row):
             if value is not None:
                 table.cell(r, c).text = value
-    _merge_down(table, rows)
+    for c, first, last in _merges(rows):
+        table.cell(first, c).merge(table.cell(last, c))
     for text in notes or []:
         document.add_paragraph(text)
     document.save(str(path))
 
 
-def _merge_down(table: Table, rows: list[Row]) -> None:
+def _merges(rows: list[Row]) -> list[tuple[int, int, int]]:
+    """(column, first row, last row) of each cell merged down over the None cells below it."""
+    spans = []
     for c in range(len(rows[0])):
         r = 0
         while r < len(rows):
@@ -100,8 +102,9 @@ def _merge_down(table: Table, rows: list[Row]) -> None:
             while end + 1 < len(rows) and rows[end + 1][c] is None:
                 end += 1
             if end > r:
-                table.cell(r, c).merge(table.cell(end, c))
+                spans.append((c, r, end))
             r = end + 1
+    return spans
 
 
 def write_pdf(
@@ -133,16 +136,7 @@ def write_pdf(
 
 
 def _pdf_table(rows: list[Row], style: object) -> PdfTable:
-    spans = []
-    for c in range(len(rows[0])):
-        r = 0
-        while r < len(rows):
-            end = r
-            while end + 1 < len(rows) and rows[end + 1][c] is None:
-                end += 1
-            if end > r:
-                spans.append(("SPAN", (c, r), (c, end)))
-            r = end + 1
+    spans = [("SPAN", (c, first), (c, last)) for c, first, last in _merges(rows)]
     data = [[Paragraph(text or "", style) for text in row] for row in rows]
     widths = [30, 90, 200, 60, 90][: len(rows[0])]
     commands = [("GRID", (0, 0), (-1, -1), 0.5, "black"), ("VALIGN", (0, 0), (-1, -1), "TOP")]
