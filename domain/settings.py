@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     telegram_webhook_port: int = Field(default=8443, alias="TELEGRAM_WEBHOOK_PORT")
     telegram_webhook_secret: SecretStr | None = Field(default=None, alias="TELEGRAM_WEBHOOK_SECRET")
     telegram_read_timeout: float = Field(default=30.0, alias="TELEGRAM_READ_TIMEOUT")
+    # Sends a second across all chats: Telegram allows ~30, more with paid broadcasts enabled.
+    telegram_messages_per_second: float = Field(
+        default=30.0, gt=0, le=1000, alias="TELEGRAM_MESSAGES_PER_SECOND"
+    )
 
     # WeCom (企业微信) self-built app, and the HTTP server its callback shares with the upload page.
     wecom_corp_id: str | None = Field(default=None, alias="WECOM_CORP_ID")

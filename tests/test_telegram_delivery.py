@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
 
 from domain.messages import Choice, OutgoingFile, Reply
 from storage import contacts
 from tests.fake_telegram import FakeTelegram
-from tests.support import report_id
+from tests.support import report_id, settings_for
 from tests.telegram_harness import TelegramBot, buttons, eventually, texts
 
 
@@ -57,6 +61,25 @@ async def test_flood_control_pauses_every_send_for_retry_after(
     later = [c for c in sends if c.at > refused.at + in_flight]
     assert len(later) >= 1 and all(c.at >= refused.at + 1.0 for c in later)
     assert {o.chat_id for o in fake.since(mark)} == {1001, 1002}
+
+
+async def test_the_overall_send_rate_is_telegram_messages_per_second(
+    tmp_path: Path, fake: FakeTelegram
+) -> None:
+    with pytest.raises(ValidationError):
+        settings_for(tmp_path, TELEGRAM_MESSAGES_PER_SECOND=0)
+    assert settings_for(tmp_path).telegram_messages_per_second == 30  # Telegram's own limit
+    bot = await TelegramBot.start(tmp_path / "data", fake, TELEGRAM_MESSAGES_PER_SECOND=5)
+    try:
+        chats = [fake.user(2001 + i) for i in range(5)]
+        for chat in chats:  # five chats: only the overall limit applies
+            await bot.push(str(chat["id"]), f"催报 {chat['id']}")
+        await fake.wait_for(lambda: len(fake.calls_to("sendMessage")) == 5)
+    finally:
+        await bot.stop()
+    starts = [c.at for c in fake.calls_to("sendMessage")]
+    gaps = [b - a for a, b in pairwise(starts)]
+    assert min(gaps) >= 1 / 5 - 0.01, gaps  # 5 a second, not Telegram's default 30
 
 
 async def test_server_errors_and_dropped_connections_are_retried(

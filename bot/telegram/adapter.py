@@ -49,8 +49,6 @@ class TelegramChannel:
     """A running channel (see schedules.delivery.RunningChannel) for one bot token."""
 
     name = CHANNEL
-    # Telegram's published limits: ~30 messages/s overall, 1/s per chat, 20/min per group.
-    limits = RateLimits(per_second=30, per_chat_per_second=1, per_group_per_minute=20)
 
     def __init__(
         self,
@@ -62,6 +60,13 @@ class TelegramChannel:
     ) -> None:
         self.services = services
         self.settings = services.settings
+        # Telegram's published limits: ~30 messages/s overall (TELEGRAM_MESSAGES_PER_SECOND:
+        # more for a bot with paid broadcasts), 1/s per chat, 20/min per group.
+        self.limits = RateLimits(
+            per_second=self.settings.telegram_messages_per_second,
+            per_chat_per_second=1,
+            per_group_per_minute=20,
+        )
         self.journal = Journal(services.store, services.clock)
         self.application: Application = build_application(self.settings, self.journal)
         self.application.add_handler(TypeHandler(Update, self._on_update))
