@@ -49,11 +49,11 @@ class ShellChannel:
     def __init__(
         self,
         services: Services,
-        out: TextIO = sys.stdout,
+        out: TextIO | None = None,
         after_line: Callable[[], object] | None = None,
     ) -> None:
         self.services = services
-        self.out = out
+        self.out = sys.stdout if out is None else out  # the stdout of now, not of the import
         self.state = ShellState()
         self.after_line = after_line
         self.t = services.translator_for()

@@ -1,4 +1,8 @@
-"""The command line as an operator uses it: the scripted shell, plan import, invites."""
+"""The command line as an operator uses it: the scripted shell, plan import, invites.
+
+`run` is main.py inside this process (tests/cli_run.py); `run_process` a real `python main.py`,
+kept where the process matters and once for each command family here.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ import pytest
 from storage import plans
 from storage.db import Store
 from storage.models import Plan
+from tests.cli_run import clean_env, main_py
 from tests.support import find_code
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,22 +28,27 @@ ROOT = Path(__file__).resolve().parent.parent
 def run(
     args: list[str], data_dir: Path, stdin: str = "", **settings: str
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_", "WECOM_"))}
-    env["BOT_DATA_DIR"] = str(data_dir)
-    env |= settings
+    """`python main.py ARGS` with BOT_DATA_DIR and `settings`, inside this process."""
+    return main_py(args, clean_env(BOT_DATA_DIR=str(data_dir), **settings), stdin)
+
+
+def run_process(
+    args: list[str], data_dir: Path, stdin: str = "", **settings: str
+) -> subprocess.CompletedProcess[str]:
+    """The same as a real process: its exit code, its streams, no hang (the timeout)."""
     return subprocess.run(
         [sys.executable, "main.py", *args],
         cwd=ROOT,
         input=stdin,
         capture_output=True,
         text=True,
-        env=env,
+        env=clean_env(BOT_DATA_DIR=str(data_dir), **settings),
         timeout=60,
     )
 
 
 def test_scripted_shell_lists_tasks_and_status(tmp_path: Path) -> None:
-    done = run([], tmp_path / "data", "/tasks\n/status\n")
+    done = run_process([], tmp_path / "data", "/tasks\n/status\n")
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "共 9 项任务、16 项材料" in out
@@ -83,7 +93,7 @@ def test_plan_import_reports_the_line_and_stores_nothing(tmp_path: Path) -> None
     target = next(i for i, line in enumerate(lines) if "deadline: 5月底" in line)
     lines[target] = lines[target].replace("5月底", "5月初")
     bad.write_text("\n".join(lines), encoding="utf-8")
-    done = run(["plan", "import", str(bad)], tmp_path / "data")
+    done = run_process(["plan", "import", str(bad)], tmp_path / "data")
     assert done.returncode == 2
     assert f"第{target + 1}行" in done.stderr and "5月初" in done.stderr
     assert not (tmp_path / "data" / "bot.sqlite3").exists()
@@ -247,7 +257,7 @@ def test_a_channel_that_cannot_start_says_so_in_one_line(tmp_path: Path) -> None
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    done = run(
+    done = run_process(
         ["telegram"],
         tmp_path / "data",
         TELEGRAM_BOT_TOKEN="123456:test-token",

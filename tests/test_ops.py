@@ -13,7 +13,7 @@ import pytest
 from bot.logs import KeyValueFormatter, RedactingFilter
 from storage.backup import backup
 from tests.support import ShellBot, report_id, stored_bytes
-from tests.test_cli import run
+from tests.test_cli import run, run_process
 
 
 async def test_backup_wipe_restore_gives_the_same_status(tmp_path: Path, pdf: Path) -> None:
@@ -54,11 +54,11 @@ async def test_backup_wipe_restore_gives_the_same_status(tmp_path: Path, pdf: Pa
 def test_backup_command_and_refusals(tmp_path: Path) -> None:
     data = tmp_path / "data"
     assert run([], data, "/status\n").returncode == 0
-    done = run(["backup", str(tmp_path / "bk")], data)
+    done = run_process(["backup", str(tmp_path / "bk")], data)  # real processes: exit codes
     assert done.returncode == 0, done.stderr
     (copy,) = (tmp_path / "bk").iterdir()
     assert (copy / "bot.sqlite3").is_file()
-    refused = run(["restore", str(copy)], data)
+    refused = run_process(["restore", str(copy)], data)
     assert refused.returncode == 2 and "--force" in refused.stderr
     broken = tmp_path / "broken"
     broken.mkdir()
@@ -69,7 +69,7 @@ def test_backup_command_and_refusals(tmp_path: Path) -> None:
 def test_doctor_checks_integrity_and_disk(tmp_path: Path) -> None:
     data = tmp_path / "data"
     run([], data, "/tasks\n")
-    done = run(["doctor"], data)
+    done = run_process(["doctor"], data)  # a real process: its exit code
     assert done.returncode == 0, done.stdout + done.stderr
     assert "数据库完整性检查:ok" in done.stdout and "0 个问题" in done.stdout
 
