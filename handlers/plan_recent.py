@@ -12,7 +12,6 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
-from domain.channels import WECOM
 from domain.messages import IncomingFile, Reply
 from domain.model import Role
 from handlers.context import Context
@@ -63,14 +62,13 @@ async def kept(ctx: Context, name: str) -> Reply:
     return replace(reply, text=f"{hint}\n{reply.text}")
 
 
-async def recent(ctx: Context) -> DraftFile:
-    """The file this person sent last on its own, if within `RECENT_FILE` and not imported."""
+async def recent(ctx: Context) -> DraftFile | None:
+    """The file this person sent last on its own, if within `RECENT_FILE` and not imported;
+    None when there is none at all (handlers.plan_link says what works instead)."""
     async with ctx.read() as db:
         last = await drafts.last_file(db, ctx.contact.id)
     if last is None:
-        # The WeCom app is never sent files (see README): say what works instead.
-        key = "plan_recent.no_file_wecom" if ctx.msg.channel == WECOM else "plan_recent.no_file"
-        raise UserError(key, minutes=minutes())
+        return None
     if last.sent_at is None or ctx.now - last.sent_at > RECENT_FILE:
         raise UserError("plan_recent.too_old", name=last.file.name[:NAME_CHARS], minutes=minutes())
     return last

@@ -18,7 +18,7 @@ from domain.messages import Choice, IncomingFile, OutgoingFile, Reply
 from domain.model import PlanState, Role
 from domain.plan_file import PlanFile, PlanFileError, PlanIssue, load_plan_file
 from domain.text import clip
-from handlers import plan_recent
+from handlers import plan_link, plan_recent
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.insight_data import output_path
@@ -44,7 +44,7 @@ async def run(ctx: Context, action: str, rest: list[str]) -> Reply:
     if ctx.role is not Role.PROVINCE_ADMIN:
         raise UserError("error.forbidden")
     if action == "import":
-        return await _import(ctx)
+        return await _import(ctx, rest)
     target = named(ctx, rest[0]) if rest else None
     if target is None:
         raise UserError("plans.unknown", name=(rest[0] if rest else "")[:30])
@@ -53,18 +53,32 @@ async def run(ctx: Context, action: str, rest: list[str]) -> Reply:
     return await _discard(ctx, target)
 
 
-async def _import(ctx: Context) -> Reply:
-    t = ctx.t
+async def _import(ctx: Context, rest: list[str]) -> Reply:
     if len(ctx.msg.files) > 1:
         raise UserError("plan_upload.one_file")
+    if not ctx.msg.files and rest[:1] and rest[0].lower() in plan_link.WEB:
+        return await plan_link.link(ctx)
     taken = None if ctx.msg.files else await plan_recent.recent(ctx)  # sent just before
+    if taken is None and not ctx.msg.files:
+        return await plan_link.offer(ctx)  # the upload page's link, where there is one
     incoming = ctx.msg.files[0] if taken is None else plan_recent.incoming(ctx, taken)
     name = Path(incoming.name or "").name
     if name in ("", ".", ".."):
         name = "plan.yaml"
+    reply = await import_file(ctx, name, await _read(ctx, incoming, name))
+    if taken is not None and not reply.is_error:
+        await plan_recent.used(ctx, taken)
+    return reply
+
+
+async def import_file(ctx: Context, name: str, data: bytes) -> Reply:
+    """A plan file read, stored as a draft (a draft of the same code and year replaced) and
+    previewed; its problems listed with nothing stored. The chat's `/plan import` and the
+    upload page (bot.upload.plan, through the same command) both come here."""
+    t = ctx.t
     with tempfile.TemporaryDirectory(prefix="plan-upload-") as folder:
         path = Path(folder) / name
-        path.write_bytes(await _read(ctx, incoming, name))
+        path.write_bytes(data)
         try:
             # 长期坚持 and the like come back as notices; publishing is the admin's confirmation
             plan = load_plan_file(path, on_request=True)
@@ -93,8 +107,6 @@ async def _import(ctx: Context) -> Reply:
     except ReplaceRefused as err:
         codes = t.join([b.code for b in err.blocked])
         raise UserError("plan_upload.replace_refused", codes=codes) from err
-    if taken is not None:
-        await plan_recent.used(ctx, taken)
     async with ctx.read() as db:
         stored = await plans.find(db, plan.code, plan.year)
         assert stored is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from domain.model import Role
 from domain.status import OUTSTANDING
 from handlers.context import Services
 from handlers.upload_links import signing_secret, verify
@@ -24,10 +25,20 @@ class LinkTarget:
 
 
 @dataclass(frozen=True)
+class PlanTarget:
+    """A province admin's link for a plan notice to import (`/plan import` without a file)."""
+
+    link: UploadLink
+    contact: Contact
+    unit: Unit
+
+
+@dataclass(frozen=True)
 class LinkCheck:
     state: str  # ok | invalid | used | expired
-    target: LinkTarget | None = None
+    target: LinkTarget | PlanTarget | None = None
     contact: Contact | None = None  # whom a used or expired link was for (their language)
+    purpose: str = "report"  # what a link that was found is for (its refusal's hint)
 
 
 async def check(services: Services, token: str, now: datetime) -> LinkCheck:
@@ -49,6 +60,8 @@ async def check(services: Services, token: str, now: datetime) -> LinkCheck:
             return LinkCheck("invalid")
         contact = await contacts.get(db, link.contact_id)
         unit = await units.get(db, link.unit_id)
+        if link.material_id is None:
+            return _plan_link(link, contact, unit, now)
         material = await plans.material(db, link.material_id)
         draft = await drafts.get(db, link.contact_id)
         row = (
@@ -66,3 +79,18 @@ async def check(services: Services, token: str, now: datetime) -> LinkCheck:
     reportable = row is not None and row.state in OUTSTANDING
     target = LinkTarget(link, contact, unit, material, joins, reportable)
     return LinkCheck("ok", target, contact)
+
+
+def _plan_link(
+    link: UploadLink, contact: Contact | None, unit: Unit | None, now: datetime
+) -> LinkCheck:
+    """A plan link is good only while its admin is still a province admin of its unit."""
+    if link.purpose != uploads.PLAN or contact is None or unit is None:
+        return LinkCheck("invalid")
+    if contact.unit_id != unit.id or contact.role is not Role.PROVINCE_ADMIN:
+        return LinkCheck("invalid")
+    if link.used_at is not None:
+        return LinkCheck("used", contact=contact, purpose=uploads.PLAN)
+    if now >= link.expires_at:
+        return LinkCheck("expired", contact=contact, purpose=uploads.PLAN)
+    return LinkCheck("ok", PlanTarget(link, contact, unit), contact, uploads.PLAN)

@@ -25,7 +25,7 @@ class LinkClaims:
     link_id: int
     contact_id: int
     unit_id: int
-    material_id: int
+    material_id: int | None  # None: a link for a plan notice (`/plan import`)
     expires_at: datetime
 
 
@@ -73,7 +73,7 @@ def verify(secret: str, token: str) -> LinkClaims | None:
             int(link_id),
             int(contact_id),
             int(unit_id),
-            int(material_id),
+            None if material_id is None else int(material_id),
             datetime.fromtimestamp(int(expires), UTC),
         )
     except (ValueError, TypeError):

@@ -14,11 +14,15 @@ from storage.db import fetch_one, from_db, to_db
 STALE_CLAIM = timedelta(hours=1)
 
 
+PLAN = "plan"  # a link for a plan notice to import, not for a material's report
+
+
 class UploadLink(BaseModel):
     id: int
     contact_id: int
     unit_id: int
-    material_id: int
+    purpose: str  # report | plan
+    material_id: int | None  # None for a plan link
     expires_at: datetime
     claimed_at: datetime | None
     used_at: datetime | None
@@ -40,14 +44,17 @@ async def create(
     db: aiosqlite.Connection,
     contact_id: int,
     unit_id: int,
-    material_id: int,
+    material_id: int | None,
     now: datetime,
     expires_at: datetime,
 ) -> int:
+    """A link for a material's report, or with no material for a plan notice."""
+    purpose = PLAN if material_id is None else "report"
     cur = await db.execute(
-        "INSERT INTO upload_links (contact_id, unit_id, material_id, created_at, expires_at)"
-        " VALUES (?, ?, ?, ?, ?)",
-        (contact_id, unit_id, material_id, to_db(now), to_db(expires_at)),
+        "INSERT INTO upload_links"
+        " (contact_id, unit_id, purpose, material_id, created_at, expires_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (contact_id, unit_id, purpose, material_id, to_db(now), to_db(expires_at)),
     )
     assert cur.lastrowid is not None
     return cur.lastrowid
@@ -56,8 +63,8 @@ async def create(
 async def get(db: aiosqlite.Connection, link_id: int) -> UploadLink | None:
     row = await fetch_one(
         db,
-        "SELECT id, contact_id, unit_id, material_id, expires_at, claimed_at, used_at, files"
-        " FROM upload_links WHERE id = ?",
+        "SELECT id, contact_id, unit_id, purpose, material_id, expires_at, claimed_at, used_at,"
+        " files FROM upload_links WHERE id = ?",
         (link_id,),
     )
     if row is None:

@@ -95,6 +95,76 @@ def form_page(
         f'<div class="muted">{escape(unit)}</div>'
         f'<div class="muted">{escape(t("upload.page_expires", expires=expires))}</div>'
         f'<div class="muted">{escape(intro)}</div></div>'
+        + _form(
+            t,
+            max_bytes=max_bytes,
+            max_files=max_files,
+            limit_mb=limit_mb,
+            label=t("upload.page_files"),
+            limits=t("upload.page_limits", limit=limit_mb, count=max_files),
+            submit=t("upload.page_submit"),
+            several=True,
+        )
+    )
+    return _page(t, t("upload.page_title"), body, nonce)
+
+
+def plan_form_page(
+    t: Translator,
+    *,
+    nonce: str,
+    unit: str,
+    expires: str,
+    limit_mb: str,
+    max_bytes: int,
+    accept: str,
+    other_lang: str,
+) -> str:
+    """The page of a plan link: what to upload (one notice) and what then happens."""
+    other = "English" if t.locale == "zh_CN" else "中文"
+    body = (
+        f'<a class="lang" href="?lang={other_lang}">{other}</a>'
+        f"<h1>{escape(t('plan_page.title'))}</h1>"
+        f'<div class="card"><div><b>{escape(t("plan_page.what"))}</b></div>'
+        f'<div class="muted">{escape(unit)}</div>'
+        f'<div class="muted">{escape(t("upload.page_expires", expires=expires))}</div>'
+        f'<div class="muted">{escape(t("plan_page.then"))}</div></div>'
+        + _form(
+            t,
+            max_bytes=max_bytes,
+            max_files=1,
+            limit_mb=limit_mb,
+            label=t("plan_page.file"),
+            limits=t("plan_page.limits", limit=limit_mb),
+            submit=t("plan_page.submit"),
+            several=False,
+            accept=accept,
+        )
+    )
+    return _page(t, t("plan_page.title"), body, nonce)
+
+
+def _form(
+    t: Translator,
+    *,
+    max_bytes: int,
+    max_files: int,
+    limit_mb: str,
+    label: str,
+    limits: str,
+    submit: str,
+    several: bool,
+    accept: str = "",
+) -> str:
+    """The form the script sends with progress: several files and a note, or one file."""
+    picker = " multiple" if several else f' accept="{escape(accept)}"'
+    note = (
+        f'<label for="note">{escape(t("upload.page_note"))}</label>'
+        '<textarea id="note" name="note" maxlength="500"></textarea>'
+        if several
+        else ""
+    )
+    return (
         f'<form id="f" class="card" method="post" action="" enctype="multipart/form-data"'
         f' data-max="{max_bytes}" data-most="{max_files}"'
         f' data-pick="{escape(t("upload.page_pick_first"))}"'
@@ -102,25 +172,24 @@ def form_page(
         f' data-big="{escape(t("upload.page_too_big", limit=limit_mb))}"'
         f' data-sending="{escape(t("upload.page_sending"))}"'
         f' data-failed="{escape(t("upload.page_network"))}">'
-        f'<label for="files">{escape(t("upload.page_files"))}</label>'
-        '<input id="files" name="files" type="file" multiple>'
-        f'<div class="muted">{escape(t("upload.page_limits", limit=limit_mb, count=max_files))}'
-        '</div><ul id="list"></ul>'
-        f'<label for="note">{escape(t("upload.page_note"))}</label>'
-        '<textarea id="note" name="note" maxlength="500"></textarea>'
-        f'<button id="go" type="submit">{escape(t("upload.page_submit"))}</button>'
+        f'<label for="files">{escape(label)}</label>'
+        f'<input id="files" name="files" type="file"{picker}>'
+        f'<div class="muted">{escape(limits)}</div><ul id="list"></ul>'
+        f"{note}"
+        f'<button id="go" type="submit">{escape(submit)}</button>'
         '<progress id="bar" max="100" value="0" hidden></progress>'
         '<div id="status" class="muted" role="status"></div></form>'
     )
-    return _page(t, t("upload.page_title"), body, nonce)
 
 
-def message_page(t: Translator, heading: str, lines: list[str], good: bool) -> str:
+def message_page(
+    t: Translator, heading: str, lines: list[str], good: bool, title_key: str = "upload.page_title"
+) -> str:
     """A result or refusal: a heading and a few lines, nothing to submit."""
     mark = "ok" if good else "bad"
     text = "".join(f"<p>{escape(line)}</p>" for line in lines if line)
     body = (
-        f"<h1>{escape(t('upload.page_title'))}</h1>"
+        f"<h1>{escape(t(title_key))}</h1>"
         f'<div class="card"><h2 class="{mark}">{escape(heading)}</h2>{text}</div>'
     )
     return _page(t, heading, body)

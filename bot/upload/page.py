@@ -10,9 +10,11 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from bot.upload import html
+from bot.upload.plan import import_notice, read_notice
 from bot.upload.receive import BadUpload, hand_in, read_form
 from handlers.context import Services
-from handlers.upload_access import LinkCheck, LinkTarget, check
+from handlers.plan_recent import PLAN_SUFFIXES
+from handlers.upload_access import LinkCheck, LinkTarget, PlanTarget, check
 from locales import Translator, normalize
 from storage import uploads
 from storage.files import FileRejected
@@ -58,21 +60,25 @@ class UploadPage:
             },
         )
 
-    def _refusal(self, t: Translator, state: str) -> web.Response:
+    def _refusal(self, t: Translator, state: str, purpose: str = "report") -> web.Response:
+        # A plan link's way to a new one is /plan import, not /upload CODE.
+        area = "plan_page" if purpose == uploads.PLAN and state != "invalid" else "upload"
         page = html.message_page(
-            t, t(f"upload.state_{state}"), [t(f"upload.state_{state}_hint")], good=False
+            t, t(f"upload.state_{state}"), [t(f"{area}.state_{state}_hint")], good=False
         )
         return self._respond(page, STATUS[state])
 
     async def _open(
         self, request: web.Request, now: datetime
-    ) -> tuple[Translator, LinkTarget | web.Response]:
+    ) -> tuple[Translator, LinkTarget | PlanTarget | web.Response]:
         """The link's target if it may take files now, else the page that says why not."""
         found = await check(self.services, request.match_info["token"], now)
         t = self._translator(request, found)
         if found.target is None:
-            return t, self._refusal(t, found.state)
+            return t, self._refusal(t, found.state, found.purpose)
         target = found.target
+        if isinstance(target, PlanTarget):
+            return t, target
         if not target.reportable and not target.joins_draft:
             page = html.message_page(t, t("upload.not_open", code=target.material.code), [], False)
             return t, self._respond(page, 409)
@@ -84,6 +90,8 @@ class UploadPage:
             return target
         settings = self.services.settings
         nonce = secrets.token_urlsafe(12)
+        if isinstance(target, PlanTarget):
+            return self._respond(self._plan_form(t, target, nonce), nonce=nonce)
         page = html.form_page(
             t,
             nonce=nonce,
@@ -104,6 +112,8 @@ class UploadPage:
         t, target = await self._open(request, now)
         if isinstance(target, web.Response):
             return target
+        if isinstance(target, PlanTarget):
+            return await self._submit_plan(request, t, target, now)
         settings = self.services.settings
         most = settings.upload_max_files * settings.max_attachment_bytes + FORM_OVERHEAD
         if request.content_length is not None and request.content_length > most:
@@ -135,11 +145,67 @@ class UploadPage:
         log.info("upload link %d: %d file(s) handed in", target.link.id, len(stored))
         return self._respond(html.message_page(t, t("upload.done"), lines, True))
 
+    def _plan_form(self, t: Translator, target: PlanTarget, nonce: str) -> str:
+        settings = self.services.settings
+        return html.plan_form_page(
+            t,
+            nonce=nonce,
+            unit=target.unit.name,
+            expires=t.moment(target.link.expires_at),
+            limit_mb=f"{settings.max_attachment_mb:g}",
+            max_bytes=settings.max_attachment_bytes,
+            accept=",".join(sorted(PLAN_SUFFIXES)),
+            other_lang="en" if t.locale == "zh_CN" else "zh",
+        )
+
+    async def _submit_plan(
+        self, request: web.Request, t: Translator, target: PlanTarget, now: datetime
+    ) -> web.Response:
+        """One notice, imported as `/plan import` with it: the preview goes to the chat, the
+        page says so; a file that cannot be imported is answered here and the link kept."""
+        settings = self.services.settings
+        limit = settings.max_attachment_bytes
+        title = "plan_page.title"
+        if request.content_length is not None and request.content_length > limit + FORM_OVERHEAD:
+            reason = t("plan_page.limits", limit=f"{settings.max_attachment_mb:g}")
+            page = html.message_page(t, t("upload.refused"), [reason], False, title)
+            return self._respond(page, 413)
+        async with self.services.store.write() as db:
+            claimed = await uploads.claim(db, target.link.id, now)
+        if not claimed:
+            return self._refusal(t, "used", uploads.PLAN)
+        try:
+            notice = await read_notice(await request.multipart(), limit)
+        except (FileRejected, BadUpload, ValueError, AssertionError, HttpProcessingError) as err:
+            await self._release(target.link.id)
+            page = html.message_page(t, t("upload.refused"), [self._reason(t, err)], False, title)
+            return self._respond(page, 400)
+        except BaseException:
+            await self._release(target.link.id)
+            raise
+        try:
+            replies = await import_notice(self.services, target, notice)
+        except BaseException:
+            await self._release(target.link.id)
+            raise
+        if any(reply.is_error for reply in replies):
+            await self._release(target.link.id)
+            lines = [line for reply in replies for line in reply.text.splitlines()]
+            lines.append(t("plan_page.again"))
+            page = html.message_page(t, t("plan_page.not_imported"), lines, False, title)
+            return self._respond(page, 422)
+        log.info("upload link %d: a plan notice imported", target.link.id)
+        lines = [t("plan_page.sent_to_chat", name=notice.name)]
+        return self._respond(html.message_page(t, t("upload.done"), lines, True, title))
+
+    async def _release(self, link_id: int) -> None:
+        async with self.services.store.write() as db:
+            await uploads.release(db, link_id)
+
     async def _give_back(self, target: LinkTarget, staged: StagedFiles) -> None:
         """A refused or broken form: its files are removed and the link may be used again."""
         await staged.drop()
-        async with self.services.store.write() as db:
-            await uploads.release(db, target.link.id)
+        await self._release(target.link.id)
 
     @staticmethod
     def _reason(t: Translator, err: Exception) -> str:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime
 
+import aiosqlite
 from aiohttp import BodyPartReader, MultipartReader
 
 from domain.messages import Incoming, IncomingFile, Reply
@@ -13,7 +15,7 @@ from handlers.reporting import MAX_NOTE
 from handlers.upload_access import LinkTarget
 from schedules.outbox import queue
 from storage import uploads
-from storage.models import StoredFile
+from storage.models import Contact, StoredFile
 from storage.staging import StagedFiles
 
 CHUNK = 256 * 1024
@@ -98,15 +100,23 @@ async def hand_in(
     replies = await router.handle(services, msg)
     now = services.clock.now()
     async with services.store.write() as db:
-        for index, reply in enumerate(replies):
-            await queue(
-                db,
-                contact,
-                key=f"upload:{link.id}:{index}",
-                kind="upload",
-                text=reply.text,
-                choices=reply.choices,
-                now=now,
-            )
+        await tell(db, contact, link.id, replies, now)
         await uploads.finish(db, link.id, len(stored), now)
     return replies
+
+
+async def tell(
+    db: aiosqlite.Connection, contact: Contact, link_id: int, replies: list[Reply], now: datetime
+) -> None:
+    """What an upload's command answered, pushed to its person's chat through the outbox (in
+    the caller's transaction): the page is not where they read the bot."""
+    for index, reply in enumerate(replies):
+        await queue(
+            db,
+            contact,
+            key=f"upload:{link_id}:{index}",
+            kind="upload",
+            text=reply.text,
+            choices=reply.choices,
+            now=now,
+        )
