@@ -10,6 +10,8 @@ server, and the draft is shown and published from WeCom.
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -306,3 +308,60 @@ async def test_telegram_admin_without_a_file_is_offered_the_page_as_a_button(
     finally:
         await server.stop()
         await tg.stop()
+
+
+OLD_LINKS = """
+CREATE TABLE upload_links_old (
+    id INTEGER PRIMARY KEY,
+    contact_id INTEGER NOT NULL REFERENCES contacts(id),
+    unit_id INTEGER NOT NULL REFERENCES units(id),
+    material_id INTEGER NOT NULL REFERENCES materials(id),
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    claimed_at TEXT,
+    used_at TEXT,
+    files INTEGER
+);
+INSERT INTO upload_links_old SELECT id, contact_id, unit_id, material_id, created_at,
+    expires_at, claimed_at, used_at, files FROM upload_links;
+DROP TABLE upload_links;
+ALTER TABLE upload_links_old RENAME TO upload_links;
+DELETE FROM schema_migrations WHERE version = 19;
+"""
+
+
+async def test_a_report_link_given_before_migration_019_still_works(tmp_path: Path) -> None:
+    """019 rebuilds upload_links (a plan link has no material): the links already given keep
+    working, as report links."""
+    data = tmp_path / "data"
+
+    async def started() -> WeComBot:
+        port = free_port()
+        return await WeComBot.start(
+            data, BOT_HTTP_PORT=port, BOT_PUBLIC_URL=f"http://127.0.0.1:{port}"
+        )
+
+    bot = await started()
+    try:
+        code = find_code(await bot.say("admin", "/invite 郑州 reporter"))
+        await bot.say("zz", f"/bind {code}")
+        token = link_in(await bot.say("zz", "/upload 2.1")).rsplit("/", 1)[1]
+    finally:
+        await bot.stop()
+    with contextlib.closing(sqlite3.connect(bot.app.settings.db_path)) as conn, conn:
+        conn.executescript(OLD_LINKS)  # the table as 005 made it, 019 not yet applied
+    bot = await started()
+    try:
+        async with bot.app.store.read() as db:
+            async with db.execute("SELECT purpose, material_id FROM upload_links") as cur:
+                rows = [tuple(row) for row in await cur.fetchall()]
+        assert len(rows) == 1 and rows[0][0] == "report" and rows[0][1] is not None
+        url = f"{bot.server.base_url}/upload/{token}"
+        async with httpx.AsyncClient(timeout=30) as web:
+            assert (await web.get(url)).status_code == 200
+            sent = await web.post(url, files=[("files", ("通知.pdf", b"%PDF-1.4 n", "x"))])
+        assert sent.status_code == 200 and "上传成功" in sent.text, sent.text
+        await bot.settle()
+        assert "已报送 [2.1]" in bot.news("zz")
+    finally:
+        await bot.stop()
