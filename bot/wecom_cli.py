@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 from types import ModuleType
 
-TASKS: list[ModuleType] = []  # modules of `wecom` tasks, each with add_parser and run
+from bot.wecom import menu
+
+TASKS: list[ModuleType] = [menu]  # modules of `wecom` tasks, each with add_parser and run
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

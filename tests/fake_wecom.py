@@ -60,6 +60,7 @@ class FakeWeCom:
     agent_id: int = AGENT_ID
     sent: list[Sent] = field(default_factory=list)
     card_updates: list[dict[str, Any]] = field(default_factory=list)
+    menus: list[dict[str, Any]] = field(default_factory=list)  # menu/create bodies, as sent
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     uploads: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     appchats: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -112,6 +113,7 @@ class FakeWeCom:
                 web.post("/cgi-bin/appchat/create", self._appchat_create),
                 web.post("/cgi-bin/appchat/send", self._appchat_send),
                 web.post("/cgi-bin/webhook/send", self._webhook_send),
+                web.post("/cgi-bin/menu/create", self._menu_create),
             ]
         )
         self._runner = web.AppRunner(app, access_log=None)
@@ -263,4 +265,31 @@ class FakeWeCom:
             return self._error(request.path, 45009, "api freq out of limit")
         window.append(now)
         self.sent.append(Sent(f"robot:{key}", await self._json(request), now))
+        return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    async def _menu_create(self, request: web.Request) -> web.Response:
+        """An app's menu: 1-3 items of at most 16 bytes, 1-5 sub-items of at most 40, keys of
+        at most 128 bytes (WeCom's documented limits)."""
+        refused = self._check(request)
+        if refused is not None:
+            return refused
+        if request.query.get("agentid") != str(self.agent_id):
+            return self._error(request.path, 40056, "invalid agentid")
+        body = await self._json(request)
+        top = body.get("button", [])
+
+        def fits(item: dict[str, Any], limit: int) -> bool:
+            name = str(item.get("name", ""))
+            key = str(item.get("key", ""))
+            return 0 < len(name.encode()) <= limit and len(key.encode()) <= 128
+
+        subs = [sub for item in top for sub in item.get("sub_button", [])]
+        if (
+            not 1 <= len(top) <= 3
+            or not all(fits(item, 16) for item in top)
+            or not all(fits(sub, 40) for sub in subs)
+            or any(len(item.get("sub_button", [None])) > 5 for item in top)
+        ):
+            return self._error(request.path, 40058, "invalid menu")
+        self.menus.append(body)
         return web.json_response({"errcode": 0, "errmsg": "ok"})

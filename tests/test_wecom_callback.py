@@ -213,7 +213,7 @@ async def test_other_agents_and_odd_messages(
         "FromUserName": "someone",
         "CreateTime": int(bot.clock.now().timestamp()),
         "MsgType": "event",
-        "Event": "enter_agent",
+        "Event": "LOCATION",  # a periodic location report (enter_agent greets: see test_wecom_menu)
         "AgentID": AGENT_ID,
     }
     assert (await bot.post(enter)).status_code == 200

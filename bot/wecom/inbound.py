@@ -13,7 +13,7 @@ from bot.wecom.batch import CHANNEL, ReportWindow, starts_report
 from bot.wecom.journal import Journal
 from bot.wecom.mapping import Inbound, replace_name
 from domain.messages import Incoming, Reply
-from handlers import router
+from handlers import greeting, router
 from handlers.context import Services
 from schedules.delivery import DeliveryError, RetryLater, Undeliverable, Unreachable
 from schedules.outbox import Chat, queue
@@ -125,6 +125,8 @@ class Inbox:
         elif m.kind == "choice":
             await self._flush(m.user)
             await self._dispatch(m, m.text, via_choice=True)
+        elif m.kind == "enter":
+            await self._greet(m)
         elif m.kind == "unsupported":
             await self._notice(m, "wecom.unsupported")
 
@@ -169,6 +171,10 @@ class Inbox:
     async def _dispatch(self, m: Inbound, text: str, via_choice: bool = False) -> None:
         outcome = await router.route(self.services, self._incoming(m, text, via_choice))
         await self._answer(m.user, m.key, outcome.replies, m.response_code)
+
+    async def _greet(self, m: Inbound) -> None:
+        """Opening the app: the day's one-line greeting; any held report stays held."""
+        await self._answer(m.user, m.key, await greeting.greet(self.services, self._incoming(m)))
 
     async def _notice(self, m: Inbound, key: str, **params: object) -> None:
         outcome = await router.notice(self.services, self._incoming(m), key, **params)

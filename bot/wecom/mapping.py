@@ -30,7 +30,7 @@ class Inbound:
 
     key: str  # MsgId, or user + time + event for events: the dedupe key
     user: str
-    kind: str  # text | media | choice | unsupported | ignore
+    kind: str  # text | media | choice | enter (opened the app) | unsupported | ignore
     text: str = ""
     media_id: str | None = None
     file_name: str | None = None
@@ -62,6 +62,12 @@ def parse(fields: dict[str, str]) -> Inbound | None:
 def _event(fields: dict[str, str], user: str) -> Inbound:
     event = fields.get("Event", "")
     key = f"event:{user}:{fields.get('CreateTime', '')}:{event}"
+    if event == "click":
+        # A menu item: its key is the command, run as if typed.
+        command = fields.get("EventKey", "")
+        return Inbound(f"{key}:{command}", user, "text", text=command)
+    if event == "enter_agent":
+        return Inbound(key, user, "enter")
     if event == "template_card_event":
         task = fields.get("TaskId", "")
         return Inbound(
