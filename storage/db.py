@@ -34,6 +34,20 @@ def from_db(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text)  # 3.11 reads the trailing Z as UTC
 
 
+async def _connect(database: str, uri: bool = False) -> aiosqlite.Connection:
+    """aiosqlite.connect, except that a connection that fails to open has ended its thread.
+
+    aiosqlite answers a failed connect by queueing its thread's stop and returning at once;
+    the stop then reports to a loop that may be closed by then (`main.py` on a database it
+    cannot open: a thread traceback after the one-line error)."""
+    connecting = aiosqlite.connect(database, uri=uri, isolation_level=None)
+    try:
+        return await connecting
+    except BaseException:
+        await asyncio.to_thread(connecting._thread.join, 5)
+        raise
+
+
 class Store:
     """Owns the connections; every read and write goes through `read()` or `write()`.
 
@@ -68,7 +82,7 @@ class Store:
             raise
 
     async def _open(self) -> None:
-        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        conn = await _connect(str(self.path))
         self._conn = conn
         conn.row_factory = aiosqlite.Row
         await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -88,7 +102,7 @@ class Store:
     async def _open_reader(self) -> aiosqlite.Connection:
         """Read-only, autocommit: no read transaction stays open between `read()` blocks."""
         uri = self.path.resolve().as_uri() + "?mode=ro"
-        reader = await aiosqlite.connect(uri, uri=True, isolation_level=None)
+        reader = await _connect(uri, uri=True)
         try:
             reader.row_factory = aiosqlite.Row
             await reader.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
