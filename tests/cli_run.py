@@ -51,7 +51,7 @@ def main_py(
             return own.submit(main_py, args, env, stdin, alone=alone).result()
     stdout, stderr = _text_stream(), _text_stream()
     before = set(threading.enumerate())
-    with _process_state(["main.py", *args], env, stdin, stdout, stderr):
+    with _process_state(["main.py", *args], env, stdin, stdout, stderr, alone):
         try:
             runpy.run_path(str(ROOT / "main.py"), run_name="__main__")
             code = 0
@@ -60,8 +60,8 @@ def main_py(
         except BaseException:  # the interpreter prints it and exits 1
             traceback.print_exc(file=stderr)
             code = 1
-    if alone:
-        _no_lingering_threads(before, args)
+        if alone:  # as the interpreter's exit does: wait for the threads still running
+            _no_lingering_threads(before, args)
     return subprocess.CompletedProcess(["main.py", *args], code, _value(stdout), _value(stderr))
 
 
@@ -107,8 +107,10 @@ def _process_state(
     stdin: str,
     stdout: io.TextIOWrapper,
     stderr: io.TextIOWrapper,
+    alone: bool,
 ) -> Iterator[None]:
-    """Everything a process owns that main.py reads or sets, put back afterwards."""
+    """Everything a process owns that main.py reads or sets, put back afterwards. `alone`: an
+    exception ending a thread is printed on this stderr, as a process prints its own."""
     saved_env = dict(os.environ)
     saved_cwd = os.getcwd()
     saved_argv = sys.argv
@@ -116,6 +118,9 @@ def _process_state(
     loggers = [logging.getLogger(name) for name in CONFIGURED]
     saved_logging = [(lg, lg.handlers[:], lg.level) for lg in loggers]
     frozen = gc.get_freeze_count()
+    saved_hook = threading.excepthook
+    if alone:
+        threading.excepthook = threading.__excepthook__  # prints to sys.stderr
     os.environ.clear()
     os.environ.update(env)
     os.chdir(ROOT)
@@ -125,6 +130,7 @@ def _process_state(
     try:
         yield
     finally:
+        threading.excepthook = saved_hook
         sys.stdin, sys.stdout, sys.stderr = saved_streams
         sys.argv = saved_argv
         os.chdir(saved_cwd)
