@@ -5,10 +5,7 @@ store is a demo on the sample's own calendar, until `:time now`."""
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,9 +16,9 @@ from bot.runner import run as run_channels
 from domain.clock import ManualClock
 from storage import plans, units
 from storage.db import Store
+from tests.cli_run import clean_env, main_py
 from tests.support import ROOT_PLAN, ShellBot, find_code, local, settings_for
 
-ROOT = Path(__file__).resolve().parent.parent
 IMPORT_UNITS = "python main.py units import"
 IMPORT_PLAN = "python main.py plan import"
 PUBLISH = "python main.py plan publish"
@@ -114,17 +111,9 @@ async def test_the_first_admin_is_told_how_to_import_units_and_a_plan(
 
 
 def shell(data_dir: Path, script: str, **env: str) -> list[str]:
-    """`python main.py` reading `script`: the lines it printed."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_"))}
-    done = subprocess.run(
-        [sys.executable, "main.py"],
-        cwd=ROOT,
-        input=script,
-        capture_output=True,
-        text=True,
-        env=clean | {"BOT_DATA_DIR": str(data_dir)} | env,
-        timeout=60,
-    )
+    """`python main.py` reading `script` (in this process: tests/cli_run.py): the lines it
+    printed."""
+    done = main_py([], clean_env(BOT_DATA_DIR=str(data_dir), **env), script)
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-2000:]
     return done.stdout.splitlines()
 
@@ -163,14 +152,8 @@ def test_the_shell_demo_runs_on_the_sample_calendar_until_time_now(tmp_path: Pat
 
 def test_a_shell_on_a_plan_the_operator_imported_uses_the_real_clock(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_"))}
-    imported = subprocess.run(
-        [sys.executable, "main.py", "plan", "import", str(ROOT_PLAN), "--publish"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env=clean | {"BOT_DATA_DIR": str(data)},
-        timeout=60,
+    imported = main_py(
+        ["plan", "import", str(ROOT_PLAN), "--publish"], clean_env(BOT_DATA_DIR=str(data))
     )
     assert imported.returncode == 0, imported.stderr
     lines = shell(data, "/todo\n")
