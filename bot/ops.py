@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from bot import holidays_cli, reach
+from bot.wecom import doctor as wecom_doctor
 from domain.channels import SHELL, TELEGRAM, WECOM
 from domain.clock import SystemClock
 from domain.settings import Settings
@@ -104,6 +105,11 @@ async def run_doctor(settings: Settings, t: Translator) -> int:
     line(free_mb >= MIN_FREE_MB, "ops.doctor_disk", free=free_mb, minimum=MIN_FREE_MB)
     for found in await reach.configured(settings):
         line(found.ok, found.key, who=found.who, detail=found.detail)
+    for finding in await wecom_doctor.findings(settings, SystemClock().now):
+        if finding.level == "warning":
+            print("⚠️ " + t(finding.key, **finding.params))
+        else:
+            line(finding.level == "ok", finding.key, **finding.params)
     print(t("ops.doctor_summary", problems=problems, at=t.moment(SystemClock().now())))
     return 1 if problems else 0
 

@@ -1,4 +1,5 @@
-"""Channel reachability for `doctor`: Telegram's getMe and WeCom's gettoken, never quoting a secret."""
+"""Channel reachability for `doctor`: Telegram's getMe, never quoting a secret (WeCom's checks
+are in bot/wecom/doctor.py)."""
 
 from __future__ import annotations
 
@@ -33,8 +34,6 @@ async def configured(settings: Settings) -> list[Reach]:
     found = []
     if settings.telegram_bot_token is not None:
         found.append(await telegram(settings))
-    if settings.wecom_corp_id and settings.wecom_secret is not None:
-        found.append(await wecom(settings))
     return found
 
 
@@ -50,23 +49,6 @@ async def telegram(settings: Settings) -> Reach:
         return Reach("telegram", True, who="@" + str(data["result"].get("username", "")))
     code = int(data.get("error_code") or 0)
     return Reach("telegram", False, problem="rejected", detail=str(code or "?"))
-
-
-async def wecom(settings: Settings) -> Reach:
-    """Ask WeCom for an access token with the configured corp id and secret."""
-    assert settings.wecom_corp_id is not None and settings.wecom_secret is not None
-    params = {
-        "corpid": settings.wecom_corp_id,
-        "corpsecret": settings.wecom_secret.get_secret_value(),
-    }
-    base = settings.wecom_api_base_url.rstrip("/")
-    data = await _get_json("wecom", f"{base}/cgi-bin/gettoken", params, trust_env=True)
-    if isinstance(data, Reach):
-        return data
-    code = int(data.get("errcode") or 0)
-    if code == 0 and data.get("access_token"):
-        return Reach("wecom", True, who=settings.wecom_corp_id)
-    return Reach("wecom", False, problem="rejected", detail=str(code))
 
 
 async def _get_json(

@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 from types import ModuleType
 
-from bot.wecom import menu
+from bot.wecom import appchat, menu
 
-TASKS: list[ModuleType] = [menu]  # modules of `wecom` tasks, each with add_parser and run
+TASKS: list[ModuleType] = [menu, appchat]  # modules of `wecom` tasks, each with add_parser and run
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -106,6 +106,10 @@ class Settings(BaseSettings):
         default="https://qyapi.weixin.qq.com", alias="WECOM_API_BASE_URL"
     )
     wecom_report_window_seconds: float = Field(default=8.0, alias="WECOM_REPORT_WINDOW_SECONDS")
+    # Wider accepts a wrong server clock but also older replayed callbacks: fix the clock first.
+    wecom_callback_skew_seconds: int = Field(
+        default=300, gt=0, le=86400, alias="WECOM_CALLBACK_SKEW_SECONDS"
+    )
     wecom_appchat_ids: Annotated[list[str], NoDecode] = Field(
         default_factory=list, alias="WECOM_APPCHAT_IDS"
     )

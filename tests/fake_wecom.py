@@ -2,7 +2,8 @@
 
 It keeps what it was sent, enforces the rules the bot must honour (valid access token, 20
 messages a minute per group robot) and can be told to fail: `fail(path, errcode)`,
-`expire_token()`, `invalid_users`.
+`expire_token()`, `invalid_users`. Its `Date` header is its clock plus `date_offset`; agent/get
+answers the app's visible range (`visible_users`, `visible_parties`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import secrets
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Any
 
 from aiohttp import web
@@ -22,6 +24,12 @@ CORP_ID = "ww0123456789abcdef"
 SECRET = "app-secret-for-tests"
 AGENT_ID = 1000002
 ROBOT_LIMIT = 20
+SERVER_IP = "203.0.113.7"  # the bot's outgoing IP, as WeCom would name it
+# WeCom's own wording, where the bot reads it.
+ERRMSGS = {
+    60020: f"not allow to access from your ip, hint: [1700000000_45_f00d], from ip: {SERVER_IP}, "
+    "more info at https://open.work.weixin.qq.com/devtool/query?e=60020",
+}
 
 
 @dataclass
@@ -64,6 +72,10 @@ class FakeWeCom:
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     uploads: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     appchats: dict[str, dict[str, Any]] = field(default_factory=dict)
+    agent_name: str = "督办助手"
+    visible_users: list[str] = field(default_factory=list)  # agent/get's allow_userinfos
+    visible_parties: list[int] = field(default_factory=lambda: [1])  # the whole corp
+    date_offset: timedelta = timedelta(0)  # the Date header: `now()` plus this
     robot_keys: set[str] = field(default_factory=set)
     invalid_users: set[str] = field(default_factory=set)
     token_calls: int = 0
@@ -111,11 +123,13 @@ class FakeWeCom:
                 web.post("/cgi-bin/media/upload", self._media_upload),
                 web.get("/cgi-bin/media/get", self._media_get),
                 web.post("/cgi-bin/appchat/create", self._appchat_create),
+                web.get("/cgi-bin/agent/get", self._agent_get),
                 web.post("/cgi-bin/appchat/send", self._appchat_send),
                 web.post("/cgi-bin/webhook/send", self._webhook_send),
                 web.post("/cgi-bin/menu/create", self._menu_create),
             ]
         )
+        app.on_response_prepare.append(self._date)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -128,6 +142,10 @@ class FakeWeCom:
             await self._runner.cleanup()
 
     # --- helpers ---
+    async def _date(self, request: web.Request, response: web.StreamResponse) -> None:
+        when = (self.now() + self.date_offset).astimezone(UTC)
+        response.headers["Date"] = format_datetime(when, usegmt=True)
+
     def _error(self, path: str, code: int, message: str = "error") -> web.Response:
         self.rejected.append((path, code))
         return web.json_response({"errcode": code, "errmsg": message})
@@ -141,7 +159,8 @@ class FakeWeCom:
         if not self._tokens[token]:
             return self._error(path, 42001, "access_token expired")
         if self._failures[path]:
-            return self._error(path, self._failures[path].popleft())
+            code = self._failures[path].popleft()
+            return self._error(path, code, ERRMSGS.get(code, "error"))
         return None
 
     @staticmethod
@@ -240,6 +259,25 @@ class FakeWeCom:
         chatid = body.get("chatid") or secrets.token_hex(8)
         self.appchats[chatid] = body
         return web.json_response({"errcode": 0, "errmsg": "ok", "chatid": chatid})
+
+    async def _agent_get(self, request: web.Request) -> web.Response:
+        refused = self._check(request)
+        if refused is not None:
+            return refused
+        if request.query.get("agentid") != str(self.agent_id):
+            return self._error(request.path, 40056, "invalid agentid")
+        return web.json_response(
+            {
+                "errcode": 0,
+                "errmsg": "ok",
+                "agentid": self.agent_id,
+                "name": self.agent_name,
+                "allow_userinfos": {"user": [{"userid": u} for u in self.visible_users]},
+                "allow_partys": {"partyid": list(self.visible_parties)},
+                "allow_tags": {"tagid": []},
+                "close": 0,
+            }
+        )
 
     async def _appchat_send(self, request: web.Request) -> web.Response:
         refused = self._check(request)

@@ -2,36 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
 import socket
-import sys
 from pathlib import Path
 
 from domain.clock import SystemClock
+from tests.cli_run import clean_env, main_py_async
 from tests.fake_telegram import FakeTelegram
 from tests.fake_wecom import CORP_ID, SECRET, FakeWeCom
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 async def doctor(data_dir: Path, **env: str) -> tuple[int, str]:
-    """Run the real command line; (exit code, everything it printed)."""
-    clean = {
-        k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_", "WECOM_"))
-    }
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "main.py",
-        "doctor",
-        cwd=ROOT,
-        env=clean | {"BOT_DATA_DIR": str(data_dir)} | env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    out, _ = await asyncio.wait_for(proc.communicate(), 60)
-    assert proc.returncode is not None
-    return proc.returncode, out.decode()
+    """Run the command line (in this process, the fakes serving meanwhile: tests/cli_run.py;
+    doctor's exit codes are checked on a real process in test_ops); (exit code, everything it
+    printed)."""
+    done = await main_py_async(["doctor"], clean_env(BOT_DATA_DIR=str(data_dir), **env))
+    return done.returncode, done.stdout + done.stderr
 
 
 def closed_port() -> int:

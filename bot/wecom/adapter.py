@@ -46,7 +46,11 @@ class WeComChannel:
         self.robots = RobotSender(api, services.store, services.clock, settings.tz)
         self.inbox = Inbox(services, api, self.deliver, settings.wecom_report_window_seconds)
         self.callback = CallbackRoutes(
-            crypto, services.clock, settings.wecom_agent_id, self.inbox.accept
+            crypto,
+            services.clock,
+            settings.wecom_agent_id,
+            self.inbox.accept,
+            max_skew=settings.wecom_callback_skew_seconds,
         )
 
     @classmethod

@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 PATH = "/wecom/callback"
 MAX_BODY = 64 * 1024  # a WeCom callback is a few KB; anything larger is not one
-MAX_SKEW = 300  # seconds between WeCom's timestamp and ours
+SKEW = 300  # seconds allowed between WeCom's timestamp and ours (WECOM_CALLBACK_SKEW_SECONDS)
 
 
 class CallbackRoutes:
@@ -30,27 +30,52 @@ class CallbackRoutes:
         clock: Clock,
         agent_id: int,
         accept: Callable[[Inbound], Awaitable[None]],
+        max_skew: int = SKEW,
     ) -> None:
         self.crypto = crypto
         self.clock = clock
         self.agent_id = str(agent_id)
         self.accept = accept
+        self.max_skew = max_skew
+        self._skew_told = False  # a clock refusal was logged and no callback got in since
 
     def routes(self) -> list[web.RouteDef]:
         return [web.get(PATH, self.verify), web.post(PATH, self.receive)]
 
     def _signed(self, request: web.Request) -> tuple[str, str, str] | web.Response:
-        """(signature, timestamp, nonce), or the refusal: 400 when missing, 403 when stale."""
+        """(signature, timestamp, nonce), or 400 when one is missing or malformed."""
         query = request.query
         sig, ts, nonce = query.get("msg_signature"), query.get("timestamp"), query.get("nonce")
         if not sig or not ts or not nonce or len(sig) > 64 or len(nonce) > 64:
             return web.Response(status=400, text="bad request")
         if not ts.isdigit() or len(ts) > 12:
             return web.Response(status=400, text="bad request")
-        if abs(self.clock.now().timestamp() - int(ts)) > MAX_SKEW:
-            log.warning("wecom callback refused: stale timestamp")
-            return web.Response(status=403, text="stale")
         return sig, ts, nonce
+
+    def _stale(self, ts: str) -> web.Response | None:
+        """403 when a signed timestamp is further from our clock than allowed (a replay, or a
+        wrong clock here); checked after the signature so that only WeCom's own can say so."""
+        ahead = round(self.clock.now().timestamp() - int(ts))
+        if abs(ahead) <= self.max_skew:
+            self._skew_told = False
+            return None
+        if self._skew_told:
+            log.debug("wecom callback refused: timestamp %+d s off", -ahead)
+        else:
+            # Without NTP every message is refused, and silently so from WeCom's side: say it
+            # once, plainly, with the fix; again only after a callback has got through.
+            self._skew_told = True
+            log.error(
+                "wecom callback refused: its timestamp is %d s %s this server's clock "
+                "(allowed ±%d s, WECOM_CALLBACK_SKEW_SECONDS). If every message is refused, "
+                "this server's clock is wrong: synchronise it with NTP/chrony (an intranet time "
+                "source will do) and check with `python main.py doctor`. Further refusals are "
+                "not logged until a callback is accepted.",
+                abs(ahead),
+                "behind" if ahead > 0 else "ahead of",
+                self.max_skew,
+            )
+        return web.Response(status=403, text="stale")
 
     async def verify(self, request: web.Request) -> web.Response:
         """URL verification: answer the decrypted echostr exactly as it is."""
@@ -64,6 +89,9 @@ class CallbackRoutes:
         if not self.crypto.signature_ok(sig, ts, nonce, echostr):
             log.warning("wecom URL verification refused: bad signature")
             return web.Response(status=403, text="forbidden")
+        stale = self._stale(ts)
+        if stale is not None:
+            return stale
         try:
             plain = self.crypto.decrypt_echo(sig, ts, nonce, echostr)
         except CryptoError:
@@ -89,6 +117,9 @@ class CallbackRoutes:
         if not self.crypto.signature_ok(sig, ts, nonce, encrypted):
             log.warning("wecom callback refused: bad signature")
             return web.Response(status=403, text="forbidden")
+        stale = self._stale(ts)
+        if stale is not None:
+            return stale
         try:
             fields = envelope.fields(self.crypto.decrypt(sig, ts, nonce, encrypted))
         except (CryptoError, envelope.XmlError):
