@@ -7,7 +7,6 @@ submission and review times can lie in the past of the bot's clock.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from pathlib import Path
 from domain.model import ReportStatus, Role
 from storage import assignments, audit, blobs, contacts, plans, reports, units
 from storage.files import read_path
+from tests.cli_run import clean_env, main_py
 from tests.support import ShellBot, local
 
 NOW = "2016-07-29T09:00"
@@ -260,10 +260,13 @@ def expected_archive() -> dict[str, bytes]:
 ROOT = Path(__file__).resolve().parent.parent
 
 
-async def run_cli(args: list[str], data_dir: Path) -> tuple[int, str, str]:
-    """`python main.py ARGS` on this data dir: (exit code, stdout, stderr)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_", "WECOM_"))}
-    env["BOT_DATA_DIR"] = str(data_dir)
+async def run_cli(args: list[str], data_dir: Path, real: bool = False) -> tuple[int, str, str]:
+    """`python main.py ARGS` on this data dir: (exit code, stdout, stderr); in this process
+    (tests/cli_run.py) unless `real`."""
+    env = clean_env(BOT_DATA_DIR=str(data_dir))
+    if not real:
+        done = main_py(args, env)
+        return done.returncode, done.stdout, done.stderr
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "main.py",
