@@ -3,11 +3,8 @@ refusal said once in the log, and `python main.py wecom appchat create`."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import os
 import re
-import sys
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -15,11 +12,10 @@ from pathlib import Path
 import pytest
 
 from domain.clock import SystemClock
+from tests.cli_run import clean_env, main_py_async
 from tests.fake_wecom import AGENT_ID, CORP_ID, SECRET, SERVER_IP, FakeWeCom
 from tests.test_drill_doctor import doctor
 from tests.wecom_support import AES_KEY, TOKEN, WeComBot, sign
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -175,22 +171,11 @@ async def test_the_allowed_skew_is_a_setting(tmp_path: Path) -> None:
 async def wecom_cli(
     fake: FakeWeCom, data_dir: Path, *args: str, **env: str
 ) -> tuple[int, str, str]:
-    clean = {
-        k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_", "WECOM_"))
-    }
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "main.py",
-        "wecom",
-        *args,
-        cwd=ROOT,
-        env=clean | {"BOT_DATA_DIR": str(data_dir)} | app_env(fake, **env),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+    """`python main.py wecom ARGS` (in this process, the fake serving meanwhile)."""
+    done = await main_py_async(
+        ["wecom", *args], clean_env(BOT_DATA_DIR=str(data_dir), **app_env(fake, **env))
     )
-    out, err = await asyncio.wait_for(proc.communicate(), 60)
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(), err.decode()
+    return done.returncode, done.stdout, done.stderr
 
 
 async def test_appchat_create_makes_the_chat_and_says_where_to_list_it(
