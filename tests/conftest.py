@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,8 +15,22 @@ from tests.support import ShellBot
 from tests.telegram_harness import TelegramBot
 
 
+@pytest.fixture(scope="session")
+def started_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir as `ShellBot.start` leaves it (migrated, the sample plan seeded, the shell
+    admin bound), built once: a copy opens in ~7 ms, building it takes ~70 ms every test."""
+    data = tmp_path_factory.mktemp("started") / "data"
+
+    async def start_and_stop() -> None:
+        await (await ShellBot.start(data)).stop()
+
+    asyncio.run(start_and_stop())
+    return data
+
+
 @pytest.fixture
-async def bot(tmp_path: Path) -> AsyncIterator[ShellBot]:
+async def bot(tmp_path: Path, started_data: Path) -> AsyncIterator[ShellBot]:
+    shutil.copytree(started_data, tmp_path / "data")
     shell_bot = await ShellBot.start(tmp_path / "data")
     yield shell_bot
     await shell_bot.stop()
