@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.fake_telegram import FakeTelegram
-from tests.insight_world import World, build
+from tests.insight_world import World, build, reopen
 from tests.support import ShellBot
 from tests.telegram_harness import TelegramBot
 
@@ -65,9 +65,22 @@ async def tg(tmp_path: Path, fake: FakeTelegram) -> AsyncIterator[TelegramBot]:
     await bot.stop()
 
 
+@pytest.fixture(scope="session")
+def built_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[int]]:
+    """`build` once per session (~0.2 s): its directory and report ids."""
+    root = tmp_path_factory.mktemp("world")
+
+    async def build_and_stop() -> list[int]:
+        built = await build(root)
+        await built.bot.stop()
+        return built.report_ids
+
+    return root, asyncio.run(build_and_stop())
+
+
 @pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    """The 2016 sample with reports in every state, for the admin outputs."""
-    built = await build(tmp_path)
-    yield built
-    await built.bot.stop()
+async def world(tmp_path: Path, built_world: tuple[Path, list[int]]) -> AsyncIterator[World]:
+    """The 2016 sample with reports in every state, for the admin outputs (a copy)."""
+    copy = await reopen(*built_world, tmp_path)
+    yield copy
+    await copy.bot.stop()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -223,6 +224,14 @@ async def build(tmp: Path) -> World:
             )
     world.accepted = expected_archive()
     return world
+
+
+async def reopen(built: Path, report_ids: list[int], tmp: Path) -> World:
+    """The world `build(built)` made (its bot stopped), copied to `tmp` and started again."""
+    for part in ("data", "sources"):
+        shutil.copytree(built / part, tmp / part)
+    bot = await ShellBot.start(tmp / "data", at=NOW)
+    return World(bot, tmp / "sources", expected_archive(), list(report_ids))
 
 
 ITEM_FOLDERS = {
