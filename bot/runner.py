@@ -8,7 +8,7 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 
-from bot import http_server, logs
+from bot import draft_timer, http_server, logs
 from bot.app import App, open_app
 from domain.channels import TELEGRAM, WECOM
 from domain.clock import SystemClock
@@ -77,6 +77,7 @@ async def _serve(app: App, clock: SystemClock, names: list[str], stop: asyncio.E
     sender = Sender(app.store, clock, channels, tz=settings.tz, locale=settings.locale)
     sender_task = asyncio.create_task(sender.run(), name="outbox-sender")
     scheduler = Scheduler(JobEnv(app.store, clock, settings.tz, settings.locale), sender.wake)
+    drafts_task: asyncio.Task[None] | None = None
     try:
         for channel in channels:
             try:
@@ -88,8 +89,15 @@ async def _serve(app: App, clock: SystemClock, names: list[str], stop: asyncio.E
         if web is not None:
             await web.start()
         await scheduler.start()
+        drafts_task = asyncio.create_task(
+            draft_timer.run(app.services, sender.wake), name="report-drafts"
+        )
         await stop.wait()
     finally:
+        if drafts_task is not None:  # quiet report drafts: closed again after the restart
+            drafts_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await drafts_task
         await scheduler.stop()
         # The push in flight must finish while the channels' connections are still open;
         # pushes queued from here on wait in the outbox for the next start.

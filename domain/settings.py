@@ -106,6 +106,10 @@ class Settings(BaseSettings):
         default="https://qyapi.weixin.qq.com", alias="WECOM_API_BASE_URL"
     )
     wecom_report_window_seconds: float = Field(default=8.0, alias="WECOM_REPORT_WINDOW_SECONDS")
+    # A report draft (on any channel) closes after this long without a new file or step.
+    wecom_report_draft_minutes: int = Field(
+        default=30, ge=1, le=24 * 60, alias="WECOM_REPORT_DRAFT_MINUTES"
+    )
     # Wider accepts a wrong server clock but also older replayed callbacks: fix the clock first.
     wecom_callback_skew_seconds: int = Field(
         default=300, gt=0, le=86400, alias="WECOM_CALLBACK_SKEW_SECONDS"

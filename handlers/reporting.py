@@ -25,7 +25,7 @@ from handlers.lookup import (
 from handlers.render import deadline_text
 from handlers.upload_links import upload_choices
 from storage import assignments, blobs, drafts, plans, reports
-from storage.models import AssignmentRow, Material, StoredFile
+from storage.models import AssignmentRow, Draft, Material, StoredFile
 
 MAX_NOTE = 500
 MAX_COUNT = 1_000_000
@@ -97,14 +97,16 @@ async def reportable(ctx: Context, material: Material) -> AssignmentRow:
     return row
 
 
-async def _submit(
+async def submit(
     ctx: Context,
     db: aiosqlite.Connection,
     row: AssignmentRow,
     count: int | None,
     note: str | None,
     files: list[StoredFile],
+    source_key: str | None = None,
 ) -> int:
+    """File a report in the caller's transaction; `source_key` defaults to this message's."""
     await _record_blobs(ctx, db, files)
     report_id = await reports.insert(
         db,
@@ -114,7 +116,8 @@ async def _submit(
         note=note,
         files=files,
         now=ctx.now,
-        source_key=ctx.msg.message_key and f"{ctx.msg.channel}:{ctx.msg.message_key}",
+        source_key=source_key
+        or (ctx.msg.message_key and f"{ctx.msg.channel}:{ctx.msg.message_key}"),
     )
     await ctx.audit(
         db,
@@ -127,7 +130,7 @@ async def _submit(
     return report_id
 
 
-def _submitted_reply(ctx: Context, report_id: int, row: AssignmentRow, files: int) -> Reply:
+def submitted_reply(ctx: Context, report_id: int, row: AssignmentRow, files: int) -> Reply:
     late = row.due_at is not None and ctx.now > row.due_at
     text = ctx.t("report.done", id=report_id, code=row.code, title=row.title, files=files)
     if late:
@@ -139,8 +142,11 @@ def _submitted_reply(ctx: Context, report_id: int, row: AssignmentRow, files: in
     )
 
 
-async def report(ctx: Context, args: str) -> Reply:
-    """`/report CODE [count] [note]` with attachments; without a code, start the button flow."""
+async def report(ctx: Context, args: str, kept: Draft | None = None) -> Reply:
+    """`/report CODE [count] [note]` with attachments; without a code, start the button flow.
+
+    `kept`: a draft whose files (sent before the command) belong to this report; it is
+    closed with it."""
     words = args.split()
     if not words:
         return await start_draft(ctx)
@@ -154,11 +160,17 @@ async def report(ctx: Context, args: str) -> Reply:
         raise await _keep_while_asking(ctx, asked, count, note) from None
     row = await reportable(ctx, material)
     files = await store_files(ctx, ctx.msg.files)
+    if kept is not None:
+        files = [*kept.files, *files]
+        count = count if count is not None else kept.count
+        note = note or kept.note
     if not files and not material.text_only:
         return await _wait_for_files(ctx, material, count, note)
     async with ctx.write() as db:
-        report_id = await _submit(ctx, db, row, count, note, files)
-    return _submitted_reply(ctx, report_id, row, len(files))
+        report_id = await submit(ctx, db, row, count, note, files)
+        if kept is not None:
+            await drafts.discard(db, ctx.contact.id)
+    return submitted_reply(ctx, report_id, row, len(files))
 
 
 async def draft_with_files(
@@ -197,7 +209,13 @@ async def _wait_for_files(
         await drafts.set_material(db, ctx.contact.id, material.id)
         await drafts.set_details(db, ctx.contact.id, count, note)
     text = ctx.t("report.needs_files", code=material.code, title=material.title)
-    return Reply(text, choices=_draft_buttons(ctx) + upload_choices(ctx, material.code))
+    text += "\n" + ctx.t("report_draft.stays_open", minutes=draft_minutes(ctx))
+    return Reply(text, choices=draft_buttons(ctx) + upload_choices(ctx, material.code))
+
+
+def draft_minutes(ctx: Context) -> int:
+    """How long a draft waits for more files before it closes (handlers.report_drafts)."""
+    return ctx.app.settings.wecom_report_draft_minutes
 
 
 def _require_files(material: Material, files: list[StoredFile]) -> None:
@@ -234,7 +252,7 @@ async def start_draft(ctx: Context) -> Reply:
     return Reply(ctx.t(key, files=len(files)), choices=choices)
 
 
-def _draft_buttons(ctx: Context) -> list[list[Choice]]:
+def draft_buttons(ctx: Context) -> list[list[Choice]]:
     return [
         [
             Choice(ctx.t("report.done_button"), "/report_done"),
@@ -255,7 +273,7 @@ async def pick(ctx: Context, args: str) -> Reply:
         draft = await drafts.get(db, ctx.contact.id)
     files = len(draft.files) if draft else 0
     text = ctx.t("report.send_files", code=material.code, title=material.title, files=files)
-    choices = _draft_buttons(ctx) + upload_choices(ctx, material.code)
+    choices = draft_buttons(ctx) + upload_choices(ctx, material.code)
     return Reply(text, choices=choices, replaces_choices=True)
 
 
@@ -275,13 +293,17 @@ async def add_to_draft(ctx: Context) -> Reply | None:
         await _record_blobs(ctx, db, files)
         await drafts.add_files(db, ctx.contact.id, files, ctx.now)
         await drafts.set_details(db, ctx.contact.id, None, note)
+        await drafts.touch(db, ctx.contact.id, ctx.now)
         draft = await drafts.get(db, ctx.contact.id)
     assert draft is not None
+    if draft.report_id is not None:
+        text = ctx.t("report_draft.append_added", id=draft.report_id, files=len(draft.files))
+        return Reply(text, choices=draft_buttons(ctx))
     if draft.material_id is None:
         return await start_draft_choices(ctx, len(draft.files))
     return Reply(
         ctx.t("report.draft_added", added=len(files), files=len(draft.files)),
-        choices=_draft_buttons(ctx),
+        choices=draft_buttons(ctx),
     )
 
 
@@ -332,9 +354,9 @@ async def confirm(ctx: Context, args: str) -> Reply:
     _require_files(material, files)
     row = await reportable(ctx, material)
     async with ctx.write() as db:
-        report_id = await _submit(ctx, db, row, count, note, files)
+        report_id = await submit(ctx, db, row, count, note, files)
         await drafts.discard(db, ctx.contact.id)
-    return _submitted_reply(ctx, report_id, row, len(files))
+    return submitted_reply(ctx, report_id, row, len(files))
 
 
 async def cancel(ctx: Context, args: str) -> Reply:

@@ -15,6 +15,7 @@ from handlers.first_start import unbound_admin
 from handlers.plan_recent import kept, plan_like
 from handlers.plan_scope import PlanNeeded, default_plan, every_plan, named
 from handlers.registry import BY_WORD, Command
+from handlers.report_drafts import before as close_draft_before
 from handlers.reporting import add_to_draft, start_draft
 from locales import Translator
 from storage import contacts, plans, processed, prompts, sessions
@@ -179,11 +180,16 @@ async def _dispatch(ctx: Context) -> list[Reply]:
         raise UserError("error.not_registered" if ctx.role is None else "error.forbidden")
     if command.plan_arg:
         args = await _take_plan(ctx, args)
+    closed = await close_draft_before(ctx, command.name)  # another command closes a draft
     try:
         result = await command.handler(ctx, args)
     except PlanNeeded as err:
-        return [_which_plan(ctx, command, args, err.candidates)]
-    replies = result if isinstance(result, list) else [result]
+        return [*closed, _which_plan(ctx, command, args, err.candidates)]
+    except UserError as err:
+        if not closed:
+            raise
+        return [*closed, Reply(ctx.t(err.key, **err.params), is_error=True)]
+    replies = [*closed, *(result if isinstance(result, list) else [result])]
     if ctx.in_group and any(r.private for r in replies):
         replies = [*replies, Reply(ctx.t("group.sent_private"), private_notice=True)]
     return replies
@@ -241,12 +247,13 @@ async def _plain_message(ctx: Context) -> list[Reply]:
     """Text or files without a command: feed an open draft, start one, or explain."""
     if not ctx.contact.registered:
         return [await unbound_admin(ctx) or Reply(ctx.t("start.unregistered"))]
+    closed = await close_draft_before(ctx, None)  # a draft quiet too long closes first
     plan_file = plan_like(ctx)
     if plan_file is not None:  # an admin's notice, first of `/plan import`, or a report's file
-        return [await kept(ctx, plan_file)]
+        return [*closed, await kept(ctx, plan_file)]
     added = await add_to_draft(ctx)
     if added is not None:
-        return [added]
+        return [*closed, added]
     if ctx.msg.files:
-        return [await start_draft(ctx)]
-    return [Reply(ctx.t("error.not_a_command"))]
+        return [*closed, await start_draft(ctx)]
+    return [*closed, Reply(ctx.t("error.not_a_command"))]

@@ -23,7 +23,8 @@ class DraftFile:
 async def get(db: aiosqlite.Connection, contact_id: int) -> Draft | None:
     row = await fetch_one(
         db,
-        "SELECT contact_id, material_id, count, note FROM drafts WHERE contact_id = ?",
+        "SELECT contact_id, material_id, count, note, report_id, touched_at FROM drafts"
+        " WHERE contact_id = ?",
         (contact_id,),
     )
     if row is None:
@@ -39,17 +40,44 @@ async def get(db: aiosqlite.Connection, contact_id: int) -> Draft | None:
     return Draft(**dict(row), files=files)
 
 
-async def start(db: aiosqlite.Connection, contact_id: int, now: datetime) -> None:
-    """Open a draft for the contact unless one is open already."""
+async def start(
+    db: aiosqlite.Connection, contact_id: int, now: datetime, report_id: int | None = None
+) -> None:
+    """Open a draft for the contact unless one is open already; either way it is touched."""
     await db.execute(
-        "INSERT INTO drafts (contact_id, started_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
-        (contact_id, to_db(now)),
+        "INSERT INTO drafts (contact_id, started_at, touched_at, report_id) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (contact_id) DO UPDATE SET touched_at = excluded.touched_at",
+        (contact_id, to_db(now), to_db(now), report_id),
     )
 
 
-async def set_material(db: aiosqlite.Connection, contact_id: int, material_id: int) -> None:
+async def touch(db: aiosqlite.Connection, contact_id: int, now: datetime) -> None:
+    """Something happened in the draft: its quiet time starts again."""
     await db.execute(
-        "UPDATE drafts SET material_id = ? WHERE contact_id = ?", (material_id, contact_id)
+        "UPDATE drafts SET touched_at = ? WHERE contact_id = ?", (to_db(now), contact_id)
+    )
+
+
+async def quiet_since(db: aiosqlite.Connection, cutoff: datetime) -> list[tuple[int, datetime]]:
+    """(contact id, last activity) of every draft untouched since `cutoff`, oldest first."""
+    rows = await fetch_all(
+        db,
+        "SELECT contact_id, touched_at FROM drafts WHERE touched_at <= ? ORDER BY touched_at",
+        (to_db(cutoff),),
+    )
+    found = []
+    for row in rows:
+        at = from_db(row[1])
+        assert at is not None
+        found.append((int(row[0]), at))
+    return found
+
+
+async def set_material(db: aiosqlite.Connection, contact_id: int, material_id: int) -> None:
+    """The draft is for this material's report (no longer files to add to another report)."""
+    await db.execute(
+        "UPDATE drafts SET material_id = ?, report_id = NULL WHERE contact_id = ?",
+        (material_id, contact_id),
     )
 
 
@@ -71,6 +99,8 @@ async def add_files(
         " VALUES (?, ?, ?, ?, ?, ?)",
         [(contact_id, f.sha256, f.name, f.mime, f.size, to_db(now)) for f in files],
     )
+    if files:
+        await touch(db, contact_id, now)
 
 
 async def last_file(db: aiosqlite.Connection, contact_id: int) -> DraftFile | None:

@@ -192,6 +192,8 @@ class Draft(BaseModel):
     count: int | None
     note: str | None
     files: list[StoredFile]
+    report_id: int | None = None  # files to add to this report (`/append`), not a new report
+    touched_at: datetime | None = None  # its last activity: it closes a while after
 
 
 class Request(BaseModel):

@@ -52,6 +52,14 @@ async def insert(
     return report_id
 
 
+async def add_files(db: aiosqlite.Connection, report_id: int, files: list[StoredFile]) -> None:
+    """More files for a report (`/append`); the caller checks that it awaits review."""
+    await db.executemany(
+        "INSERT INTO attachments (report_id, sha256, name, mime, size) VALUES (?, ?, ?, ?, ?)",
+        [(report_id, f.sha256, f.name, f.mime, f.size) for f in files],
+    )
+
+
 async def get(db: aiosqlite.Connection, report_id: int) -> Report | None:
     """The report with its files, or None."""
     row = await fetch_one(db, f"{_REPORT} WHERE r.id = ?", (report_id,))

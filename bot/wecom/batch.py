@@ -23,9 +23,10 @@ CHANNEL = WECOM
 
 
 def starts_report(text: str) -> bool:
-    """`/report CODE …`, `报送 2.1 …`: a report that pictures may follow."""
+    """`/report CODE …`, `报送 2.1 …`, `追加到 #3`: a command that pictures may follow (those
+    arriving later join the draft it opens: handlers.report_drafts)."""
     command, args, _ = split_command(text)
-    return command is not None and command.name == "report" and bool(args.strip())
+    return command is not None and command.name in ("report", "append") and bool(args.strip())
 
 
 class ReportWindow:
