@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+import ssl
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -113,7 +114,8 @@ class FakeWeCom:
         return [s for s in self.sent if s.to == who]
 
     # --- server ---
-    async def start(self) -> None:
+    async def start(self, ssl_context: ssl.SSLContext | None = None) -> None:
+        """Serve on a free port; over HTTPS with `ssl_context` (a private deployment's own CA)."""
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.add_routes(
             [
@@ -132,10 +134,10 @@ class FakeWeCom:
         app.on_response_prepare.append(self._date)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=ssl_context)
         await site.start()
         port = self._runner.addresses[0][1]
-        self.base_url = f"http://127.0.0.1:{port}"
+        self.base_url = f"{'https' if ssl_context else 'http'}://127.0.0.1:{port}"
 
     async def stop(self) -> None:
         if self._runner is not None:

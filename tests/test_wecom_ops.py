@@ -3,13 +3,19 @@ refusal said once in the log, and `python main.py wecom appchat create`."""
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
+import ssl
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from domain.clock import SystemClock
 from tests.cli_run import clean_env, main_py_async
@@ -109,6 +115,89 @@ async def test_doctor_says_when_nobody_can_see_the_app(tmp_path: Path, fake: Fak
     code, out = await doctor(tmp_path / "data", **app_env(fake, WECOM_AGENT_ID="1000009"))
     assert code == 1, out
     assert "❌ 企业微信不认应用 1000009(错误码 40056)" in out
+
+
+def private_ca(folder: Path) -> tuple[Path, ssl.SSLContext]:
+    """A deployment's own CA (its PEM file) and a server context for 127.0.0.1 signed by it."""
+    now = datetime.now(UTC)
+
+    def cert(
+        subject: str,
+        key: ec.EllipticCurvePrivateKey,
+        issuer: x509.Name,
+        signer: ec.EllipticCurvePrivateKey,
+        ca: bool,
+    ) -> x509.Certificate:
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+            .issuer_name(issuer)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=30))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        )
+        if ca:
+            builder = builder.add_extension(
+                x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
+            ).add_extension(
+                x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+                critical=True,
+            )
+        else:
+            builder = builder.add_extension(
+                x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                critical=False,
+            ).add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(signer.public_key()),
+                critical=False,
+            )
+        return builder.sign(signer, hashes.SHA256())
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "政务微信 测试根证书")])
+    ca_cert = cert("政务微信 测试根证书", ca_key, ca_name, ca_key, ca=True)
+    key = ec.generate_private_key(ec.SECP256R1())
+    server = cert("127.0.0.1", key, ca_name, ca_key, ca=False)
+    ca_file, cert_file, key_file = folder / "ca.pem", folder / "server.pem", folder / "server.key"
+    ca_file.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
+    cert_file.write_bytes(server.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    return ca_file, context
+
+
+async def test_a_private_deployment_with_its_own_ca_is_trusted_through_ssl_cert_file(
+    tmp_path: Path,
+) -> None:
+    """政务微信: WECOM_API_BASE_URL at the deployment, its CA trusted through SSL_CERT_FILE."""
+    ca_file, context = private_ca(tmp_path)
+    server = FakeWeCom(now=SystemClock().now)
+    await server.start(ssl_context=context)
+    try:
+        assert server.base_url.startswith("https://")
+        code, out = await doctor(tmp_path / "data", **app_env(server))
+        assert code == 1 and "❌ 连不上企业微信接口(ConnectError)" in out, out
+        code, out = await doctor(tmp_path / "data", **app_env(server, SSL_CERT_FILE=str(ca_file)))
+        assert code == 0, out
+        assert f"✅ 企业微信连通:企业 {CORP_ID} 的应用凭证有效" in out
+        assert "✅ 应用「督办助手」的可见范围" in out
+        # The bot's own API client trusts it the same way.
+        env = {"SSL_CERT_FILE": str(ca_file)}
+        done = await wecom_cli(
+            server, tmp_path / "data", "appchat", "create", "进度", "a", "b", **env
+        )
+        assert done[0] == 0 and len(server.appchats) == 1, done
+    finally:
+        await server.stop()
 
 
 # --- the callback's clock ---
