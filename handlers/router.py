@@ -42,6 +42,9 @@ def split_command(text: str) -> tuple[Command | None, str, str]:
     slashed = word.startswith("/")
     word = word.lstrip("/").split("@", 1)[0].lower()
     command = BY_WORD.get(word)
+    name, mark, number = word.partition("#")
+    if command is None and mark and name in BY_WORD:  # `追加到#3`, `撤回＃3`: no space typed
+        command, rest = BY_WORD[name], f"#{number} {rest}"
     if command is None and not slashed:
         return None, stripped, ""
     return command, rest.strip(), head

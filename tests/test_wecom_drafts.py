@@ -223,7 +223,9 @@ async def test_append_to_my_report_awaiting_review(bot: WeComBot) -> None:
     # Files first, then the command, too.
     await photo_now(bot, "zz", photo(4))
     assert "现共 4 个" in await bot.say("zz", f"追加 {number}")
-    assert len(await files_of(bot, number)) == 4 and len(await all_reports(bot)) == 1
+    # Written without a space, with a full-width mark, as phones often do.
+    assert "现共 5 个" in await bot.say("zz", f"追加到＃{number}", images=[photo(5)])
+    assert len(await files_of(bot, number)) == 5 and len(await all_reports(bot)) == 1
 
 
 async def test_append_refuses_anothers_a_reviewed_and_another_units_report(
