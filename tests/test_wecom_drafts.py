@@ -3,13 +3,15 @@ by 完成, by another command or after `WECOM_REPORT_DRAFT_MINUTES`; 追加到 #
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.draft_timer import close_due
+from bot.draft_timer import close_due, run
 from storage import reports
 from tests.support import find_code, report_id, stored_bytes
 from tests.wecom_support import WeComBot
@@ -259,3 +261,19 @@ async def test_a_stale_draft_closes_before_the_next_message_if_the_timer_has_not
     said = await photo_now(bot, "zz", photo(2))
     assert "已报送 [2.1]" in said and "附件 1 个" in said
     assert "已收到 1 个附件" in said and "2.1 开展观摩会" not in said  # a new draft, asked
+
+
+async def test_the_timer_loop_closes_quiet_drafts_and_wakes_the_sender(bot: WeComBot) -> None:
+    await bot.say("zz", "报送 2.1 已召开现场会")
+    await photo_now(bot, "zz", photo(1))
+    bot.clock.advance(timedelta(minutes=30))
+    woken = asyncio.Event()
+    loop = asyncio.create_task(run(bot.app.services, woken.set, every=0.01))
+    try:
+        await asyncio.wait_for(woken.wait(), timeout=10)
+    finally:
+        loop.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await loop
+    await bot.settle()
+    assert "已报送 [2.1]" in bot.news("zz") and await drafts_left(bot) == 0
