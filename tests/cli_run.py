@@ -1,6 +1,6 @@
-"""`python main.py ARGS` run inside the test process: the same entry (main.py as `__main__`, its
-one-line StoreError and exit codes), with the environment, working directory, stdin, stdout and
-stderr the subprocess would have had. A subprocess pays ~1.3 s of interpreter and imports; this
+"""`python main.py ARGS` (or another script of the project) run inside the test process: the
+same entry (main.py as `__main__`, its one-line StoreError and exit codes), with the
+environment, working directory, sys.path, stdin, stdout and stderr the subprocess would have had. A subprocess pays ~1.3 s of interpreter and imports; this
 pays none. Tests where the process itself matters (signals, exit on a closed pipe, a start-up
 that must not hang) keep a real subprocess; each command family keeps at least one.
 """
@@ -38,8 +38,16 @@ def clean_env(**settings: str) -> dict[str, str]:
 def main_py(
     args: list[str], env: Mapping[str, str], stdin: str = "", *, alone: bool = True
 ) -> subprocess.CompletedProcess[str]:
-    """Run main.py with `args` as `python main.py` would in ROOT with `env`; never raises for
-    what the command does (an uncaught exception is a traceback on stderr and exit code 1).
+    """`python main.py ARGS` in ROOT with `env` (see `script`)."""
+    return script("main.py", args, env, stdin, alone=alone)
+
+
+def script(
+    path: str, args: list[str], env: Mapping[str, str], stdin: str = "", *, alone: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run `path` (relative to ROOT) with `args` as `python PATH ARGS` would in ROOT with
+    `env`; never raises for what the script does (an uncaught exception is a traceback on
+    stderr and exit code 1).
     `alone`: nothing else runs meanwhile, so a thread that appeared is the command's own, and
     one left running fails the test (it would keep a real process from exiting).
 
@@ -48,12 +56,12 @@ def main_py(
     keep serving (a fake server the command talks to)."""
     if _in_loop():
         with concurrent.futures.ThreadPoolExecutor(1) as own:
-            return own.submit(main_py, args, env, stdin, alone=alone).result()
+            return own.submit(script, path, args, env, stdin, alone=alone).result()
     stdout, stderr = _text_stream(), _text_stream()
     before = set(threading.enumerate())
-    with _process_state(["main.py", *args], env, stdin, stdout, stderr, alone):
+    with _process_state([path, *args], env, stdin, stdout, stderr, alone):
         try:
-            runpy.run_path(str(ROOT / "main.py"), run_name="__main__")
+            runpy.run_path(str(ROOT / path), run_name="__main__")
             code = 0
         except SystemExit as exit_:
             code = _exit_code(exit_.code, stderr)
@@ -61,8 +69,8 @@ def main_py(
             traceback.print_exc(file=stderr)
             code = 1
         if alone:  # as the interpreter's exit does: wait for the threads still running
-            _no_lingering_threads(before, args)
-    return subprocess.CompletedProcess(["main.py", *args], code, _value(stdout), _value(stderr))
+            _no_lingering_threads(before, [path, *args])
+    return subprocess.CompletedProcess([path, *args], code, _value(stdout), _value(stderr))
 
 
 async def main_py_async(
@@ -114,6 +122,7 @@ def _process_state(
     saved_env = dict(os.environ)
     saved_cwd = os.getcwd()
     saved_argv = sys.argv
+    saved_path = sys.path[:]
     saved_streams = sys.stdin, sys.stdout, sys.stderr
     loggers = [logging.getLogger(name) for name in CONFIGURED]
     saved_logging = [(lg, lg.handlers[:], lg.level) for lg in loggers]
@@ -125,6 +134,7 @@ def _process_state(
     os.environ.update(env)
     os.chdir(ROOT)
     sys.argv = argv
+    sys.path.insert(0, str((ROOT / argv[0]).parent))  # as `python PATH` puts its folder first
     sys.stdin = io.StringIO(stdin)
     sys.stdout, sys.stderr = stdout, stderr
     try:
@@ -133,6 +143,7 @@ def _process_state(
         threading.excepthook = saved_hook
         sys.stdin, sys.stdout, sys.stderr = saved_streams
         sys.argv = saved_argv
+        sys.path[:] = saved_path
         os.chdir(saved_cwd)
         os.environ.clear()
         os.environ.update(saved_env)
@@ -149,4 +160,4 @@ def _no_lingering_threads(before: set[threading.Thread], args: list[str]) -> Non
         if not thread.daemon:
             thread.join(LINGER)
             if thread.is_alive():
-                raise AssertionError(f"main.py {' '.join(args)} left {thread!r} running")
+                raise AssertionError(f"{' '.join(args)} left {thread!r} running")
