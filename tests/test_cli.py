@@ -268,3 +268,23 @@ def test_a_channel_that_cannot_start_says_so_in_one_line(tmp_path: Path) -> None
     assert len(said) == 1 and "telegram 渠道无法启动" in said[0]
     assert "Traceback" not in done.stderr and "level=error" not in done.stderr
     assert "test-token" not in done.stderr
+
+
+def test_main_py_in_this_process_prints_what_the_real_process_prints(tmp_path: Path) -> None:
+    """`run` stands in for `python main.py` in most tests here: the same streams, exit code."""
+
+    def untimed(stderr: str) -> list[str]:  # log lines start with their time
+        return [
+            line.split(" ", 1)[1] if " level=" in line else line for line in stderr.splitlines()
+        ]
+
+    args = ["invite", "火星"]
+    here = run(args, tmp_path / "here", BOT_SAMPLE_PLAN="1")
+    there = run_process(args, tmp_path / "there", BOT_SAMPLE_PLAN="1")
+    assert here.returncode == 2 and "找不到单位" in here.stderr
+    assert "applying migration 001_core" in here.stderr  # the log, as configured by main.py
+    assert (here.returncode, here.stdout, untimed(here.stderr)) == (
+        there.returncode,
+        there.stdout,
+        untimed(there.stderr),
+    )
