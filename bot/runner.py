@@ -8,12 +8,13 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 
-from bot import draft_timer, http_server, logs
+from bot import http_server, logs
 from bot.app import App, open_app
 from domain.channels import TELEGRAM, WECOM
 from domain.clock import SystemClock
 from domain.settings import Settings
 from handlers.setup import warm
+from schedules import draft_timer
 from schedules.delivery import RunningChannel
 from schedules.jobs import JobEnv
 from schedules.runtime import Scheduler

@@ -183,10 +183,9 @@ async def report_close(ctx: Context, args: str) -> list[Reply]:
     """`/report_close [STAMP]`: close the draft now, as its time running out does (the
     timer sends the draft's last activity, so a draft touched since is left open)."""
     draft = await current(ctx)
-    if draft is None:
-        return [] if args.strip() else [Reply(ctx.t("report.no_draft"))]
-    if args.strip() and args.strip() != stamp(draft):
-        return []
+    if draft is None or (args.strip() and args.strip() != stamp(draft)):
+        # touched since the timer found it (or typed by hand): the timer sends no error
+        return [Reply(ctx.t("report.no_draft"), is_error=True)]
     return await close(ctx, draft, TIMEOUT)
 
 

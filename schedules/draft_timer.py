@@ -45,7 +45,7 @@ async def close_due(services: Services) -> int:
             text=f"/report_close {stamp}",
             message_key=key,
         )
-        replies = await router.handle(services, msg)
+        replies = [r for r in await router.handle(services, msg) if not r.is_error]
         async with services.store.write() as db:
             left = await drafts.get(db, contact_id)
             if left is not None and left.touched_at == at:
