@@ -11,7 +11,7 @@ from bot.app import open_app, read_store
 from domain.clock import SystemClock
 from domain.plan_model import PlanIssue
 from domain.settings import Settings
-from domain.unit_file import UnitFileError, check_tree, read_units
+from domain.unit_file import UnitFileError, check_departments, check_tree, read_units
 from locales import Translator
 from storage import audit, units
 
@@ -42,8 +42,11 @@ async def run_import(settings: Settings, t: Translator, file: Path) -> int:
     app = await open_app(settings, SystemClock(), seed_sample=False)
     try:
         async with app.store.write() as db:
-            problems = parsed.problems + check_tree(
-                parsed.rows, await units.known(db), written=parsed.written
+            linked = {d: u.code for d, u in (await units.wecom_links(db)).items()}
+            problems = (
+                parsed.problems
+                + check_tree(parsed.rows, await units.known(db), written=parsed.written)
+                + check_departments(parsed.rows, linked)
             )
             if problems:
                 # Nothing written: the transaction rolls back.
@@ -61,6 +64,7 @@ async def run_import(settings: Settings, t: Translator, file: Path) -> int:
                     "added": len(done.added),
                     "renamed": len(done.renamed),
                     "moved": len(done.moved),
+                    "linked": len(done.linked) or None,
                 },
             )
     except UnitFileError as err:
@@ -78,6 +82,8 @@ async def run_import(settings: Settings, t: Translator, file: Path) -> int:
             total=total,
         )
     )
+    if done.linked:
+        print(t("unitcli.linked", count=len(done.linked)))
     return 0
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import argparse
 from types import ModuleType
 
-from bot.wecom import appchat, menu
+from bot.wecom import appchat, departments, menu
 
-TASKS: list[ModuleType] = [menu, appchat]  # modules of `wecom` tasks, each with add_parser and run
+# Modules of `wecom` tasks, each with add_parser and run.
+TASKS: list[ModuleType] = [menu, departments, appchat]
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -1,7 +1,8 @@
 """Unit files: the bureau's unit tree as YAML, CSV or XLSX rows, every problem found by row.
 
 Columns (CSV/XLSX headers in English or Chinese; YAML keys likewise, `short` as in plan files):
-code 代码 · name 名称 · short_name 简称 · kind 类型 · parent 上级 · region 所属地区 · sort 排序.
+code 代码 · name 名称 · short_name 简称 · kind 类型 · parent 上级 · region 所属地区 · sort 排序 ·
+wecom_department 企业微信部门ID (its members who write to the WeCom app are bound as reporters).
 `kind` is province, department (省局处室、总队), city or county, or a Chinese word for one;
 `parent` and `region` are unit codes, in the file or already stored; `sort` is the official
 order among units with the same parent (empty: the row's place in the file). A YAML file is a
@@ -24,7 +25,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from domain.model import UnitKind
 from domain.plan_model import PlanIssue, PlanUnit
 
-COLUMNS = ("code", "name", "short_name", "kind", "parent", "region", "sort")
+COLUMNS = ("code", "name", "short_name", "kind", "parent", "region", "sort", "wecom_department")
 REQUIRED = ("code", "name", "kind")
 HEADERS: dict[str, str] = {
     "code": "code", "代码": "code", "单位代码": "code", "编码": "code",
@@ -34,6 +35,8 @@ HEADERS: dict[str, str] = {
     "parent": "parent", "上级": "parent", "上级单位": "parent", "上级代码": "parent",
     "region": "region", "所属地区": "region", "地区": "region", "所在市": "region",
     "sort": "sort", "排序": "sort", "序号": "sort", "顺序": "sort",
+    "wecom_department": "wecom_department", "企业微信部门id": "wecom_department",
+    "企业微信部门": "wecom_department",
 }  # fmt: skip
 KIND_WORDS: dict[str, UnitKind] = {
     **{kind.value: kind for kind in UnitKind},
@@ -59,6 +62,7 @@ class UnitRow:
     parent: str | None  # unit code; None for the root
     region: str | None  # unit code
     sort: int | None  # official order among its siblings; None: keep, or after the others
+    wecom_department: int | None = None  # None: keep the stored link (or none)
 
 
 @dataclass(frozen=True)
@@ -240,6 +244,7 @@ def _row(raw: _Raw, place: int, problems: list[PlanIssue]) -> UnitRow | None:
             sort = int(float(values["sort"]))
         except ValueError:
             problems.append(_issue(line, "bad_sort", value=values["sort"][:20]))
+    department = _department(values.get("wecom_department"), line, problems)
     if len(problems) > before or code is None or name is None or kind is None:
         return None
     return UnitRow(
@@ -251,7 +256,44 @@ def _row(raw: _Raw, place: int, problems: list[PlanIssue]) -> UnitRow | None:
         parent=values.get("parent"),
         region=values.get("region"),
         sort=sort,
+        wecom_department=department,
     )
+
+
+def _department(value: str | None, line: int, problems: list[PlanIssue]) -> int | None:
+    """A WeCom department id: a positive whole number (32-bit, as WeCom gives them)."""
+    if value is None:
+        return None
+    text = value[:-2] if value.endswith(".0") else value
+    if not text.isdigit() or not 0 < int(text) < 2**32:
+        problems.append(_issue(line, "bad_wecom_department", value=value[:20]))
+        return None
+    return int(text)
+
+
+def check_departments(rows: list[UnitRow], linked: Mapping[int, str]) -> list[PlanIssue]:
+    """WeCom departments named twice in the file, or already linked (`linked`: department →
+    unit code) to a unit the file does not move to another department."""
+    problems: list[PlanIssue] = []
+    first: dict[int, UnitRow] = {}
+    relinked = {row.code for row in rows if row.wecom_department is not None}
+    for row in rows:
+        department = row.wecom_department
+        if department is None:
+            continue
+        if department in first:
+            code = first[department].code
+            problems.append(
+                _issue(row.line, "duplicate_wecom_department", department=department, code=code)
+            )
+            continue
+        first[department] = row
+        owner = linked.get(department)
+        if owner is not None and owner != row.code and owner not in relinked:
+            problems.append(
+                _issue(row.line, "wecom_department_taken", department=department, code=owner)
+            )
+    return problems
 
 
 def _columns(header: list[str], line: int, problems: list[PlanIssue]) -> list[str | None]:

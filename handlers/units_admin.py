@@ -1,8 +1,9 @@
-"""`/unit add|rename|move|retire` (单位): admins keep the bureau's unit tree in chat.
+"""`/unit add|rename|move|retire|link|unlink` (单位): admins keep the bureau's unit tree in chat.
 
 A province admin manages the whole tree; a unit admin only the units under its own (it may add
 a unit under itself, never change its own unit or move one out of its subtree). Every change is
-audited. Retiring a unit that still owes something asks first what becomes of it.
+audited. Retiring a unit that still owes something asks first what becomes of it. `link` maps a unit to
+a WeCom department (one unit per department), whose members are then bound as its reporters.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ VERBS = {
     **dict.fromkeys(("rename", "改名", "更名"), "rename"),
     **dict.fromkeys(("move", "移动", "调整", "迁移"), "move"),
     **dict.fromkeys(("retire", "撤销", "撤并"), "retire"),
+    **dict.fromkeys(("link", "关联"), "link"),
+    **dict.fromkeys(("unlink", "取消关联"), "unlink"),
 }
 _RETIRE_CHOICES = {
     **dict.fromkeys(("keep", "保留"), "keep"),
@@ -50,6 +53,10 @@ async def unit(ctx: Context, args: str) -> Reply:
         return await _rename(ctx, rest)
     if verb == "move":
         return await _move(ctx, rest)
+    if verb == "link":
+        return await _link(ctx, rest)
+    if verb == "unlink":
+        return await _unlink(ctx, rest)
     return await _retire(ctx, rest)
 
 
@@ -170,6 +177,52 @@ async def _retire(ctx: Context, words: list[str]) -> Reply:
     if bound:
         lines.append(ctx.t("unit.retired_contacts", count=bound))
     return Reply("\n".join(lines), replaces_choices=ctx.msg.via_choice)
+
+
+async def _link(ctx: Context, words: list[str]) -> Reply:
+    """`/unit link CODE DEPT_ID`: members of the WeCom department who write to the app unbound
+    are bound as the unit's reporters. A department already linked to another unit is refused."""
+    if len(words) != 2:
+        raise UserError("unit.usage_link")
+    target = await _manageable(ctx, words[0])
+    if target.retired:
+        raise UserError("unit.already_retired", unit=target.label)
+    department = _department(words[1])
+    async with ctx.write() as db:
+        owner = await units.by_wecom_department(db, department)
+        if owner is not None and owner.id == target.id:
+            raise UserError("unit.link_same", unit=target.label, department=department)
+        if owner is not None:
+            raise UserError(
+                "unit.link_taken", department=department, unit=owner.label, code=owner.code
+            )
+        before = await units.wecom_department(db, target.id)
+        await units.link_wecom(db, target.id, department)
+        detail = {"department": department, "before": before}
+        await ctx.audit(db, "unit_link", target.id, subject=target.code, detail=detail)
+    return Reply(ctx.t("unit.linked", unit=target.label, code=target.code, department=department))
+
+
+async def _unlink(ctx: Context, words: list[str]) -> Reply:
+    """`/unit unlink CODE`: new members are bound by invite again; those bound stay bound."""
+    if len(words) != 1:
+        raise UserError("unit.usage_link")
+    target = await _manageable(ctx, words[0])
+    async with ctx.write() as db:
+        before = await units.wecom_department(db, target.id)
+        if before is None:
+            raise UserError("unit.link_none", unit=target.label)
+        await units.link_wecom(db, target.id, None)
+        detail = {"department": before}
+        await ctx.audit(db, "unit_unlink", target.id, subject=target.code, detail=detail)
+    return Reply(ctx.t("unit.unlinked", unit=target.label, department=before))
+
+
+def _department(word: str) -> int:
+    text = norm(word)
+    if not text.isdigit() or not 0 < int(text) < 2**32:
+        raise UserError("unit.bad_department", value=word[:20])
+    return int(text)
 
 
 def _ask(ctx: Context, target: Unit, owed: int) -> Reply:

@@ -85,6 +85,7 @@ class Applied:
     added: list[str] = field(default_factory=list)
     renamed: list[str] = field(default_factory=list)  # name, short name or kind changed
     moved: list[str] = field(default_factory=list)  # parent changed
+    linked: list[str] = field(default_factory=list)  # WeCom department set or changed
     unchanged: int = 0
 
 
@@ -95,7 +96,9 @@ async def apply(db: aiosqlite.Connection, rows: Sequence[UnitRow]) -> Applied:
     stored = {
         r[1]: r
         for r in await fetch_all(
-            db, "SELECT id, code, name, short_name, kind, parent_id, region_id, seq FROM units"
+            db,
+            "SELECT id, code, name, short_name, kind, parent_id, region_id, seq, wecom_department"
+            " FROM units",
         )
     }
     last = max((int(r[7]) for r in stored.values()), default=0)
@@ -131,10 +134,33 @@ async def apply(db: aiosqlite.Connection, rows: Sequence[UnitRow]) -> Applied:
         if old is None or (old[5], old[6]) != (parent, region):
             links.append((parent, region, ids[row.code]))
     await db.executemany("UPDATE units SET parent_id = ?, region_id = ? WHERE id = ?", links)
-    changed = set(done.added) | set(done.renamed) | set(done.moved)
+    await _link_departments(db, rows, stored, ids, done)
+    changed = set(done.added) | set(done.renamed) | set(done.moved) | set(done.linked)
     done.unchanged = sum(1 for row in rows if row.code not in changed)
     await reorder(db)
     return done
+
+
+async def _link_departments(
+    db: aiosqlite.Connection,
+    rows: Sequence[UnitRow],
+    stored: dict[str, Any],
+    ids: dict[str, int],
+    done: Applied,
+) -> None:
+    """Set the WeCom departments rows give (an empty cell keeps the stored link)."""
+    changes = [
+        (row.wecom_department, ids[row.code])
+        for row in rows
+        if row.wecom_department is not None
+        and (row.code not in stored or stored[row.code][8] != row.wecom_department)
+    ]
+    # Cleared first: a file that swaps two units' departments never meets the unique index.
+    await db.executemany(
+        "UPDATE units SET wecom_department = NULL WHERE id = ?", [(i,) for _, i in changes]
+    )
+    await db.executemany("UPDATE units SET wecom_department = ? WHERE id = ?", changes)
+    done.linked = [row.code for row in rows if ids[row.code] in {i for _, i in changes}]
 
 
 def _seq(row: UnitRow, last: int) -> int:
@@ -207,3 +233,30 @@ async def retire(db: aiosqlite.Connection, unit_id: int, now: datetime) -> None:
     await db.execute(
         "UPDATE units SET retired_at = ? WHERE id = ? AND retired_at IS NULL", (to_db(now), unit_id)
     )
+
+
+async def wecom_department(db: aiosqlite.Connection, unit_id: int) -> int | None:
+    """The WeCom department linked to a unit, or None."""
+    row = await fetch_one(db, "SELECT wecom_department FROM units WHERE id = ?", (unit_id,))
+    return int(row[0]) if row and row[0] is not None else None
+
+
+async def by_wecom_department(db: aiosqlite.Connection, department: int) -> Unit | None:
+    """The unit linked to a WeCom department (retired or not), or None."""
+    row = await fetch_one(
+        db, f"SELECT {_COLUMNS} FROM units WHERE wecom_department = ?", (department,)
+    )
+    return decode(row) if row else None
+
+
+async def wecom_links(db: aiosqlite.Connection) -> dict[int, Unit]:
+    """Every linked WeCom department and its unit (retired ones too); empty when none."""
+    rows = await fetch_all(
+        db, f"SELECT wecom_department, {_COLUMNS} FROM units WHERE wecom_department IS NOT NULL"
+    )
+    return {int(r[0]): decode(r[1:]) for r in rows}
+
+
+async def link_wecom(db: aiosqlite.Connection, unit_id: int, department: int | None) -> None:
+    """Link a unit to a WeCom department (None: unlink)."""
+    await db.execute("UPDATE units SET wecom_department = ? WHERE id = ?", (department, unit_id))

@@ -78,6 +78,11 @@ class FakeWeCom:
     visible_parties: list[int] = field(default_factory=lambda: [1])  # the whole corp
     date_offset: timedelta = timedelta(0)  # the Date header: `now()` plus this
     robot_keys: set[str] = field(default_factory=set)
+    # The corp's directory. A member not listed answers user/get as a new self-built app sees
+    # anyone since 2022: the userid in place of the name, in the root department.
+    people: dict[str, dict[str, Any]] = field(default_factory=dict)  # userid → name, department…
+    departments: list[dict[str, Any]] = field(default_factory=list)  # id, parentid, order, name
+    hide_department_names: bool = False  # department/list refuses (no directory permission)
     invalid_users: set[str] = field(default_factory=set)
     token_calls: int = 0
     media_asked: asyncio.Event = field(default_factory=asyncio.Event)
@@ -110,6 +115,11 @@ class FakeWeCom:
         self.robot_keys.add(key)
         return key
 
+    def add_person(self, userid: str, name: str, *departments: int) -> None:
+        """A member of the corp's directory (their first department is the main one)."""
+        listed = list(departments) or [1]
+        self.people[userid] = {"name": name, "department": listed, "main_department": listed[0]}
+
     def to(self, who: str) -> list[Sent]:
         return [s for s in self.sent if s.to == who]
 
@@ -128,6 +138,9 @@ class FakeWeCom:
                 web.get("/cgi-bin/agent/get", self._agent_get),
                 web.post("/cgi-bin/appchat/send", self._appchat_send),
                 web.post("/cgi-bin/webhook/send", self._webhook_send),
+                web.get("/cgi-bin/user/get", self._user_get),
+                web.get("/cgi-bin/department/simplelist", self._department_simplelist),
+                web.get("/cgi-bin/department/list", self._department_list),
                 web.post("/cgi-bin/menu/create", self._menu_create),
             ]
         )
@@ -333,3 +346,31 @@ class FakeWeCom:
             return self._error(request.path, 40058, "invalid menu")
         self.menus.append(body)
         return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    async def _user_get(self, request: web.Request) -> web.Response:
+        refused = self._check(request)
+        if refused is not None:
+            return refused
+        userid = request.query.get("userid", "")
+        if not userid:
+            return self._error(request.path, 41009, "missing userid")
+        person = self.people.get(userid, {"name": userid, "department": [1], "main_department": 1})
+        return web.json_response({"errcode": 0, "errmsg": "ok", "userid": userid, **person})
+
+    async def _department_simplelist(self, request: web.Request) -> web.Response:
+        refused = self._check(request)
+        if refused is not None:
+            return refused
+        listed = [
+            {"id": d["id"], "parentid": d["parentid"], "order": d.get("order", 0)}
+            for d in self.departments
+        ]
+        return web.json_response({"errcode": 0, "errmsg": "ok", "department_id": listed})
+
+    async def _department_list(self, request: web.Request) -> web.Response:
+        refused = self._check(request)
+        if refused is not None:
+            return refused
+        if self.hide_department_names:
+            return self._error(request.path, 48002, "api forbidden")
+        return web.json_response({"errcode": 0, "errmsg": "ok", "department": self.departments})

@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.wecom.api import WeComApi, WeComError
 from bot.wecom.batch import CHANNEL, ReportWindow, starts_report
+from bot.wecom.directory import Directory
 from bot.wecom.journal import Journal
 from bot.wecom.mapping import Inbound, replace_name
 from domain.messages import Incoming, Reply
@@ -34,6 +35,7 @@ class Inbox:
         self.deliver = deliver
         self.window = ReportWindow(services.store, services.files, window, self._due)
         self.journal = Journal(services.store, services.clock)
+        self.directory = Directory(services, api)
         self._inflight: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._locks: dict[str, asyncio.Lock] = {}
@@ -95,6 +97,7 @@ class Inbox:
     async def _process(self, inbound: Inbound) -> None:
         try:
             async with self._lock(inbound.user):
+                await self._introduce(inbound)
                 await self._route(inbound)
         except Exception:
             log.exception("wecom message %s failed", inbound.key)
@@ -106,6 +109,15 @@ class Inbox:
                 await self.journal.done(inbound.key)
             except Exception:
                 log.exception("wecom message %s not crossed off", inbound.key)
+
+    async def _introduce(self, m: Inbound) -> None:
+        """The directory's word on the sender first: their name, a binding by department."""
+        try:
+            replies = await self.directory.seen(m.user)
+        except Exception:
+            log.exception("wecom directory lookup failed")  # the message is handled all the same
+            return
+        await self._answer(m.user, f"{m.key}:directory", replies)
 
     async def _route(self, m: Inbound) -> None:
         if m.kind == "media":
