@@ -133,6 +133,13 @@ async def test_the_deepest_linked_department_wins_and_admins_stay_by_invite(bot:
     assert (await contact(bot, "lisi")).role == "unit_admin"
 
 
+async def test_without_the_department_tree_the_main_department_wins(bot: WeComBot) -> None:
+    await bot.say("admin", "/unit link henan 1")
+    await bot.say("admin", "/unit link zhengzhou 12")
+    bot.fake.fail("/cgi-bin/department/simplelist", 60011)  # depths unknown: WeCom's main one
+    assert "已关联 河南省安全生产监督管理局" in await bot.say("wangwu", "/todo")
+
+
 async def test_an_unmapped_member_gets_the_invite_hint(bot: WeComBot) -> None:
     await bot.say("admin", "/unit link zhengzhou 12")
     answer = await bot.say("zhaoliu", "你好")

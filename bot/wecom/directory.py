@@ -54,10 +54,7 @@ class Directory:
         if not self._stale(known, now):
             return known
         try:
-            data = await asyncio.wait_for(
-                self.api.call("GET", "/cgi-bin/user/get", params={"userid": user}), ASK_TIMEOUT
-            )
-            departments = await self._ordered(data)
+            data, departments = await asyncio.wait_for(self._ask(user), ASK_TIMEOUT)
         except (WeComError, TimeoutError, ValueError, TypeError) as err:
             log.warning("wecom user/get failed, the known name kept: %s", err)
             async with self.services.store.write() as db:
@@ -67,6 +64,10 @@ class Directory:
         async with self.services.store.write() as db:
             await wecom_people.fetched(db, user, name, departments, now)
         return Known(name, departments, now, now)
+
+    async def _ask(self, user: str) -> tuple[dict[str, Any], tuple[int, ...]]:
+        data = await self.api.call("GET", "/cgi-bin/user/get", params={"userid": user})
+        return data, await self._ordered(data)
 
     def _stale(self, known: Known | None, now: datetime) -> bool:
         if known is None:
@@ -92,9 +93,9 @@ class Directory:
         today = self.services.clock.now().astimezone(self.services.settings.tz).date()
         if self._depths_day != today:
             try:
-                self._depths = depths(await asyncio.wait_for(tree(self.api), ASK_TIMEOUT))
+                self._depths = depths(await tree(self.api))
                 self._depths_day = today
-            except (WeComError, TimeoutError, ValueError, TypeError, KeyError) as err:
+            except (WeComError, ValueError, TypeError, KeyError) as err:
                 log.warning("wecom department/simplelist failed: %s", err)
         return self._depths
 
