@@ -13,8 +13,8 @@ from bot.app import App, open_app
 from domain.channels import TELEGRAM, WECOM
 from domain.clock import SystemClock
 from domain.settings import Settings
+from handlers import draft_timer
 from handlers.setup import warm
-from schedules import draft_timer
 from schedules.delivery import RunningChannel
 from schedules.jobs import JobEnv
 from schedules.runtime import Scheduler

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from schedules.draft_timer import close_due, run
+from handlers.draft_timer import close_due, run
 from storage import reports
 from tests.support import find_code, report_id, stored_bytes
 from tests.wecom_support import WeComBot
