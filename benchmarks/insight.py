@@ -11,6 +11,7 @@ fresh process so the figures are the outputs' own, times:
     (goal: under 300 MB)
 
     python benchmarks/insight.py [--units 3000] [--materials 30] [--reports 200000] [--data DIR]
+    python benchmarks/insight.py --board [--data DIR]   # the board alone: time and peak memory
 """
 
 from __future__ import annotations
@@ -167,6 +168,24 @@ def measure(data_dir: Path) -> dict[str, float]:
     return figures
 
 
+def measure_board(data_dir: Path) -> dict[str, float]:
+    """Run in a fresh process: the largest board a scope may have, alone, and that process's peak."""
+    settings = Settings(BOT_DATA_DIR=data_dir)  # type: ignore[call-arg]
+    t = Translator("zh_CN", settings.tz)
+    plan, region = asyncio.run(_plan_and_region(settings))
+    out = data_dir / "out"
+    out.mkdir(exist_ok=True)
+    t0 = time.perf_counter()
+    picture = draw(settings.db_path, plan, region, NOW, 3, None, t, out / "region.png")
+    return {
+        "board_300_s": time.perf_counter() - t0,
+        "board_300_units": _rows(settings, region),
+        "board_300_height": picture.height,
+        "board_kb": (out / "region.png").stat().st_size / 1e3,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
 def _rows(settings: Settings, scope: Scope) -> int:
     from storage import insight as snap
 
@@ -194,22 +213,31 @@ def main() -> None:
     parser.add_argument(
         "--data", type=Path, default=None, help="keep the built store here, reuse it"
     )
+    parser.add_argument("--board", action="store_true", help="time the board alone")
     parser.add_argument("--measure", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure is not None:
-        print(json.dumps(measure(args.measure)))
+        print(json.dumps((measure_board if args.board else measure)(args.measure)))
         return
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = args.data or Path(tmp) / "data"
         if not (data_dir / "bot.sqlite3").exists():
             asyncio.run(build(data_dir, args.units, args.materials, args.reports))
         done = subprocess.run(
-            [sys.executable, __file__, "--measure", str(data_dir)],
+            [sys.executable, __file__, "--measure", str(data_dir)]
+            + (["--board"] if args.board else []),
             check=True,
             capture_output=True,
             text=True,
         )
         figures = json.loads(done.stdout.strip().splitlines()[-1])
+    if args.board:
+        print(
+            f"board ({figures['board_300_units']:.0f} units, {figures['board_kb']:.0f} kB):"
+            f" {figures['board_300_s']:.2f} s  (goal < 1 s), peak memory of the process"
+            f" {figures['peak_rss_mb']:.0f} MB  (goal < 120 MB)"
+        )
+        return
     print(
         f"export (all units, {figures['export_reports']:,.0f} reports, {figures['export_audit']:,.0f}"
         f" audit rows, {figures['export_mb']:.1f} MB): {figures['export_s']:.2f} s  (goal < 5 s)"

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
+from importlib import metadata
 from pathlib import Path
 
 from bot.app import open_app
@@ -146,15 +148,35 @@ def plan_warning(t: Translator, plan: PlanFile) -> str | None:
     return t("holidays.uncovered", years=t.join(str(y) for y in years)) if years else None
 
 
-async def doctor_line(settings: Settings, t: Translator) -> tuple[bool, str]:
-    """(fine, line) for `doctor`: do the published plans' due years have holiday data?"""
+async def doctor_line(
+    settings: Settings, t: Translator, today: date | None = None
+) -> tuple[bool, str]:
+    """(fine, line) for `doctor`: do the published plans' due years, and this year and next,
+    have holiday data?"""
     due, imported = await holidays.calendar_facts(settings.db_path)
     missing = [y for y in sorted(due) if y not in imported and not library_covers(y)]
     if missing:
         return False, t("holidays.doctor_uncovered", years=t.join(str(y) for y in missing))
+    # The library is only as new as the last upgrade: a server left alone for years runs out.
+    this = (today or SystemClock().now().astimezone(settings.tz).date()).year
+    ahead = [y for y in (this, this + 1) if y not in imported and not library_covers(y)]
+    if ahead:
+        return False, t(
+            "holidays.doctor_year_uncovered",
+            years=t.join(str(y) for y in ahead),
+            version=_library_version(),
+            last=library_years()[1],
+        )
     if not due:
         return True, t("holidays.doctor_no_dates")
     return True, t("holidays.doctor_ok", years=t.join(str(y) for y in sorted(due)))
+
+
+def _library_version() -> str:
+    try:
+        return metadata.version("chinesecalendar")
+    except metadata.PackageNotFoundError:
+        return "?"
 
 
 def _fail(text: str) -> None:

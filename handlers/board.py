@@ -55,7 +55,7 @@ def draw(
     out: Path,
 ) -> BoardPicture:
     """Read the snapshot and draw the board (runs in a worker thread)."""
-    # Loaded on first use: matplotlib takes a quarter of a second to import.
+    # Loaded on first use: only admins draw boards.
     from insight import board_png
     from insight.fonts import FontMissing
 

@@ -1,18 +1,13 @@
-"""The progress board picture: units × materials coloured by state, drawn with matplotlib (Agg)."""
+"""The progress board picture: units × materials coloured by state, drawn with Pillow."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-from matplotlib.collections import LineCollection, PatchCollection
-from matplotlib.colors import ListedColormap
-from matplotlib.patches import Rectangle
-
 from domain.model import Light
 from domain.palette import PALETTE
-from insight.canvas import DPI, Canvas, fit, text_width, wrap
+from insight.canvas import INK, Canvas, face_for, fit, text_width, wrap
 from insight.fonts import cjk_font, missing_glyphs
 from insight.progress import Progress
 from insight.score import Score
@@ -37,6 +32,15 @@ class BoardPicture:
     texts: list[str] = field(default_factory=list)
     missing: set[str] = field(default_factory=set)  # characters the font could not draw
     legend: list[tuple[Light, str]] = field(default_factory=list)  # swatches drawn, with labels
+    rows: list[str] = field(default_factory=list)  # unit labels, top to bottom
+    columns: list[str] = field(default_factory=list)  # material codes, left to right
+    grid: tuple[float, float, float] = (0.0, 0.0, 0.0)  # left, top, column width of the cells
+
+    def cell(self, unit: str, material: str) -> tuple[float, float, float, float]:
+        """The (x, y, w, h) box of one unit's cell for one material."""
+        left, top, col_w = self.grid
+        i, j = self.rows.index(unit), self.columns.index(material)
+        return (left + j * col_w, top + i * ROW_H, col_w, ROW_H)
 
 
 def render(
@@ -63,7 +67,7 @@ def render(
     grid_top = top + head_h
     grid_bottom = grid_top + ROW_H * len(units)
     height = int(grid_bottom + 44 + 24 + 34 + 30 + MARGIN)
-    c = Canvas(WIDTH, height, font)
+    c = Canvas(WIDTH, height)
 
     y = MARGIN + 20
     for line in title_lines:
@@ -120,9 +124,7 @@ def render(
     for i, unit in enumerate(units):
         cy = grid_top + (i + 0.5) * ROW_H
         if i % 2 == 1:
-            c.ax.add_patch(
-                Rectangle((MARGIN, cy - ROW_H / 2), NAME_W - 6, ROW_H, color="#f6f7f9", zorder=0)
-            )
+            c.rect(MARGIN, cy - ROW_H / 2, NAME_W - 6, ROW_H, "#f6f7f9")
         indent = 18 * progress.depth.get(unit.id, 0)
         if progress.praised(unit.id):
             c.flag(MARGIN + 4 + indent, cy, 22)
@@ -160,15 +162,20 @@ def render(
         color=MUTED,
     )
 
-    c.fig.savefig(out, dpi=DPI, format="png", facecolor="white")
+    c.save(out)
+    # A text drawn with Debian's full font has all its characters there (see face_for).
+    drawn = [text for text in c.texts if face_for(text).path == font]
     return BoardPicture(
         path=out,
         width=WIDTH,
         height=height,
         font=font,
         texts=c.texts,
-        missing=missing_glyphs(font, *c.texts),
+        missing=missing_glyphs(font, *drawn),
         legend=[(key, label) for key, label in legend if isinstance(key, Light)],
+        rows=[u.label for u in units],
+        columns=[m.code for m in materials],
+        grid=(grid_x, grid_top, col_w),
     )
 
 
@@ -178,8 +185,6 @@ def _draw_cells(
     units, materials = progress.units, progress.materials
     if not units or not materials:
         return
-    order = list(Light)
-    grid = np.full((len(units), len(materials)), len(order), dtype=np.int16)  # last: unassigned
     hatched = []
     returned = []
     for i, unit in enumerate(units):
@@ -187,37 +192,14 @@ def _draw_cells(
             category = progress.category.get((unit.id, m.id))
             if category is None:
                 continue
-            grid[i, j] = order.index(category)
+            box = (x0 + j * col_w, y0 + i * ROW_H, col_w, ROW_H)
+            c.rect(*box, PALETTE[category].solid)
             if PALETTE[category].hatch:
-                hatched.append(Rectangle((x0 + j * col_w, y0 + i * ROW_H), col_w, ROW_H))
+                hatched.append(box)
             cell = progress.cells[(unit.id, m.id)]
             if cell.state.value == "returned":
                 returned.append((i, j))
-    x1 = x0 + col_w * len(materials)
-    y1 = y0 + ROW_H * len(units)
-    # A mesh of flat quads: unlike imshow, nothing is resampled, so a tall board stays cheap.
-    palette = ListedColormap([PALETTE[k].solid for k in order] + ["#ffffff"])
-    c.ax.pcolormesh(
-        np.linspace(x0, x1, len(materials) + 1),
-        np.linspace(y0, y1, len(units) + 1),
-        grid,
-        cmap=palette,
-        vmin=-0.5,
-        vmax=len(order) + 0.5,
-        shading="flat",
-        zorder=1,
-    )
-    if hatched:
-        c.ax.add_collection(
-            PatchCollection(
-                hatched,
-                facecolor="none",
-                edgecolor=PALETTE[Light.NOT_APPLICABLE].hatch,
-                hatch="///",
-                linewidth=0,
-                zorder=2,
-            )
-        )
+    c.hatch(hatched, PALETTE[Light.NOT_APPLICABLE].hatch or INK)
     for i, j in returned:
         c.text(
             x0 + (j + 0.5) * col_w,
@@ -226,23 +208,17 @@ def _draw_cells(
             min(18, col_w * 0.5),
             ha="center",
             color="white",
-            zorder=3,
         )
-    lines = [[(x0, y0 + i * ROW_H), (x1, y0 + i * ROW_H)] for i in range(len(units) + 1)]
-    lines += [[(x0 + j * col_w, y0), (x0 + j * col_w, y1)] for j in range(len(materials) + 1)]
-    c.ax.add_collection(LineCollection(lines, colors="white", linewidths=1.5, zorder=4))
+    x1 = x0 + col_w * len(materials)
+    y1 = y0 + ROW_H * len(units)
+    for i in range(len(units) + 1):
+        c.line([(x0, y0 + i * ROW_H), (x1, y0 + i * ROW_H)], "white", 2)
+    for j in range(len(materials) + 1):
+        c.line([(x0 + j * col_w, y0), (x0 + j * col_w, y1)], "white", 2)
     # A darker rule where one task item ends and the next begins.
-    splits = [
-        j for j in range(1, len(materials)) if materials[j].item_no != materials[j - 1].item_no
-    ]
-    c.ax.add_collection(
-        LineCollection(
-            [[(x0 + j * col_w, y0), (x0 + j * col_w, y1)] for j in splits],
-            colors="#7b828b",
-            linewidths=1.0,
-            zorder=5,
-        )
-    )
+    for j in range(1, len(materials)):
+        if materials[j].item_no != materials[j - 1].item_no:
+            c.line([(x0 + j * col_w, y0), (x0 + j * col_w, y1)], "#7b828b", 1)
 
 
 def _legend_items(t: Translator) -> list[tuple[Light | str, str]]:
@@ -273,21 +249,9 @@ def _draw_legend(
             key, label = items[k]
             if isinstance(key, Light):
                 colour = PALETTE[key]
-                c.ax.add_patch(
-                    Rectangle((x, y - 11), 24, 22, facecolor=colour.solid, edgecolor="none")
-                )
+                c.rect(x, y - 11, 24, 22, colour.solid)
                 if colour.hatch:
-                    c.ax.add_patch(
-                        Rectangle(
-                            (x, y - 11),
-                            24,
-                            22,
-                            facecolor="none",
-                            edgecolor=colour.hatch,
-                            hatch="///",
-                            linewidth=0,
-                        )
-                    )
+                    c.hatch([(x, y - 11, 24, 22)], colour.hatch)
                 x += 30
             c.text(x, y, label, 19)
             x += text_width(label, 19) + 22

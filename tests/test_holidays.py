@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import holidays_cli, ops, plan_cli
-from domain.holiday_calendar import Calendar, HolidayDay, library_covers
+from domain.holiday_calendar import Calendar, HolidayDay, library_covers, library_years
 from domain.plan_file import Overrides
 from locales import Translator
 from schedules import workdays
@@ -89,6 +89,32 @@ def test_2027_is_beyond_the_installed_library() -> None:
     assert library_covers(2016) and not library_covers(2027) and not library_covers(2028)
 
 
+async def test_doctor_warns_when_this_year_or_next_has_no_holiday_data(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    store = Store(data / "bot.sqlite3")  # an empty store: no plan, no imported schedule
+    await store.open()
+    await store.close()
+    settings = settings_for(data)
+    last = library_years()[1]
+
+    fine, said = await holidays_cli.doctor_line(settings, T, today=date(last - 1, 12, 1))
+    assert fine and said == "节假日数据:已发布的计划中没有带日期的截止时限"
+
+    # In the library's last year, next year has nothing yet: doctor says so, and what to do.
+    fine, said = await holidays_cli.doctor_line(settings, T, today=date(last, 12, 7))
+    assert not fine
+    assert f"节假日数据:{last + 1} 年尚无放假安排" in said
+    assert f"收录至 {last} 年" in said and "holidays import" in said
+    fine, said = await holidays_cli.doctor_line(settings, T, today=date(last + 1, 1, 2))
+    assert not fine and f"{last + 1}、{last + 2} 年尚无" in said
+
+    # Importing next year's schedule settles it.
+    schedule = write(tmp_path, "2027.yaml", SCHEDULE_2027.replace("2027", str(last + 1)))
+    assert await holidays_cli.run_import(settings, T, schedule) == 0
+    fine, _ = await holidays_cli.doctor_line(settings, T, today=date(last, 12, 7))
+    assert fine
+
+
 async def test_an_imported_2027_schedule_makes_spring_festival_days_off(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -107,7 +133,7 @@ async def test_an_imported_2027_schedule_makes_spring_festival_days_off(
 
     await ops.run_doctor(settings_for(data), T)
     doctor = capsys.readouterr().out
-    assert "2027 年尚无" not in doctor and "✅ 节假日数据:" in doctor
+    assert "2027 年尚无" not in doctor and "节假日数据:" in doctor
     assert await cli_import(data, plan, replace=True) == 0
     assert "尚无节假日数据" not in capsys.readouterr().out
     assert await holidays_cli.run_list(settings_for(data), T, 2027) == 0

@@ -13,7 +13,8 @@ from domain.plan_file import load_plan_file
 from handlers.board import draw
 from handlers.insight_data import Scope
 from insight.board_png import ROW_H, WIDTH, BoardPicture
-from insight.fonts import cjk_font, family_name, missing_glyphs
+from insight.canvas import face_for
+from insight.fonts import cjk_font, fallback, family_name, missing_glyphs
 from storage import plans
 from tests.insight_world import PRAISED, World, sent_file
 from tests.support import ROOT_PLAN, local
@@ -66,12 +67,38 @@ async def test_board_is_a_phone_width_png_with_every_state_coloured(world: World
         assert PALETTE[light].solid in found, light
 
 
-async def test_board_draws_chinese_with_a_cjk_font_and_no_boxes(world: World) -> None:
+async def test_board_cells_have_their_states_colour(world: World) -> None:
+    picture = await province_board(world)
+    image = Image.open(picture.path).convert("RGB")
+
+    def colour(unit: str, material: str) -> str:
+        # A point inside the cell, clear of the white rules and of a mark drawn at its centre.
+        x, y, w, h = picture.cell(unit, material)
+        r, g, b = image.getpixel((round(x + w * 0.25), round(y + h * 0.3)))  # type: ignore[misc]
+        return f"#{r:02x}{g:02x}{b:02x}"
+
+    assert colour("郑州市", "1") == PALETTE[Light.ACCEPTED].solid
+    assert colour("郑州市", "2.2") == PALETTE[Light.PENDING].solid
+    assert colour("郑州市", "4.1") == PALETTE[Light.NOT_DUE].solid
+    assert colour("开封市", "3.1") == PALETTE[Light.DUE_SOON].solid
+    assert colour("平顶山市", "1") == PALETTE[Light.OVERDUE].solid
+    assert colour("开封市", "6.1") == PALETTE[Light.OVERDUE].solid  # returned: still owed
+    # Not applicable: its pale fill crossed by diagonal lines in the hatch colour.
+    x, y, w, h = picture.cell("洛阳市", "4.2")
+    inside = image.crop((round(x) + 2, round(y) + 2, round(x + w) - 2, round(y + h) - 2))
+    found = {f"#{r:02x}{g:02x}{b:02x}" for _, (r, g, b) in inside.getcolors() or []}
+    assert found == {PALETTE[Light.NOT_APPLICABLE].solid, PALETTE[Light.NOT_APPLICABLE].hatch}
+    # The province owes nothing of item 1: its cell is left white.
+    assert colour("省局", "1") == "#ffffff"
+
+
+async def test_board_draws_chinese_with_the_bundled_ofl_font_and_no_boxes(world: World) -> None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         picture = await province_board(world)
-    assert "CJK" in family_name(picture.font)
+    assert family_name(picture.font) == "Noto Sans SC Subset"
     assert picture.font == cjk_font()
+    assert picture.font.parent == Path(__file__).resolve().parent.parent / "insight" / "fonts"
     drawn = "".join(picture.texts)
     for text in (
         "2016年度全省安全监管系统推进服务型行政执法建设工作方案",
@@ -89,6 +116,41 @@ async def test_board_draws_chinese_with_a_cjk_font_and_no_boxes(world: World) ->
 async def test_missing_glyph_check_can_fail() -> None:
     # A character outside the font (an emoji) is reported, so the check above has teeth.
     assert missing_glyphs(cjk_font(), "郑州🚩") == {"🚩"}
+
+
+def gb2312() -> str:
+    """Every character GB 2312 encodes (6,763 hanzi, punctuation, kana, Greek, Cyrillic…)."""
+    chars = []
+    for cp in range(0x80, 0x10000):
+        try:
+            chr(cp).encode("gb2312")
+        except UnicodeEncodeError:
+            continue
+        chars.append(chr(cp))
+    return "".join(chars)
+
+
+async def test_bundled_font_covers_all_of_gb2312_ascii_and_cjk_punctuation() -> None:
+    hanzi = [ch for ch in gb2312() if "\u4e00" <= ch <= "\u9fff"]
+    assert len(hanzi) == 6763
+    ascii_ = "".join(chr(cp) for cp in range(0x21, 0x7F))
+    punctuation = "、。〈〉《》「」『』【】〔〕〖〗〜〝〞,:;!?()%~·—…“”‘’"
+    assert missing_glyphs(cjk_font(), gb2312(), ascii_, punctuation) == set()
+    # GBK's whole CJK Unified Ideographs block too: 20,902 hanzi a Chinese keyboard types.
+    unified = "".join(chr(cp) for cp in range(0x4E00, 0x9FA6))
+    assert missing_glyphs(cjk_font(), unified) == set()
+
+
+async def test_a_character_outside_the_subset_falls_back_or_is_reported() -> None:
+    rare = "㐀"  # Extension A: not in GBK, so not in the bundled subset
+    assert missing_glyphs(cjk_font(), rare) == {rare}
+    assert face_for("郑州市").path == cjk_font()
+    full = fallback()
+    if full is None:  # no fonts-noto-cjk here: drawn with the subset, reported as missing
+        assert face_for(f"{rare}县").path == cjk_font()
+    else:
+        assert face_for(f"{rare}县") == full
+        assert missing_glyphs(full.path, f"{rare}县", index=full.index) == set()
 
 
 async def test_board_rows_follow_the_plans_order_and_flags(world: World) -> None:

@@ -10,8 +10,6 @@ import json
 from collections.abc import AsyncIterator
 
 import aiohttp
-from telegram._utils.defaultvalue import DefaultValue
-from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
@@ -62,16 +60,14 @@ class AiohttpRequest(BaseRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        read_timeout: object = BaseRequest.DEFAULT_NONE,
+        write_timeout: object = BaseRequest.DEFAULT_NONE,
+        connect_timeout: object = BaseRequest.DEFAULT_NONE,
+        pool_timeout: object = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         files = request_data.multipart_data if request_data is not None else None
-        read = self._read_timeout if isinstance(read_timeout, DefaultValue) else read_timeout
-        connect = (
-            self._connect_timeout if isinstance(connect_timeout, DefaultValue) else connect_timeout
-        )
+        read = _seconds(read_timeout, self._read_timeout)
+        connect = _seconds(connect_timeout, self._connect_timeout)
         body: aiohttp.FormData | bytes | None = None
         headers = None
         if files and request_data is not None:
@@ -112,3 +108,12 @@ class AiohttpRequest(BaseRequest):
             raise TimedOut() from err
         except aiohttp.ClientError as err:
             raise NetworkError(f"aiohttp.{type(err).__name__}") from err
+
+
+def _seconds(value: object, default: float) -> float | None:
+    """A timeout PTB passed: a number, None (no limit), or one of its defaults (ours then)."""
+    # PTB marks "not given" with DefaultValue objects from a private module: told apart here
+    # by type alone, so no private name is imported.
+    if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
+        return value
+    return default
