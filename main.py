@@ -4,6 +4,7 @@ import os
 import sys
 
 from bot.cli import main
+from bot.instance import AlreadyRunning, running_failure
 from bot.ops import store_failure
 from storage.failures import StoreError
 
@@ -15,6 +16,10 @@ if __name__ == "__main__":
         # saying which file, what is wrong and what to do, instead of a traceback.
         print(store_failure(err), file=sys.stderr)
         sys.exit(2)
+    except AlreadyRunning as err:
+        # Another serve/telegram/wecom/shell holds this data folder: say which process.
+        print(running_failure(err), file=sys.stderr)
+        sys.exit(1)
     except BrokenPipeError:
         # Whoever read our output stopped (`python main.py | head`): end quietly, as Unix
         # tools do; pointing stdout at /dev/null keeps the interpreter's final flush silent.

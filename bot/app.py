@@ -10,6 +10,7 @@ from typing import TypeVar
 
 import aiosqlite
 
+from bot.instance import InstanceLock
 from domain.clock import Clock, SettableClock, SystemClock
 from domain.settings import Settings
 from handlers.context import Services
@@ -27,10 +28,19 @@ class App:
     services: Services
     # Set when this start loaded the sample plan onto its own calendar (the shell demo).
     demo_at: datetime | None = None
+    # The data folder's lock, held by a long-running process (`open_app(exclusive=True)`).
+    lock: InstanceLock | None = None
 
     @property
     def store(self) -> Store:
         return self.services.store
+
+    async def close(self) -> None:
+        try:
+            await self.store.close()
+        finally:
+            if self.lock is not None:
+                self.lock.release()
 
 
 async def open_app(
@@ -39,19 +49,31 @@ async def open_app(
     *,
     seed_sample: bool | None = None,
     demo_clock: SettableClock | None = None,
+    exclusive: bool = False,
 ) -> App:
     """Open the store and run the start-up steps. An empty store gets the sample plan when
     `seed_sample` is true, or (None) when BOT_SAMPLE_PLAN is set; with `demo_clock` (the shell
-    demo, the same clock as `clock`) it is set to the sample's own calendar first."""
+    demo, the same clock as `clock`) it is set to the sample's own calendar first.
+
+    `exclusive`: the long-running processes (channels, shell) first take the data folder's
+    lock (`bot/instance.py`), raising AlreadyRunning while another one holds it."""
+    lock = InstanceLock.take(settings.data_dir) if exclusive else None
     store = Store(settings.db_path)
-    await store.open()
-    if seed_sample is None:
-        seed_sample = settings.sample_plan is not None
     try:
-        return await _start(settings, clock, store, seed_sample, demo_clock)
+        await store.open()
+        if seed_sample is None:
+            seed_sample = settings.sample_plan is not None
+        try:
+            app = await _start(settings, clock, store, seed_sample, demo_clock)
+        except BaseException:
+            await store.close()  # its connection threads would keep the process from exiting
+            raise
     except BaseException:
-        await store.close()  # its connection threads would keep the process from exiting
+        if lock is not None:
+            lock.release()
         raise
+    app.lock = lock
+    return app
 
 
 async def _start(

@@ -10,7 +10,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from bot import holidays_cli, insight_cli, logs, ops, plan_cli, units_cli, wecom_cli
+from bot import holidays_cli, insight_cli, instance, logs, ops, plan_cli, units_cli, wecom_cli
 from bot.app import App, open_app
 from bot.demo import ShellTime
 from bot.runner import ChannelStartFailed, configured_channels
@@ -75,7 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     res = sub.add_parser("restore", help="put a backup back in place (bot stopped)")
     res.add_argument("backup", type=Path)
     res.add_argument("--force", action="store_true", help="replace existing data (kept renamed)")
-    sub.add_parser("doctor", help="self-check: config, database integrity, disk space")
+    doc = sub.add_parser("doctor", help="self-check: config, database integrity, disk space")
+    doc.add_argument("--json", action="store_true", help="the checks as JSON (name, ok, message)")
     wecom_cli.add_parsers(sub)
     insight_cli.add_parsers(sub)
     units_cli.add_parsers(sub)
@@ -129,9 +130,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "backup":
         return asyncio.run(ops.run_backup(settings, t, args.dir))
     if args.command == "restore":
-        return asyncio.run(ops.run_restore(settings, t, args.backup, args.force))
+        # Not under a running bot; a folder not made yet has none (and a refused restore
+        # leaves nothing in it).
+        folder = settings.data_dir
+        with instance.held(folder) if folder.is_dir() else contextlib.nullcontext():
+            return asyncio.run(ops.run_restore(settings, t, args.backup, args.force))
     if args.command == "doctor":
-        return asyncio.run(ops.run_doctor(settings, t))
+        return asyncio.run(ops.run_doctor(settings, t, args.json))
     if args.command == "wecom":
         if not settings.wecom_configured:
             print(t("wecom.not_configured"), file=sys.stderr)
@@ -181,7 +186,7 @@ async def run_shell(settings: Settings) -> int:
         await sender.drain()
         await shell.run(sys.stdin)
     finally:
-        await app.store.close()
+        await app.close()
     return 0
 
 

@@ -30,14 +30,14 @@ class ShellTime:
 
     @classmethod
     async def open(cls, settings: Settings, clock: OffsetClock) -> ShellTime:
-        app = await open_app(settings, clock, seed_sample=True, demo_clock=clock)
+        app = await open_app(settings, clock, seed_sample=True, demo_clock=clock, exclusive=True)
         try:
             shell_time = cls(app, clock, app.demo_at)
             if shell_time.demo_at is None:
                 shell_time.demo_at = await shell_time._resume()
             await shell_time._keep()
         except BaseException:
-            await app.store.close()
+            await app.close()
             raise
         return shell_time
 

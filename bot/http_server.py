@@ -1,4 +1,5 @@
-"""The bot's one HTTP server (aiohttp): the WeCom callback and the upload page share it."""
+"""The bot's one HTTP server (aiohttp): the WeCom callback, the upload page, health and metrics
+share it."""
 
 from __future__ import annotations
 
@@ -52,8 +53,13 @@ class HttpServer:
             self._site = None
 
 
-def build(services: Services, channels: Sequence[object]) -> HttpServer | None:
-    """The server for these channels' routes and the upload page; None when nothing needs it."""
+def build(
+    services: Services,
+    channels: Sequence[object],
+    health: Sequence[web.AbstractRouteDef] = (),
+) -> HttpServer | None:
+    """The server for these channels' routes and the upload page, with `health` (/healthz,
+    /readyz, /metrics) beside them; None when nothing needs it and BOT_HTTP_PORT is not set."""
     settings = services.settings
     routes: list[web.AbstractRouteDef] = []
     for channel in channels:
@@ -64,8 +70,8 @@ def build(services: Services, channels: Sequence[object]) -> HttpServer | None:
         from bot.upload.page import UploadPage
 
         routes.extend(UploadPage(services).routes())
-    if not routes:
+    if not routes and not settings.http_port_set:
         return None
     server = HttpServer(settings.http_host, settings.http_port)
-    server.add_routes(routes)
+    server.add_routes([*routes, *health])
     return server

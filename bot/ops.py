@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -60,17 +61,21 @@ async def run_restore(settings: Settings, t: Translator, source: Path, force: bo
     return 0
 
 
-async def run_doctor(settings: Settings, t: Translator) -> int:
+async def run_doctor(settings: Settings, t: Translator, as_json: bool = False) -> int:
     """`python main.py doctor`: config, database integrity, disk space, channel reachability;
-    exit 1 on a problem."""
-    problems = 0
+    exit 1 on a problem. `--json`: the same checks as a list of {name, ok, level, message}."""
+    checks: list[dict[str, object]] = []
 
-    def line(ok: bool, key: str, **params: object) -> None:
-        nonlocal problems
-        problems += 0 if ok else 1
-        print(("✅ " if ok else "❌ ") + t(key, **params))
+    def line(name: str, ok: bool, key: str, **params: object) -> None:
+        note(name, "ok" if ok else "problem", t(key, **params))
+
+    def note(name: str, level: str, message: str) -> None:
+        checks.append({"name": name, "ok": level != "problem", "level": level, "message": message})
+        if not as_json:
+            print({"ok": "✅ ", "warning": "⚠️ ", "problem": "❌ "}[level] + message)
 
     line(
+        "config",
         True,
         "ops.doctor_config",
         data_dir=settings.data_dir,
@@ -82,35 +87,49 @@ async def run_doctor(settings: Settings, t: Translator) -> int:
         channels.append(TELEGRAM)
     if getattr(settings, "wecom_corp_id", None):
         channels.append(WECOM)
-    line(True, "ops.doctor_channels", channels=", ".join(channels))
+    line("channels", True, "ops.doctor_channels", channels=", ".join(channels))
     if settings.db_path.exists():
         # Read as it is, not opened as the bot's store: that would migrate a sound file and
         # refuse a damaged one, and doctor is what says how it is damaged.
         check = await verify.check_database(settings.db_path)
         if check.ok:
-            line(True, "ops.doctor_db", verdict=check.verdict, version=check.version)
+            line("database", True, "ops.doctor_db", verdict=check.verdict, version=check.version)
             checked, bad = await verify.bad_blobs(settings.db_path, settings.files_dir)
             if bad:
-                line(False, "store.doctor_blobs_bad", count=len(bad), files=_named(t, bad))
+                line(
+                    "attachments",
+                    False,
+                    "store.doctor_blobs_bad",
+                    count=len(bad),
+                    files=_named(t, bad),
+                )
             else:
-                line(True, "store.doctor_blobs_ok", count=checked)
+                line("attachments", True, "store.doctor_blobs_ok", count=checked)
             fine, said = await holidays_cli.doctor_line(settings, t)
-            print(("✅ " if fine else "⚠️ ") + said)  # a warning: Monday–Friday still works
+            note("holidays", "ok" if fine else "warning", said)  # Monday–Friday works
         else:
-            line(False, "store.doctor_damaged", path=settings.db_path, detail=check.verdict)
+            line(
+                "database",
+                False,
+                "store.doctor_damaged",
+                path=settings.db_path,
+                detail=check.verdict,
+            )
     else:
-        line(True, "ops.doctor_db_new", path=settings.db_path)
+        line("database", True, "ops.doctor_db_new", path=settings.db_path)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     free_mb = shutil.disk_usage(settings.data_dir).free // (1024 * 1024)
-    line(free_mb >= MIN_FREE_MB, "ops.doctor_disk", free=free_mb, minimum=MIN_FREE_MB)
+    line("disk", free_mb >= MIN_FREE_MB, "ops.doctor_disk", free=free_mb, minimum=MIN_FREE_MB)
     for found in await reach.configured(settings):
-        line(found.ok, found.key, who=found.who, detail=found.detail)
+        line(found.channel, found.ok, found.key, who=found.who, detail=found.detail)
     for finding in await wecom_doctor.findings(settings, SystemClock().now):
-        if finding.level == "warning":
-            print("⚠️ " + t(finding.key, **finding.params))
-        else:
-            line(finding.level == "ok", finding.key, **finding.params)
-    print(t("ops.doctor_summary", problems=problems, at=t.moment(SystemClock().now())))
+        level = {"warning": "warning", "ok": "ok"}.get(finding.level, "problem")
+        note(finding.key.removeprefix("doctor."), level, t(finding.key, **finding.params))
+    problems = sum(1 for check in checks if not check["ok"])
+    if as_json:
+        print(json.dumps(checks, ensure_ascii=False, indent=2))
+    else:
+        print(t("ops.doctor_summary", problems=problems, at=t.moment(SystemClock().now())))
     return 1 if problems else 0
 
 

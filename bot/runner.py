@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 
 from bot import http_server, logs
 from bot.app import App, open_app
+from bot.health import Health
 from domain.channels import TELEGRAM, WECOM
 from domain.clock import SystemClock
 from domain.settings import Settings
@@ -63,21 +64,29 @@ class ChannelStartFailed(Exception):
 async def run(settings: Settings, names: list[str], stop: asyncio.Event | None = None) -> None:
     """Start the named channels, the outbox sender and the scheduler; stop on a signal."""
     clock = SystemClock()
-    app = await open_app(settings, clock)
+    app = await open_app(settings, clock, exclusive=True)  # one bot per data folder
     try:  # whatever fails, the store's connection threads must not keep the process alive
         await warm(app.services)
-        await _serve(app, clock, names, stop or _stop_on_signals())
+        await serve_app(app, clock, names, stop or _stop_on_signals())
     finally:
-        await app.store.close()
+        await app.close()
 
 
-async def _serve(app: App, clock: SystemClock, names: list[str], stop: asyncio.Event) -> None:
+async def serve_app(app: App, clock: SystemClock, names: list[str], stop: asyncio.Event) -> None:
+    """Serve an opened app until `stop` is set."""
     settings = app.settings
+    metrics = app.services.metrics
     channels = [await FACTORIES[name](app) for name in names]
-    web = http_server.build(app.services, channels)  # WeCom callback, upload page
-    sender = Sender(app.store, clock, channels, tz=settings.tz, locale=settings.locale)
+    health = Health(app.services, names)
+    # WeCom callback, upload page; health and metrics whenever the server runs.
+    web = http_server.build(app.services, channels, health.routes())
+    sender = Sender(
+        app.store, clock, channels, tz=settings.tz, locale=settings.locale, metrics=metrics
+    )
     sender_task = asyncio.create_task(sender.run(), name="outbox-sender")
-    scheduler = Scheduler(JobEnv(app.store, clock, settings.tz, settings.locale), sender.wake)
+    health.sender = sender_task
+    jobs = JobEnv(app.store, clock, settings.tz, settings.locale)
+    scheduler = Scheduler(jobs, sender.wake, metrics)
     drafts_task: asyncio.Task[None] | None = None
     try:
         for channel in channels:

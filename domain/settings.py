@@ -123,6 +123,8 @@ class Settings(BaseSettings):
     upload_secret: SecretStr | None = Field(default=None, alias="BOT_UPLOAD_SECRET")
     upload_link_hours: int = Field(default=24, alias="BOT_UPLOAD_LINK_HOURS")
     upload_max_files: int = Field(default=10, alias="BOT_UPLOAD_MAX_FILES")
+    # /readyz fails once a push that is due has waited longer than this (a stalled sender).
+    ready_push_age_minutes: int = Field(default=15, ge=1, alias="BOT_READY_PUSH_AGE_MINUTES")
 
     @field_validator("wecom_aes_key")
     @classmethod
@@ -190,3 +192,8 @@ class Settings(BaseSettings):
     @property
     def max_attachment_bytes(self) -> int:
         return int(self.max_attachment_mb * 1024 * 1024)
+
+    @property
+    def http_port_set(self) -> bool:
+        """BOT_HTTP_PORT given: the HTTP server (health, metrics) runs even for Telegram alone."""
+        return "http_port" in self.model_fields_set

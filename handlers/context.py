@@ -13,6 +13,7 @@ import aiosqlite
 
 from domain.clock import Clock
 from domain.messages import ChatKind, Incoming
+from domain.metrics import Metrics
 from domain.model import Role
 from locales import Speaker, Translator, locale_for
 from schedules.policy import DEFAULT, ReminderPolicy, policy_from
@@ -44,6 +45,8 @@ class Services:
     units: dict[int, list[Unit]] = field(default_factory=dict)
     # Every plan, keyed by the store's plan stamp (`storage.plans.STAMP`).
     plans: dict[str, list[Plan]] = field(default_factory=dict)
+    # What this app counts, for /metrics and /readyz (a registry of its own).
+    metrics: Metrics = field(default_factory=Metrics)
 
     def translator_for(
         self, person: Speaker | None = None, platform: str | None = None, chosen: str | None = None

@@ -72,6 +72,7 @@ async def route(app: Services, msg: Incoming) -> Outcome:
     this is the one place that decides it."""
     msg = _cleaned(msg)
     now = app.clock.now()
+    app.metrics.update(msg.channel, now)
     t = app.translator_for(None, msg.language)
     contact: Contact | None = None
     try:
@@ -183,6 +184,7 @@ async def _dispatch(ctx: Context) -> list[Reply]:
         raise UserError("error.not_registered" if ctx.role is None else "error.forbidden")
     if command.plan_arg:
         args = await _take_plan(ctx, args)
+    ctx.app.metrics.command(ctx.msg.channel, command.name)
     closed = await close_draft_before(ctx, command.name)  # another command closes a draft
     try:
         result = await command.handler(ctx, args)

@@ -13,6 +13,7 @@ import aiosqlite
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from domain.metrics import Metrics
 from domain.model import Role
 from domain.text import clip
 from locales import Translator
@@ -313,9 +314,12 @@ class Scheduler:
     runs exactly the fires not yet run, and a restart catches up what it missed.
     """
 
-    def __init__(self, env: JobEnv, on_queued: Deliver | None = None) -> None:
+    def __init__(
+        self, env: JobEnv, on_queued: Deliver | None = None, metrics: Metrics | None = None
+    ) -> None:
         self.env = env
         self.on_queued = on_queued
+        self.metrics = metrics or Metrics()
         self._lock = asyncio.Lock()
         self._aps: AsyncIOScheduler | None = None
 
@@ -344,12 +348,15 @@ class Scheduler:
 
     async def tick(self) -> None:
         async with self._lock:
+            now = self.env.clock.now()
             try:
-                await run_due(self.env, self.env.clock.now(), deliver=self.on_queued)
+                await run_due(self.env, now, deliver=self.on_queued)
             except StoreUnwritable:
-                pass  # the store logs it once a minute; the next tick catches up
+                return  # the store logs it once a minute; the next tick catches up
             except Exception:
                 log.exception("scheduled run failed")
+                return
+            self.metrics.ticked(now.astimezone(self.env.tz))  # a run that did its work
 
     async def stop(self) -> None:
         if self._aps is not None and self._aps.running:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from domain.clock import Clock
+from domain.metrics import Metrics
 from schedules import alerts, store_alarm
 from schedules.delivery import (
     Channel,
@@ -86,6 +88,7 @@ class Sender:
         tz: ZoneInfo | None = None,
         locale: str | None = None,  # the bureau's BOT_LOCALE; people's own choice comes first
         max_attempts: int = MAX_ATTEMPTS,
+        metrics: Metrics | None = None,  # the app's (Services.metrics); else counted apart
     ) -> None:
         self.store = store
         self.clock = clock
@@ -94,6 +97,7 @@ class Sender:
         self.locale = locale
         self.max_attempts = max_attempts
         self.stats: Counter[str] = Counter()
+        self.metrics = metrics or Metrics()
         self._pace = {
             c.name: Pace(getattr(c, "limits", RateLimits()), getattr(c, "is_group", _never))
             for c in channels
@@ -177,31 +181,43 @@ class Sender:
 
     async def _deliver_and_record(self, message: OutboxMessage, pace: Pace) -> int:
         channel = self.channels[message.channel]
+        kind = "reply" if message.kind == "reply" else "push"
+        started = time.monotonic()
+
+        def counted(result: str) -> None:
+            self.metrics.sent(message.channel, kind, result, time.monotonic() - started)
+
         try:
             await channel.deliver(message.chat_ref, reply_from_body(message.body))
         except RetryLater as err:
+            counted("retry")
             self.stats["retry_later"] += 1
             until = asyncio.get_running_loop().time() + err.after
             pace.paused_until = max(pace.paused_until, until)
             await self._retry(message, err.after, err.detail)
             return 0
         except Unreachable as err:
+            counted("unreachable")
             self.stats["unreachable"] += 1
             await self._unreachable(message, err.detail)
             return 0
         except Undeliverable as err:
+            counted("failed")
             self.stats["failed"] += 1
             async with self.store.write() as db:
                 await outbox.mark_failed(db, message.id, err.detail)
             log.warning("push %d undeliverable: %s", message.id, err.detail)
             return 0
         except DeliveryError as err:
+            counted("retry")
             await self._retry(message, backoff(message.attempts + 1), err.detail)
             return 0
         except Exception as err:  # a bug in a channel must not stop every other push
+            counted("retry")
             log.exception("channel %s failed on push %d", message.channel, message.id)
             await self._retry(message, backoff(message.attempts + 1), type(err).__name__)
             return 0
+        counted("sent")
         self.stats["sent"] += 1
         sent_at = self.clock.now()
         try:

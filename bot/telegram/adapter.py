@@ -248,7 +248,11 @@ class TelegramChannel:
                 outcome = await router.route(self.services, inbound.incoming)
                 replies, contact = outcome.replies, outcome.contact
             await answer(
-                self.sender, inbound.origin, replies, lambda: self.notices.open_private(inbound)
+                self.sender,
+                inbound.origin,
+                replies,
+                lambda: self.notices.open_private(inbound),
+                self.services.metrics,
             )
         if contact is not None and inbound.incoming.text.lstrip().startswith(BINDING_WORDS):
             await menu.install_for(self.bot, contact, self.settings)
@@ -260,7 +264,7 @@ class TelegramChannel:
         if action is None:
             tapped = from_callback(update, query, "")
             expired = await self.notices.button_expired(tapped)
-            await answer(self.sender, tapped.origin, expired, _no_link)
+            await answer(self.sender, tapped.origin, expired, _no_link, self.services.metrics)
             return
         await self._handle(from_callback(update, query, action))
 

@@ -9,7 +9,9 @@ from telegram import InlineKeyboardMarkup
 
 from bot.telegram.inbound import Origin
 from bot.telegram.send import TelegramSender
+from domain.channels import TELEGRAM
 from domain.messages import Reply
+from domain.metrics import Metrics
 from schedules.delivery import DeliveryError, Unreachable
 
 log = logging.getLogger(__name__)
@@ -20,8 +22,14 @@ async def answer(
     origin: Origin,
     replies: list[Reply],
     open_private: Callable[[], Awaitable[tuple[str, InlineKeyboardMarkup]]],
+    metrics: Metrics | None = None,
 ) -> None:
     """Deliver replies in order; a failure to deliver one is logged, the rest still go."""
+
+    def counted(result: str) -> None:
+        if metrics is not None:
+            metrics.sent(TELEGRAM, "reply", result)
+
     edited = False
     private_failed = False
     group_reply_to = origin.message_id if origin.group else None
@@ -34,16 +42,22 @@ async def answer(
                     await sender.send_reply(origin.user_id, reply)
                 except Unreachable:
                     # Never started the bot (or blocked it): show how to open the private chat.
+                    counted("unreachable")
                     private_failed = True
                     text, button = await open_private()
                     await sender.send_text(origin.chat_id, text, button, group_reply_to)
+                    continue
+                counted("sent")
                 continue
             if private_failed and reply.private_notice:
                 continue  # "sent to you in private" would not be true
             if origin.tapped is not None and reply.replaces_choices and not edited:
                 edited = await sender.edit_reply(origin.chat_id, origin.tapped, reply)
                 if edited:
+                    counted("sent")
                     continue
             await sender.send_reply(origin.chat_id, reply, group_reply_to)
+            counted("sent")
         except DeliveryError as err:
+            counted("failed")
             log.warning("a reply to chat %s was not delivered: %s", origin.chat_id, err.detail)
