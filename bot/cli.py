@@ -10,7 +10,17 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from bot import holidays_cli, insight_cli, instance, logs, ops, plan_cli, units_cli, wecom_cli
+from bot import (
+    backup_cli,
+    holidays_cli,
+    insight_cli,
+    instance,
+    logs,
+    ops,
+    plan_cli,
+    units_cli,
+    wecom_cli,
+)
 from bot.app import App, open_app
 from bot.demo import ShellTime
 from bot.runner import ChannelStartFailed, configured_channels
@@ -73,8 +83,14 @@ def build_parser() -> argparse.ArgumentParser:
     bak = sub.add_parser("backup", help="consistent online copy of database and attachments")
     bak.add_argument("dir", type=Path)
     res = sub.add_parser("restore", help="put a backup back in place (bot stopped)")
-    res.add_argument("backup", type=Path)
+    res.add_argument("backup", type=Path, nargs="?")
     res.add_argument("--force", action="store_true", help="replace existing data (kept renamed)")
+    res.add_argument(
+        "--from-replica", action="store_true", help="the database as Litestream last replicated it"
+    )
+    res.add_argument("--to", type=Path, help="with --from-replica: this data folder (a standby)")
+    rep = sub.add_parser("replicate", help="Litestream: replicate the store continuously")
+    rep.add_argument("--once", action="store_true", help="one sync, then exit")
     doc = sub.add_parser("doctor", help="self-check: config, database integrity, disk space")
     doc.add_argument("--json", action="store_true", help="the checks as JSON (name, ok, message)")
     wecom_cli.add_parsers(sub)
@@ -129,6 +145,16 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(settings, t, names)
     if args.command == "backup":
         return asyncio.run(ops.run_backup(settings, t, args.dir))
+    if args.command == "replicate":
+        return backup_cli.run_replicate(settings, t, args.once)
+    if args.command == "restore" and (args.backup is None) == (not args.from_replica):
+        print(t("backups.restore_what"), file=sys.stderr)
+        return 2
+    if args.command == "restore" and args.from_replica:
+        with instance.held(args.to or settings.data_dir):  # not under a running bot
+            return asyncio.run(
+                backup_cli.run_restore_from_replica(settings, t, args.to, args.force)
+            )
     if args.command == "restore":
         # Not under a running bot; a folder not made yet has none (and a refused restore
         # leaves nothing in it).

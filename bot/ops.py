@@ -7,7 +7,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from bot import holidays_cli, reach
+from bot import backup_cli, holidays_cli, reach
 from bot.wecom import doctor as wecom_doctor
 from domain.channels import SHELL, TELEGRAM, WECOM
 from domain.clock import SystemClock
@@ -125,6 +125,8 @@ async def run_doctor(settings: Settings, t: Translator, as_json: bool = False) -
     for finding in await wecom_doctor.findings(settings, SystemClock().now):
         level = {"warning": "warning", "ok": "ok"}.get(finding.level, "problem")
         note(finding.key.removeprefix("doctor."), level, t(finding.key, **finding.params))
+    for finding in backup_cli.findings(settings, SystemClock().now()):
+        note(backup_cli.check_name(finding), finding.level, backup_cli.message(t, finding))
     problems = sum(1 for check in checks if not check["ok"])
     if as_json:
         print(json.dumps(checks, ensure_ascii=False, indent=2))

@@ -16,6 +16,7 @@ from domain.clock import SystemClock
 from domain.settings import Settings
 from handlers import draft_timer
 from handlers.setup import warm
+from schedules.backups import DailyBackup
 from schedules.delivery import RunningChannel
 from schedules.jobs import JobEnv
 from schedules.runtime import Scheduler
@@ -88,6 +89,7 @@ async def serve_app(app: App, clock: SystemClock, names: list[str], stop: asynci
     jobs = JobEnv(app.store, clock, settings.tz, settings.locale)
     scheduler = Scheduler(jobs, sender.wake, metrics)
     drafts_task: asyncio.Task[None] | None = None
+    backups = DailyBackup.from_settings(app.store, clock, settings)  # None: BOT_BACKUP_DIR unset
     try:
         for channel in channels:
             try:
@@ -99,6 +101,8 @@ async def serve_app(app: App, clock: SystemClock, names: list[str], stop: asynci
         if web is not None:
             await web.start()
         await scheduler.start()
+        if backups is not None:
+            await backups.start()  # a backup missed while the bot was down runs now
         drafts_task = asyncio.create_task(
             draft_timer.run(app.services, sender.wake), name="report-drafts"
         )
@@ -109,6 +113,8 @@ async def serve_app(app: App, clock: SystemClock, names: list[str], stop: asynci
             with contextlib.suppress(asyncio.CancelledError):
                 await drafts_task
         await scheduler.stop()
+        if backups is not None:
+            await backups.stop()  # a backup in progress finishes before the store closes
         # The push in flight must finish while the channels' connections are still open;
         # pushes queued from here on wait in the outbox for the next start.
         sender.stop()

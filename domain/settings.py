@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -123,6 +124,15 @@ class Settings(BaseSettings):
     upload_secret: SecretStr | None = Field(default=None, alias="BOT_UPLOAD_SECRET")
     upload_link_hours: int = Field(default=24, alias="BOT_UPLOAD_LINK_HOURS")
     upload_max_files: int = Field(default=10, alias="BOT_UPLOAD_MAX_FILES")
+    # Daily backups by the running bot (schedules/backups.py): where, how many kept, when
+    # (HH:MM in BOT_TIMEZONE). Unset folder: no scheduled backups (doctor warns).
+    backup_dir: Path | None = Field(default=None, alias="BOT_BACKUP_DIR")
+    backup_keep: int = Field(default=14, ge=1, alias="BOT_BACKUP_KEEP")
+    backup_at: str = Field(default="02:30", alias="BOT_BACKUP_AT")
+    # Litestream replication (`replicate`, `restore --from-replica`): a folder, or an
+    # s3:// URL (credentials from the standard AWS_* variables). One of the two.
+    replica_dir: Path | None = Field(default=None, alias="BOT_REPLICA_DIR")
+    replica_url: str | None = Field(default=None, alias="BOT_REPLICA_URL")
     # /readyz fails once a push that is due has waited longer than this (a stalled sender).
     ready_push_age_minutes: int = Field(default=15, ge=1, alias="BOT_READY_PUSH_AGE_MINUTES")
 
@@ -170,6 +180,24 @@ class Settings(BaseSettings):
             if word in _ON:
                 return BUNDLED_SAMPLE
         return value
+
+    @field_validator("backup_dir", "replica_dir", "replica_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("backup_at")
+    @classmethod
+    def _backup_at(cls, value: str) -> str:
+        try:
+            at = datetime.strptime(value.strip(), "%H:%M")
+        except ValueError:
+            raise ValueError("BOT_BACKUP_AT must be a time of day HH:MM, e.g. 02:30") from None
+        return f"{at:%H:%M}"
+
+    @property
+    def backup_time(self) -> time:
+        return datetime.strptime(self.backup_at, "%H:%M").time()
 
     @field_validator("timezone")
     @classmethod

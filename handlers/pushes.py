@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
 
+from domain import backups as backup_rules
 from domain.messages import Reply
+from domain.model import Role
 from domain.text import clip
 from handlers.context import Context
 from handlers.lookup import scope_path
+from storage import backup as backups
 from storage import pushes as store
 
 DAYS = 14
@@ -29,8 +33,10 @@ async def pushes(ctx: Context, args: str) -> Reply:
     by_day: dict[date, Counter[str]] = defaultdict(Counter)
     for hour, status, count in hours:
         by_day[hour.astimezone(tz).date()][status] += count
+    # The server's backups are the province admins' concern: one line at the end.
+    backup = [await _backups(ctx)] if ctx.role is Role.PROVINCE_ADMIN else []
     if not by_day and not blocked:
-        return Reply(ctx.t("sched.pushes_none", days=DAYS), private=True)
+        return Reply("\n".join([ctx.t("sched.pushes_none", days=DAYS), *backup]), private=True)
     lines = [ctx.t("sched.pushes_header", days=DAYS)]
     for day in sorted(by_day, reverse=True):
         counts = by_day[day]
@@ -59,4 +65,16 @@ async def pushes(ctx: Context, args: str) -> Reply:
     if blocked:
         names = ctx.t.listed([f"{b.label}({b.unit})" for b in blocked], 20)
         lines.append(ctx.t("sched.pushes_unreachable", count=len(blocked), names=names))
-    return Reply("\n".join(lines), private=True)
+    return Reply("\n".join([*lines, *backup]), private=True)
+
+
+async def _backups(ctx: Context) -> str:
+    """The daily backups: off, none yet, the newest and how many are kept (❌ past two days)."""
+    settings = ctx.app.settings
+    if settings.backup_dir is None:
+        return ctx.t("backups.pushes_off")
+    made = await asyncio.to_thread(backups.made, settings.backup_dir, settings.tz)
+    if not made:
+        return ctx.t("backups.pushes_none", dir=settings.backup_dir)
+    key = "backups.pushes_stale" if backup_rules.stale(made[0].at, ctx.now) else "backups.pushes_ok"
+    return ctx.t(key, when=ctx.t.moment(made[0].at), count=len(made))

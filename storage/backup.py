@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import shutil
 import sqlite3
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import aiosqlite
 
@@ -15,6 +18,12 @@ from storage.db import Store
 
 DB_NAME = "bot.sqlite3"
 FILES_DIR = "files"
+# The scheduled backups' folders: only names of this form are ever listed or deleted, so
+# nothing else kept in the backup folder is touched. A backup is written under the partial
+# name and renamed once complete and checked: a complete name is always a good backup.
+STAMP = "%Y%m%d-%H%M%S"
+MADE = re.compile(r"duban-auto-(\d{8}-\d{6})")
+PARTIAL = re.compile(r"\.duban-auto-(\d{8}-\d{6})\.partial")
 
 
 @dataclass(frozen=True)
@@ -66,14 +75,33 @@ async def integrity(db: aiosqlite.Connection) -> str:
 
 async def check_backup(source: Path) -> str:
     """Integrity of a backup's database before it is restored."""
-    db_path = source / DB_NAME
-    if not db_path.is_file():
+    return await check_backup_file(source / DB_NAME)
+
+
+async def check_backup_file(db_path: Path) -> str:
+    """Integrity of a database file that is not the bot's (a copy, a restored replica)."""
+    if not await asyncio.to_thread(db_path.is_file):
         return "missing"
     try:
         async with aiosqlite.connect(db_path) as db:
             return await integrity(db)
     except sqlite3.DatabaseError as err:
         return str(err)
+
+
+def set_aside(db_path: Path) -> None:
+    """Rename a database, its WAL and Litestream's state beside it to `*.before-restore`:
+    a restore can be undone, and Litestream does not take the new file for the old one."""
+    litestream_state = db_path.with_name(f".{db_path.name}-litestream")
+    for old in [
+        *(db_path.with_name(db_path.name + s) for s in ("", "-wal", "-shm")),
+        litestream_state,
+    ]:
+        if old.exists():
+            aside = old.with_name(old.name + ".before-restore")
+            if aside.is_dir():
+                shutil.rmtree(aside)
+            old.rename(aside)
 
 
 def restore(source: Path, data_dir: Path, files_dir: Path) -> int:
@@ -84,10 +112,7 @@ def restore(source: Path, data_dir: Path, files_dir: Path) -> int:
     """
     data_dir.mkdir(parents=True, exist_ok=True)
     db_path = data_dir / DB_NAME
-    for suffix in ("", "-wal", "-shm"):
-        old = db_path.with_name(DB_NAME + suffix)
-        if old.exists():
-            old.rename(old.with_name(old.name + ".before-restore"))
+    set_aside(db_path)
     shutil.copy2(source / DB_NAME, db_path)
     restored = 0
     backup_files = source / FILES_DIR
@@ -106,3 +131,61 @@ def restore(source: Path, data_dir: Path, files_dir: Path) -> int:
         except sqlite3.OperationalError:  # a backup from before small files were kept inside
             inline = 0
     return restored + int(inline)
+
+
+class BackupFailed(Exception):
+    """A scheduled backup did not complete; nothing of it is left under a complete name."""
+
+
+@dataclass(frozen=True)
+class Made:
+    """One complete scheduled backup, with when it was taken (from its name)."""
+
+    path: Path
+    at: datetime
+
+
+def made(root: Path, tz: ZoneInfo) -> list[Made]:
+    """The scheduled backups in `root`, newest first (none when the folder does not exist)."""
+    found = []
+    with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+        for entry in root.iterdir():
+            match = MADE.fullmatch(entry.name)
+            if match and (entry / DB_NAME).is_file():
+                at = datetime.strptime(match.group(1), STAMP).replace(tzinfo=tz)
+                found.append(Made(entry, at))
+    return sorted(found, key=lambda m: m.at, reverse=True)
+
+
+async def scheduled(store: Store, files_root: Path, root: Path, now: datetime) -> BackupResult:
+    """One scheduled backup, named by `now` (the caller's zone): written under a partial name,
+    integrity-checked, then renamed. Partial folders left by an earlier crash are removed."""
+    stamp = now.strftime(STAMP)
+    await asyncio.to_thread(root.mkdir, parents=True, exist_ok=True)
+    await asyncio.to_thread(_drop_partials, root)
+    partial = root / f".duban-auto-{stamp}.partial"
+    try:
+        result = await backup(store, files_root, partial)
+        verdict = await check_backup(partial)
+        if verdict != "ok":
+            raise BackupFailed(f"integrity check of the copy: {verdict}")
+        final = root / f"duban-auto-{stamp}"
+        await asyncio.to_thread(partial.rename, final)
+    except BaseException:
+        await asyncio.to_thread(shutil.rmtree, partial, True)
+        raise
+    return BackupResult(final, result.files, result.bytes)
+
+
+def prune(root: Path, tz: ZoneInfo, keep: int) -> list[Path]:
+    """Delete the scheduled backups past the newest `keep`; returns what was deleted."""
+    old = [m.path for m in made(root, tz)[keep:]]
+    for path in old:
+        shutil.rmtree(path)
+    return old
+
+
+def _drop_partials(root: Path) -> None:
+    for entry in root.iterdir():
+        if PARTIAL.fullmatch(entry.name) and entry.is_dir():
+            shutil.rmtree(entry)
