@@ -7,7 +7,7 @@ from pathlib import Path
 
 from domain.model import Light
 from domain.palette import PALETTE
-from insight.canvas import INK, Canvas, face_for, fit, text_width, wrap
+from insight.canvas import INK, Canvas, face_for, fit, release_fonts, text_width, wrap
 from insight.fonts import cjk_font, missing_glyphs
 from insight.progress import Progress
 from insight.score import Score
@@ -163,6 +163,7 @@ def render(
     )
 
     c.save(out)
+    release_fonts()  # FreeType maps the font file once per size: let go until the next board
     # A text drawn with Debian's full font has all its characters there (see face_for).
     drawn = [text for text in c.texts if face_for(text).path == font]
     return BoardPicture(
