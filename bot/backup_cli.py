@@ -54,7 +54,8 @@ def _backup_finding(settings: Settings, now: datetime) -> Finding:
     if not made:
         return Finding("problem", "backups.doctor_none", params)
     newest = made[0]
-    params.update(when=newest.at, path=newest.path, count=len(made))
+    hours = max(int((now - newest.at).total_seconds() // 3600), 0)
+    params.update(when=newest.at, hours=hours, path=newest.path, count=len(made))
     if rules.stale(newest.at, now):
         return Finding("problem", "backups.doctor_stale", params)
     return Finding("ok", "backups.doctor_ok", params)
