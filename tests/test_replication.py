@@ -11,13 +11,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot import backup_cli
 from storage import backup as backups
 from tests.cli_run import clean_env, main_py_async
 from tests.drill_world import ROOT, Peek, acks, prepare, send_reports, start_bot, stop
 from tests.fake_telegram import FakeTelegram
-from tests.support import SHANGHAI, ShellBot
+from tests.support import SHANGHAI, ShellBot, settings_for
 from tests.test_cli import run
 
 pytestmark = pytest.mark.skipif(
@@ -131,3 +132,16 @@ async def test_a_standby_restored_from_the_replica_has_every_acknowledged_report
         brought = await copy.reports()
     assert brought == written
     assert acknowledged <= {r.id for r in brought}
+
+
+def test_an_s3_target_is_written_for_litestream_and_named_by_doctor(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    url = "s3://duban/replica?endpoint=http://minio.example:9000&force-path-style=true"
+    config = backup_cli.write_config(settings_for(data, BOT_REPLICA_URL=url))
+    assert yaml.safe_load(config.read_text("utf-8")) == {
+        "dbs": [{"path": str((data / "bot.sqlite3").resolve()), "replica": {"url": url}}]
+    }  # no credentials in the file: Litestream reads AWS_* from the service's environment
+    named = run(["doctor"], data, BOT_REPLICA_URL=url)
+    assert f"✅ 持续复制(Litestream)目标:{url}" in named.stdout
+    both = run(["doctor"], data, BOT_REPLICA_URL=url, BOT_REPLICA_DIR=str(tmp_path / "r"))
+    assert "❌ BOT_REPLICA_DIR 和 BOT_REPLICA_URL 只能设置一个" in both.stdout
