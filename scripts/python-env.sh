@@ -28,4 +28,13 @@ elif managed; then
 else
     PY=python3
 fi
-"$PY" -m pip install --quiet --disable-pip-version-check -e "$root$extras"
+if [ -d "$root/wheelhouse" ]; then
+    # Offline (README "Install on a server"): the locked wheels from the folder, no index; the
+    # bot runs from this folder, so the project itself needs no install.
+    lock="$root/requirements.lock"
+    [ -n "$extras" ] && lock="$root/requirements-dev.lock"
+    "$PY" -m pip install --quiet --disable-pip-version-check --no-index \
+        --find-links "$root/wheelhouse" -r "$lock"
+else
+    "$PY" -m pip install --quiet --disable-pip-version-check -e "$root$extras"
+fi
