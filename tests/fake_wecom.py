@@ -53,13 +53,30 @@ class Sent:
             return str(self.body[self.kind]["content"])
         if self.kind == "template_card":
             card = self.body["template_card"]
+            options = card.get("checkbox", {}).get("option_list", [])
             parts = [
                 card.get("main_title", {}).get("title", ""),
+                card.get("main_title", {}).get("desc", ""),
                 card.get("sub_title_text", ""),
+                "\n".join(str(o["text"]) for o in options),  # a vote card's options
                 "  ".join(f"[{b['text']}]" for b in card.get("button_list", [])),
             ]
             return "\n".join(p for p in parts if p)
         return f"<{self.kind}>"
+
+
+def _vote_card_ok(card: dict[str, Any]) -> bool:
+    """A vote card as WeCom takes it: 1-20 options with distinct ids of at most 128 bytes, a
+    question key and a submit button with a key."""
+    box = card.get("checkbox", {})
+    ids = [str(o.get("id", "")) for o in box.get("option_list", [])]
+    return (
+        1 <= len(ids) <= 20
+        and len(set(ids)) == len(ids)
+        and all(0 < len(i.encode()) <= 128 for i in ids)
+        and bool(box.get("question_key"))
+        and bool(card.get("submit_button", {}).get("key"))
+    )
 
 
 @dataclass
@@ -214,7 +231,11 @@ class FakeWeCom:
                 return self._error(request.path, 45002, "content size out of limit")
         if kind == "template_card":
             card = body["template_card"]
-            if not 1 <= len(card.get("button_list", [])) <= 6 or not card.get("task_id"):
+            if not card.get("task_id") or not (
+                _vote_card_ok(card)
+                if card.get("card_type") == "vote_interaction"
+                else 1 <= len(card.get("button_list", [])) <= 6
+            ):
                 return self._error(request.path, 40058, "bad card")
         user = str(body.get("touser", ""))
         if user in self.invalid_users:

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from bot.wecom.mapping import Form, choice_form
 from domain.messages import Choice, Reply
 from storage import reports
 from tests.fake_wecom import AGENT_ID, CORP_ID, SECRET, FakeWeCom
@@ -255,3 +256,59 @@ async def test_request_decisions_on_cards(bot: WeComBot) -> None:
     asked = await bot.tap("admin", "驳回")
     assert "原因" in asked
     assert "已驳回" in await bot.say("admin", "时限不能再延")
+
+
+# --- choices that do not fit six buttons ---
+
+
+def test_one_function_decides_buttons_vote_card_or_numbered_text() -> None:
+    def choices(count: int, label: str = "选项", action: str = "/report_pick {}") -> list[Choice]:
+        return [Choice(f"{label}{i}", action.format(i)) for i in range(1, count + 1)]
+
+    assert choice_form(choices(6)) is Form.BUTTONS
+    assert choice_form(choices(7)) is Form.VOTE
+    assert choice_form(choices(2, label="很长的按钮文字超过十二个字了")) is Form.VOTE
+    assert choice_form(choices(20)) is Form.VOTE
+    assert choice_form(choices(21)) is Form.NUMBERED
+    long_note = "/report 2.1 " + "说明" * 40  # a note typed with the command rides in its key
+    assert choice_form([Choice("报送", long_note), *choices(7)]) is Form.NUMBERED
+
+
+async def test_sixteen_materials_come_as_a_vote_card(bot: WeComBot) -> None:
+    asked = await click(bot, "zz", "/report")
+    sent = bot.fake.to("zz")[-1]
+    card = sent.body["template_card"]
+    assert card["card_type"] == "vote_interaction" and card["checkbox"]["mode"] == 0
+    options = card["checkbox"]["option_list"]
+    assert len(options) == 17  # sixteen materials and 取消
+    assert all(len(o["text"]) <= 17 for o in options)  # as WeCom advises
+    assert all(len(o["id"].encode()) <= 128 for o in options)
+    assert "[2] 6.1 年度方案" in asked
+    picked = await bot.tap("zz", "6.1 年度方案")
+    assert "报送 [6.1]" in picked
+    (update,) = bot.fake.card_updates
+    assert update["response_code"] == sent.response_code
+    assert update["button"]["replace_name"].startswith("报送 [6.1]")
+
+
+async def test_a_vote_card_submitted_empty_changes_nothing(bot: WeComBot) -> None:
+    await click(bot, "zz", "/report")
+    card = bot.fake.to("zz")[-1].body["template_card"]
+    said = await post_event(
+        bot,
+        "zz",
+        "template_card_event",
+        EventKey=card["submit_button"]["key"],
+        TaskId=card["task_id"],
+        CardType="vote_interaction",
+    )
+    assert said == ""
+
+
+async def test_more_than_twenty_choices_are_numbered_text(bot: WeComBot) -> None:
+    many = [[Choice(f"第{i}项", f"/report_pick {i}")] for i in range(1, 22)]
+    many[-1] = [Choice("帮助", "/help")]
+    await bot.channel.deliver("zz", Reply("请选择:", choices=many))
+    shown = bot.fake.to("zz")[-1]
+    assert shown.kind == "text" and "[21] 帮助" in shown.text
+    assert "/history" in await bot.say("zz", "21")

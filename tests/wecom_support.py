@@ -214,7 +214,7 @@ class WeComBot:
     def last_card_with(self, user: str, label: str) -> Sent:
         for sent in reversed(self.fake.to(user)):
             if sent.kind == "template_card":
-                buttons = sent.body["template_card"]["button_list"]
+                buttons = sent.body["template_card"].get("button_list", [])
                 if any(b["text"] == label for b in buttons):
                     return sent
         raise AssertionError(f"no card with {label!r} for {user}")
@@ -224,7 +224,10 @@ class WeComBot:
         try:
             sent = self.last_card_with(user, label)
         except AssertionError:
-            return await self._type_number(user, label)
+            voted = self._vote_card_with(user, label)
+            if voted is None:
+                return await self._type_number(user, label)
+            return await self._vote(user, *voted)
         card = sent.body["template_card"]
         key = next(b["key"] for b in card["button_list"] if b["text"] == label)
         self.news(user)
@@ -242,6 +245,56 @@ class WeComBot:
             "AgentID": AGENT_ID,
         }
         response = await self.post(event)
+        assert response.status_code == 200
+        await self.settle()
+        return self._since(user, updates)
+
+    def _vote_card_with(self, user: str, label: str) -> tuple[Sent, str] | None:
+        """The last vote card offering `label` (shown as `[n] label`, cut with … when long),
+        and that option's id."""
+        for sent in reversed(self.fake.to(user)):
+            card = sent.body.get("template_card", {})
+            for option in card.get("checkbox", {}).get("option_list", []):
+                shown = str(option["text"]).partition("] ")[2]
+                if shown.startswith(label) or label.startswith(shown.removesuffix("…")):
+                    return sent, str(option["id"])
+        return None
+
+    async def _vote(self, user: str, sent: Sent, option_id: str) -> str:
+        """Pick one option of a vote card and submit it, as WeCom reports it (nested XML)."""
+        card = sent.body["template_card"]
+        fields = {
+            "ToUserName": CORP_ID,
+            "FromUserName": user,
+            "CreateTime": int(self.clock.now().timestamp()),
+            "MsgType": "event",
+            "Event": "template_card_event",
+            "EventKey": card["submit_button"]["key"],
+            "TaskId": card["task_id"],
+            "CardType": "vote_interaction",
+            "ResponseCode": sent.response_code,
+            "AgentID": AGENT_ID,
+        }
+        question = escape(card["checkbox"]["question_key"])
+        picked = (
+            f"<SelectedItems><SelectedItem><QuestionKey><![CDATA[{question}]]></QuestionKey>"
+            f"<OptionIds><OptionId><![CDATA[{option_id}]]></OptionId></OptionIds>"
+            "</SelectedItem></SelectedItems>"
+        )
+        plain = inner_xml(fields).removesuffix("</xml>") + picked + "</xml>"
+        encrypted = encrypt(plain)
+        timestamp = str(int(self.clock.now().timestamp()))
+        nonce = os.urandom(6).hex()
+        params = {
+            "msg_signature": sign(TOKEN, timestamp, nonce, encrypted),
+            "timestamp": timestamp,
+            "nonce": nonce,
+        }
+        self.news(user)
+        updates = len(self.fake.card_updates)
+        response = await self.http.post(
+            "/wecom/callback", params=params, content=envelope(encrypted)
+        )
         assert response.status_code == 200
         await self.settle()
         return self._since(user, updates)

@@ -122,13 +122,18 @@ class WeComChannel:
             await self.api.appchat_send_text(chat_ref.removeprefix(APPCHAT), part)
 
     async def _to_member(self, user: str, reply: Reply) -> None:
-        """Buttons as a template card when they fit one, else numbered in the text."""
+        """Choices as a template card (buttons or a vote card) when they fit one, else
+        numbered in the text (`mapping.choice_form`)."""
         choices = [c for row in reply.choices for c in row]
-        if choices and mapping.fits_card(choices):
+        form = mapping.choice_form(choices)
+        if choices and form is not mapping.Form.NUMBERED:
             card = mapping.card(reply.text, choices)
             if card is None:
                 await self._texts(user, reply.text)
                 card = mapping.prompt_card(await self._t(user, "wecom.card_prompt"), choices)
+            if form is mapping.Form.VOTE:  # its options are numbered: typing one works too
+                async with self.services.store.write() as db:
+                    await wecom.set_choices(db, user, [c.action for c in mapping.unique(choices)])
             await self.api.send_card(user, card)
         elif choices:
             async with self.services.store.write() as db:
