@@ -100,8 +100,11 @@ class Health:
 
     async def _outbox(self) -> dict[str, Any]:
         now = self.services.clock.now()
-        async with self.services.store.read() as db:
-            found = await health.backlog(db, now, self.channels)
+        try:
+            async with self.services.store.read() as db:
+                found = await health.backlog(db, now, self.channels)
+        except (sqlite3.Error, StoreError) as err:
+            return _check("outbox", False, f"cannot be read: {err}")
         limit = timedelta(minutes=self.services.settings.ready_push_age_minutes)
         age = now - found.oldest_due if found.oldest_due is not None else timedelta(0)
         return _check(
@@ -126,8 +129,11 @@ class Health:
 
     async def _outbox_gauges(self) -> None:
         now = self.services.clock.now()
-        async with self.services.store.read() as db:
-            found = await health.backlog(db, now, self.channels)
+        try:
+            async with self.services.store.read() as db:
+                found = await health.backlog(db, now, self.channels)
+        except (sqlite3.Error, StoreError):
+            return  # the counters are still worth serving; /readyz says what is wrong
         for name in {*self.channels, *found.queued}:
             self.metrics.outbox_queued.labels(name).set(found.queued.get(name, 0))
         waited = (now - found.oldest_due).total_seconds() if found.oldest_due else 0.0
