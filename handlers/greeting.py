@@ -1,7 +1,7 @@
 """The greeting when someone opens the app (WeCom's enter_agent): one line a day at most.
 
-A bound person hears what their unit owes and the soonest deadline; someone not bound yet, how
-to bind. Opening the app changes nothing else: a question waiting for an answer (a return's
+A bound person hears what their unit owes and the soonest deadline (an admin also how many
+reports and requests await their decision); someone not bound yet, how to bind. Opening the app changes nothing else: a question waiting for an answer (a return's
 reason) stays waiting.
 """
 
@@ -10,14 +10,14 @@ from __future__ import annotations
 from datetime import date
 
 from domain.messages import Incoming, Reply
-from domain.model import PlanState
+from domain.model import PlanState, Role
 from handlers.context import Services
 from handlers.lookup import shown_code
 from handlers.plan_scope import every_plan
 from handlers.render import deadline_text
 from locales import Translator
-from storage import assignments, greetings, plans, processed, sessions
-from storage.models import Unit
+from storage import assignments, greetings, plans, processed, reports, requests, sessions
+from storage.models import Contact, Unit
 
 
 async def greet(app: Services, msg: Incoming) -> list[Reply]:
@@ -36,6 +36,9 @@ async def greet(app: Services, msg: Incoming) -> list[Reply]:
         text = t("wecom_greet.unbound")
     else:
         text = await _owed(app, session.plans_stamp, unit, t, today)
+        waiting = await _to_review(app, session.plans_stamp, contact, unit)
+        if waiting:
+            text += t("wecom_greet.review", count=waiting)
     async with app.store.write() as db:
         if msg.message_key and not await processed.mark(db, msg.channel, msg.message_key, now):
             return []
@@ -64,3 +67,18 @@ async def _owed(app: Services, stamp: str, unit: Unit, t: Translator, today: dat
     return t(
         "wecom_greet.owed", unit=unit.name, count=count, code=code, due=deadline_text(t, first)
     )
+
+
+async def _to_review(app: Services, stamp: str, contact: Contact, unit: Unit) -> int:
+    """How many reports and requests await this admin (as `/pending` counts them); 0 for others."""
+    if contact.role not in (Role.UNIT_ADMIN, Role.PROVINCE_ADMIN):
+        return 0
+    province = contact.role is Role.PROVINCE_ADMIN
+    path, exclude = ("/", None) if province else (unit.path, unit.id)
+    ids = [p.id for p in await every_plan(app, stamp) if p.state is PlanState.PUBLISHED]
+    if not ids:
+        return 0
+    async with app.store.read() as db:
+        waiting = await reports.pending_under(db, ids, path, exclude)
+        asked = await requests.pending_under(db, ids, path, exclude)
+    return len(waiting) + len(asked)

@@ -200,6 +200,13 @@ async def test_opening_the_app_greets_once_a_day(bot: WeComBot) -> None:
     assert "还有 16 项待报送" in again
 
 
+async def test_an_admin_is_also_told_what_awaits_review(bot: WeComBot) -> None:
+    await pending_report(bot)
+    greeted = await post_event(bot, "admin", "enter_agent", EventKey="")
+    assert greeted.startswith("您好,河南省") and "另有 1 项待您审核" in greeted
+    assert len(greeted.splitlines()) == 1
+
+
 async def test_someone_unbound_is_told_to_bind_once_a_day(bot: WeComBot) -> None:
     hint = await post_event(bot, "nobody", "enter_agent", EventKey="")
     assert hint == "您好,请先绑定单位:向管理员索取邀请码,发送“绑定 邀请码”。"
