@@ -19,7 +19,7 @@ INK = "#1f2328"
 BAND = 512  # rows painted at a time
 HATCH_STEP = 11  # pixels between the diagonal lines of a hatched cell
 
-# Pillow anchors: matplotlib's ha / va words as the project wrote them.
+# Pillow anchors for the ha / va words the board uses (matplotlib's, as it was first drawn).
 _H = {"left": "l", "center": "m", "right": "r"}
 _V = {"center": "m", "top": "a", "bottom": "d", "baseline": "s"}
 
