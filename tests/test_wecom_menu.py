@@ -274,7 +274,10 @@ def test_one_function_decides_buttons_vote_card_or_numbered_text() -> None:
 
     assert choice_form(choices(6)) is Form.BUTTONS
     assert choice_form(choices(7)) is Form.VOTE
-    assert choice_form(choices(2, label="很长的按钮文字超过十二个字了")) is Form.VOTE
+    assert (
+        choice_form([Choice("一二三四五六七八九十", "/help")]) is Form.BUTTONS
+    )  # ten: WeCom's advice
+    assert choice_form([Choice("一二三四五六七八九十一", "/help")]) is Form.VOTE
     assert choice_form(choices(20)) is Form.VOTE
     assert choice_form(choices(21)) is Form.NUMBERED
     long_note = "/report 2.1 " + "说明" * 40  # a note typed with the command rides in its key

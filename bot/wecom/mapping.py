@@ -12,7 +12,7 @@ from domain.text import clip
 
 TEXT_BYTES = 2048  # message/send and robots cut text beyond this
 CARD_BUTTONS = 6  # button_interaction holds at most six
-BUTTON_CHARS = 12  # longer labels are cut on phones: number them in text instead
+BUTTON_CHARS = 10  # WeCom advises at most ten; longer labels go on a vote card instead
 BUTTON_KEY_BYTES = 1024  # a button's key, as the template-card API allows
 CARD_TITLE_CHARS = 36
 CARD_SUBTITLE_CHARS = 112
