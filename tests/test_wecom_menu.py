@@ -219,12 +219,14 @@ async def test_someone_unbound_is_told_to_bind_once_a_day(bot: WeComBot) -> None
 
 
 async def test_ack_on_a_card(bot: WeComBot) -> None:
-    await bot.channel.deliver("zz", Reply("请签收本年度任务。", choices=[[Choice("签收", "/ack")]]))
-    assert bot.last_card_with("zz", "签收")
+    """An assigned task's notice reaches the reporter as a card; 签收 on it acknowledges."""
+    assert "已交办" in await bot.say("admin", "/assign 报送安全检查情况 6月10日 郑州 无需附件")
+    notice = bot.last_card_with("zz", "签收")
     done = await bot.tap("zz", "签收")
-    assert "签收" in done and "16" in done
-    (update,) = bot.fake.card_updates
-    assert update["userids"] == ["zz"]
+    assert "已签收:郑州市" in done and "《报送安全检查情况》" in done
+    (update,) = [u for u in bot.fake.card_updates if u["userids"] == ["zz"]]
+    assert update["response_code"] == notice.response_code
+    assert update["button"]["replace_name"].startswith("已签收")
 
 
 async def pending_report(bot: WeComBot) -> int:
