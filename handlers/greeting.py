@@ -11,12 +11,13 @@ from datetime import date
 
 from domain.messages import Incoming, Reply
 from domain.model import PlanState, Role
+from handlers import router
 from handlers.context import Services
 from handlers.lookup import shown_code
 from handlers.plan_scope import every_plan
 from handlers.render import deadline_text
 from locales import Translator
-from storage import assignments, greetings, plans, processed, reports, requests, sessions
+from storage import assignments, greetings, plans, reports, requests, sessions
 from storage.models import Contact, Unit
 
 
@@ -40,7 +41,7 @@ async def greet(app: Services, msg: Incoming) -> list[Reply]:
         if waiting:
             text += t("wecom_greet.review", count=waiting)
     async with app.store.write() as db:
-        if msg.message_key and not await processed.mark(db, msg.channel, msg.message_key, now):
+        if not await router.claim_delivery(db, msg, now):
             return []
         if not await greetings.claim(db, msg.user_ref, today):
             return []

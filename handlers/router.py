@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import unicodedata
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+import aiosqlite
 
 from domain.messages import Choice, Incoming, Reply
 from domain.text import clean
@@ -142,6 +144,12 @@ async def translator_for(
     async with app.store.read() as db:
         session = await sessions.load(db, channel, user_ref, None)
     return app.translator_for(session.contact, platform)
+
+
+async def claim_delivery(db: aiosqlite.Connection, msg: Incoming, now: datetime) -> bool:
+    """Record, in the caller's transaction, that a delivery was handled outside `handle` (a
+    WeCom greeting); False when it already was, and so must have no effect again."""
+    return not msg.message_key or await processed.mark(db, msg.channel, msg.message_key, now)
 
 
 async def notice(app: Services, msg: Incoming, key: str, **params: object) -> Outcome:
