@@ -118,6 +118,8 @@ class Settings(BaseSettings):
     wecom_appchat_ids: Annotated[list[str], NoDecode] = Field(
         default_factory=list, alias="WECOM_APPCHAT_IDS"
     )
+    # 1: texts, pictures and files to members go as 保密消息 (safe: 1, watermarked, no forwarding).
+    wecom_safe: bool = Field(default=False, alias="WECOM_SAFE")
     http_host: str = Field(default="127.0.0.1", alias="BOT_HTTP_HOST")
     http_port: int = Field(default=8080, alias="BOT_HTTP_PORT")
     public_url: str | None = Field(default=None, alias="BOT_PUBLIC_URL")

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
-from domain.messages import Choice, Reply
+from domain.messages import Choice, OutgoingFile, Reply
 from domain.text import clip
+from handlers.board import NoCJKFont, TooManyUnits, draw
 from handlers.context import Context
 from handlers.errors import UserError
-from handlers.insight_data import collect, heavy, scope_of
+from handlers.insight_data import collect, download_name, heavy, output_path, scope_of
 from handlers.lookup import norm, require_plan
 from handlers.reporting import MAX_NOTE, parse_id
 from insight.bulletin_text import compose, with_remark
 from schedules.outbox import Chat, queue
 from storage import bulletins, prompts, units
 from storage.bulletins import Bulletin
+
+log = logging.getLogger(__name__)
 
 DRAFT_LIFETIME = timedelta(hours=24)  # an older draft's figures are stale: draft again
 LISTED = 20
@@ -96,8 +100,29 @@ async def _remark(ctx: Context, remark: str) -> Reply:
     return _preview(ctx, draft, groups)
 
 
+async def _board(ctx: Context) -> list[OutgoingFile]:
+    """The scope's board picture to go with the bulletin (none when it cannot be drawn)."""
+    plan = require_plan(ctx)
+    scope = scope_of(ctx)
+    settings = ctx.app.settings
+    out = output_path(settings, "board", ".png", ctx.now)
+    try:
+        await heavy(
+            draw, settings.db_path, plan, scope, ctx.now, settings.due_soon_days, None, ctx.t, out
+        )
+    except (NoCJKFont, TooManyUnits) as err:
+        log.warning("bulletin goes without its board: %s", type(err).__name__)
+        return []
+    name = download_name(ctx.t, "board", scope, ctx.now, ".png")
+    return [OutgoingFile(str(out), name, "image/png")]
+
+
 async def _send(ctx: Context) -> Reply:
     scope = scope_of(ctx)
+    async with ctx.read() as db:
+        if await bulletins.draft_of(db, ctx.contact.id) is None:
+            raise UserError("insight.bulletin_no_draft")
+    board = await _board(ctx)
     async with ctx.write() as db:
         draft = await bulletins.draft_of(db, ctx.contact.id)
         if draft is None:
@@ -118,6 +143,7 @@ async def _send(ctx: Context) -> Reply:
                 kind="bulletin",
                 text=text,
                 now=ctx.now,
+                files=board,
             )
         await ctx.audit(
             db,

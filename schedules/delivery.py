@@ -46,6 +46,11 @@ class RetryLater(DeliveryError):
         self.after = after
 
 
+class ChatBusy(RetryLater):
+    """Only this chat must wait (its own message budget, a crowded minute): the message is
+    put off without counting an attempt, and the channel's other chats go on."""
+
+
 class Unreachable(DeliveryError):
     """The user blocked the bot or left: stop sending to them."""
 

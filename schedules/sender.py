@@ -15,6 +15,7 @@ from domain.metrics import Metrics
 from schedules import alerts, store_alarm
 from schedules.delivery import (
     Channel,
+    ChatBusy,
     DeliveryError,
     RateLimits,
     RetryLater,
@@ -189,6 +190,12 @@ class Sender:
 
         try:
             await channel.deliver(message.chat_ref, reply_from_body(message.body))
+        except ChatBusy as err:
+            self.stats["chat_busy"] += 1
+            later = self.clock.now() + timedelta(seconds=err.after)
+            async with self.store.write() as db:
+                await outbox.postpone(db, message.id, later, err.detail)
+            return 0
         except RetryLater as err:
             counted("retry")
             self.stats["retry_later"] += 1

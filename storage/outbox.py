@@ -90,6 +90,16 @@ async def mark_retry(
     )
 
 
+async def postpone(
+    db: aiosqlite.Connection, message_id: int, not_before: datetime, reason: str
+) -> None:
+    """Put a message off without counting an attempt (its chat must wait, nothing failed)."""
+    await db.execute(
+        "UPDATE outbox SET not_before = ?, last_error = ? WHERE id = ?",
+        (to_db(not_before), reason, message_id),
+    )
+
+
 async def mark_failed(db: aiosqlite.Connection, message_id: int, error: str) -> None:
     await db.execute(
         "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?",

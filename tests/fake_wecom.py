@@ -9,6 +9,8 @@ answers the app's visible range (`visible_users`, `visible_parties`).
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import json
 import secrets
 import ssl
@@ -25,6 +27,8 @@ CORP_ID = "ww0123456789abcdef"
 SECRET = "app-secret-for-tests"
 AGENT_ID = 1000002
 ROBOT_LIMIT = 20
+ROBOT_PICTURE_MAX = 2 * 1024 * 1024  # a robot's image message, decoded
+DUPLICATE_WINDOW_MAX = 4 * 3600  # duplicate_check_interval: at most four hours
 SERVER_IP = "203.0.113.7"  # the bot's outgoing IP, as WeCom would name it
 # WeCom's own wording, where the bot reads it.
 ERRMSGS = {
@@ -63,6 +67,12 @@ class Sent:
             ]
             return "\n".join(p for p in parts if p)
         return f"<{self.kind}>"
+
+    @property
+    def picture(self) -> bytes | None:
+        """A robot's picture, decoded."""
+        image = self.body.get("image", {}) if self.kind == "image" else {}
+        return base64.b64decode(image["base64"]) if "base64" in image else None
 
 
 def _vote_card_ok(card: dict[str, Any]) -> bool:
@@ -106,6 +116,14 @@ class FakeWeCom:
     hold_media: asyncio.Event | None = None  # set: media/get waits for it (a slow download)
     hold_sends: asyncio.Event | None = None  # set: message/send waits for it (a stalled API)
     send_asked: asyncio.Event = field(default_factory=asyncio.Event)
+    # set: message/send takes the message, then waits for it before answering (a bot killed
+    # there has sent it without learning so); `send_taken` is set when one was taken.
+    hold_answers: asyncio.Event | None = None
+    send_taken: asyncio.Event = field(default_factory=asyncio.Event)
+    # enable_duplicate_check: a request whose JSON equals one taken within its interval is
+    # answered ok and not delivered; kept here instead of in `sent`.
+    duplicates: list[Sent] = field(default_factory=list)
+    _taken: dict[tuple[str, str], datetime] = field(default_factory=dict)
     rejected: list[tuple[str, int]] = field(default_factory=list)  # (path, errcode) answered
     _tokens: dict[str, bool] = field(default_factory=dict)  # token → still valid
     _failures: dict[str, deque[int]] = field(default_factory=lambda: defaultdict(deque))
@@ -240,8 +258,22 @@ class FakeWeCom:
         user = str(body.get("touser", ""))
         if user in self.invalid_users:
             return web.json_response({"errcode": 0, "errmsg": "ok", "invaliduser": user})
+        interval = int(body.get("duplicate_check_interval", 1800))
+        if not 0 < interval <= DUPLICATE_WINDOW_MAX:
+            return self._error(request.path, 40058, "invalid duplicate_check_interval")
+        same = (user, json.dumps(body, ensure_ascii=False, sort_keys=True))
+        before = self._taken.get(same)
+        now = self.now()
+        self._taken[same] = now
+        if body.get("enable_duplicate_check") == 1 and before is not None:
+            if now - before < timedelta(seconds=interval):
+                self.duplicates.append(Sent(user, body, now))
+                return web.json_response({"errcode": 0, "errmsg": "ok", "msgid": ""})
         code = "R" + secrets.token_hex(8) if kind == "template_card" else None
-        self.sent.append(Sent(user, body, self.now(), code))
+        self.sent.append(Sent(user, body, now, code))
+        self.send_taken.set()
+        if self.hold_answers is not None:
+            await self.hold_answers.wait()
         return web.json_response({"errcode": 0, "errmsg": "ok", "msgid": secrets.token_hex(8)})
 
     async def _update_card(self, request: web.Request) -> web.Response:
@@ -337,8 +369,15 @@ class FakeWeCom:
             window.popleft()
         if len(window) >= ROBOT_LIMIT:
             return self._error(request.path, 45009, "api freq out of limit")
+        body = await self._json(request)
+        if body.get("msgtype") == "image":
+            picture = base64.b64decode(body["image"]["base64"])
+            if len(picture) > ROBOT_PICTURE_MAX:
+                return self._error(request.path, 40009, "invalid image size")
+            if hashlib.md5(picture).hexdigest() != body["image"]["md5"]:
+                return self._error(request.path, 40008, "image md5 mismatch")
         window.append(now)
-        self.sent.append(Sent(f"robot:{key}", await self._json(request), now))
+        self.sent.append(Sent(f"robot:{key}", body, now))
         return web.json_response({"errcode": 0, "errmsg": "ok"})
 
     async def _menu_create(self, request: web.Request) -> web.Response:

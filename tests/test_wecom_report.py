@@ -87,13 +87,25 @@ async def test_admin_accepts_on_the_card_and_the_card_is_updated(bot: WeComBot) 
 
 
 async def test_long_pushes_are_split_at_2048_bytes(bot: WeComBot) -> None:
-    lines = [f"第{i}项:郑州市安全生产监督管理局报送情况良好,已按时完成。" for i in range(1, 101)]
+    lines = [f"第{i}项:郑州市安全生产监督管理局报送情况良好,已按时完成。" for i in range(1, 41)]
     before = len(bot.fake.to("zz"))
     await bot.channel.deliver("zz", Reply("\n".join(lines)))
     texts = [s.body["text"]["content"] for s in bot.fake.to("zz")[before:]]
-    assert len(texts) >= 3
+    assert len(texts) == 2  # two messages' worth still goes as text
     assert all(len(t.encode()) <= 2048 for t in texts)
     assert "\n".join(texts).splitlines() == lines  # cut between lines, nothing lost
+
+
+async def test_longer_pushes_are_a_summary_and_the_whole_text_as_a_file(bot: WeComBot) -> None:
+    lines = [f"第{i}项:郑州市安全生产监督管理局报送情况良好,已按时完成。" for i in range(1, 101)]
+    before = len(bot.fake.to("zz"))
+    await bot.channel.deliver("zz", Reply("\n".join(lines)))
+    summary, file = bot.fake.to("zz")[before:]
+    head = summary.body["text"]["content"]
+    assert len(head.encode()) <= 2048 and head.startswith(lines[0])
+    assert "全文共 100 行,见附件“全文.txt”" in head
+    name, content = bot.fake.uploads[file.body["file"]["media_id"]]
+    assert name == "全文.txt" and content.decode("utf-8").splitlines() == lines
 
 
 async def test_expired_token_is_refreshed_once(bot: WeComBot) -> None:

@@ -1,10 +1,12 @@
-"""The WeCom channel: members get texts and template cards; robots and app chats get texts."""
+"""The WeCom channel: members get texts, cards, files and links (bot.wecom.member); robots get
+texts and pictures; app chats get texts."""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
 
+import aiofiles
 import aiofiles.os
 from aiohttp import web
 
@@ -13,22 +15,24 @@ from bot.wecom.alerts import report_config_problem
 from bot.wecom.api import WeComApi, WeComError
 from bot.wecom.callback import CallbackRoutes
 from bot.wecom.crypto import CallbackCrypto
+from bot.wecom.downloads import Downloads
 from bot.wecom.errors import CONFIG_PROBLEMS, delivery_error
 from bot.wecom.inbound import Inbox
-from bot.wecom.robots import RobotSender, crowded_wait
+from bot.wecom.member import MemberSender
+from bot.wecom.pacing import crowded_wait
+from bot.wecom.robots import PICTURE_MAX, RobotSender
 from domain.channels import WECOM, WECOM_APPCHAT, WECOM_ROBOT
-from domain.messages import OutgoingFile, Reply
+from domain.messages import Reply
 from handlers import channel_events, router
 from handlers.context import Services
 from schedules.delivery import RateLimits, RetryLater, Undeliverable
-from storage import wecom
 
 log = logging.getLogger(__name__)
 
 CHANNEL = WECOM
 ROBOT = WECOM_ROBOT
 APPCHAT = WECOM_APPCHAT
-IMAGE_MAX = 10 * 1024 * 1024  # larger pictures go as files
+ROBOT_PICTURES = ("image/png", "image/jpeg")  # what a robot's image message takes
 
 
 class WeComChannel:
@@ -44,7 +48,9 @@ class WeComChannel:
         self.services = services
         self.api = api
         self.robots = RobotSender(api, services.store, services.clock, settings.tz)
-        self.inbox = Inbox(services, api, self.deliver, settings.wecom_report_window_seconds)
+        self.downloads = Downloads(services)
+        self.members = MemberSender(services, api, self.downloads)
+        self.inbox = Inbox(services, api, self.reply, settings.wecom_report_window_seconds)
         self.callback = CallbackRoutes(
             crypto,
             services.clock,
@@ -76,7 +82,7 @@ class WeComChannel:
         return cls(services, api, crypto)
 
     def web_routes(self) -> list[web.RouteDef]:
-        return self.callback.routes()
+        return [*self.callback.routes(), *self.downloads.routes()]
 
     async def start(self) -> None:
         settings = self.services.settings
@@ -96,13 +102,22 @@ class WeComChannel:
         return chat_ref.startswith((ROBOT, APPCHAT))
 
     async def deliver(self, chat_ref: str, reply: Reply) -> None:
+        """The outbox's way out (pushes, and answers that could not go at once)."""
+        await self._send(chat_ref, reply, push=True)
+
+    async def reply(self, chat_ref: str, reply: Reply) -> None:
+        """The answer to what a member just sent: never held off :00/:30, nor deduplicated
+        (asking twice gets the answer twice)."""
+        await self._send(chat_ref, reply, push=False)
+
+    async def _send(self, chat_ref: str, reply: Reply, push: bool) -> None:
         try:
             if chat_ref.startswith(ROBOT):
                 await self._to_robot(chat_ref, reply)
             elif chat_ref.startswith(APPCHAT):
                 await self._to_appchat(chat_ref, reply)
             else:
-                await self._to_member(chat_ref, reply)
+                await self.members.send(chat_ref, reply, push=push)
         except WeComError as err:
             if err.code in CONFIG_PROBLEMS:
                 await report_config_problem(self.services, err.code)
@@ -112,7 +127,19 @@ class WeComChannel:
         number = chat_ref.removeprefix(ROBOT)
         if not number.isdigit():
             raise Undeliverable("not a robot")
-        await self.robots.send(int(number), mapping.split_text(reply.text))
+        pictures = []
+        for file in reply.files:
+            if file.mime not in ROBOT_PICTURES:
+                continue  # a robot posts texts and pictures only
+            path = Path(file.path)
+            try:
+                if await aiofiles.os.path.getsize(path) > PICTURE_MAX:
+                    continue
+                async with aiofiles.open(path, "rb") as source:
+                    pictures.append(await source.read())
+            except FileNotFoundError:
+                continue
+        await self.robots.send(int(number), mapping.split_text(reply.text), pictures)
 
     async def _to_appchat(self, chat_ref: str, reply: Reply) -> None:
         wait = crowded_wait(self.services.clock.now(), self.services.settings.tz)
@@ -120,41 +147,6 @@ class WeComChannel:
             raise RetryLater("wecom app chat: staying off :00/:30", after=wait)
         for part in mapping.split_text(reply.text):
             await self.api.appchat_send_text(chat_ref.removeprefix(APPCHAT), part)
-
-    async def _to_member(self, user: str, reply: Reply) -> None:
-        """Choices as a template card (buttons or a vote card) when they fit one, else
-        numbered in the text (`mapping.choice_form`)."""
-        choices = [c for row in reply.choices for c in row]
-        form = mapping.choice_form(choices)
-        if choices and form is not mapping.Form.NUMBERED:
-            card = mapping.card(reply.text, choices)
-            if card is None:
-                await self._texts(user, reply.text)
-                card = mapping.prompt_card(await self._t(user, "wecom.card_prompt"), choices)
-            if form is mapping.Form.VOTE:  # its options are numbered: typing one works too
-                async with self.services.store.write() as db:
-                    await wecom.set_choices(db, user, [c.action for c in mapping.unique(choices)])
-            await self.api.send_card(user, card)
-        elif choices:
-            async with self.services.store.write() as db:
-                await wecom.set_choices(db, user, [c.action for c in choices])
-            await self._texts(user, mapping.numbered(reply.text, choices))
-        else:
-            await self._texts(user, reply.text)
-        for file in reply.files:
-            await self._file(user, file)
-
-    async def _texts(self, user: str, text: str) -> None:
-        for part in mapping.split_text(text):
-            await self.api.send_text(user, part)
-
-    async def _file(self, user: str, file: OutgoingFile) -> None:
-        path = Path(file.path)
-        mime = file.mime or "application/octet-stream"
-        size = await aiofiles.os.path.getsize(path)
-        kind = "image" if mime.startswith("image/") and size <= IMAGE_MAX else "file"
-        media_id = await self.api.upload_media(kind, file.name, path, mime)
-        await self.api.send_media(user, kind, media_id)
 
     async def _t(self, user: str, key: str) -> str:
         return (await router.translator_for(self.services, CHANNEL, user))(key)

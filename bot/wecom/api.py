@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -24,6 +26,10 @@ TOKEN_INVALID = 40014
 TOKEN_EXPIRED = 42001
 NETWORK = -1
 TOKEN_MARGIN = timedelta(minutes=5)
+# message/send's enable_duplicate_check drops a request whose JSON equals one sent within the
+# interval (WeCom allows at most four hours): a retry after a send whose answer was lost or
+# never recorded is then not seen twice, as long as it comes within this window.
+DUPLICATE_WINDOW = timedelta(hours=4)
 
 
 class WeComError(Exception):
@@ -133,13 +139,16 @@ class WeComApi:
         raise AssertionError("unreachable")
 
     # --- messages ---
-    async def send(self, touser: str, message: dict[str, Any]) -> None:
-        """message/send to one member; `message` holds msgtype and its part."""
-        data = await self.call(
-            "POST",
-            "/cgi-bin/message/send",
-            payload={"touser": touser, "agentid": self.agent_id, **message},
-        )
+    async def send(
+        self, touser: str, message: dict[str, Any], *, duplicate_check: bool = False
+    ) -> None:
+        """message/send to one member; `message` holds msgtype and its part. With
+        `duplicate_check`, WeCom drops it if the identical request came within the window."""
+        payload: dict[str, Any] = {"touser": touser, "agentid": self.agent_id, **message}
+        if duplicate_check:
+            payload["enable_duplicate_check"] = 1
+            payload["duplicate_check_interval"] = int(DUPLICATE_WINDOW.total_seconds())
+        data = await self.call("POST", "/cgi-bin/message/send", payload=payload)
         invalid = "|".join(str(data[k]) for k in ("invaliduser", "unlicenseduser") if data.get(k))
         if invalid:
             raise InvalidUser(invalid)
@@ -175,6 +184,9 @@ class WeComApi:
         """media/upload; returns the media_id (valid three days)."""
         async with aiofiles.open(path, "rb") as source:
             content = await source.read()
+        return await self.upload_bytes(kind, name, content, mime)
+
+    async def upload_bytes(self, kind: str, name: str, content: bytes, mime: str) -> str:
         data = await self.call(
             "POST", "/cgi-bin/media/upload", params={"type": kind}, upload=(name, content, mime)
         )
@@ -221,10 +233,19 @@ class WeComApi:
         )
 
     async def webhook_send_text(self, key: str, text: str) -> None:
+        await self.webhook_send(key, {"msgtype": "text", "text": {"content": text}})
+
+    async def webhook_send_image(self, key: str, picture: bytes) -> None:
+        """A picture to a group robot, inline (base64 and its MD5; WeCom takes up to 2 MB)."""
+        image = {
+            "base64": base64.b64encode(picture).decode("ascii"),
+            "md5": hashlib.md5(picture).hexdigest(),  # WeCom's checksum, not a security use
+        }
+        await self.webhook_send(key, {"msgtype": "image", "image": image})
+
+    async def webhook_send(self, key: str, message: dict[str, Any]) -> None:
         """A group robot's webhook: no access token, the key is the credential."""
-        payload = json.dumps(
-            {"msgtype": "text", "text": {"content": text}}, ensure_ascii=False
-        ).encode("utf-8")
+        payload = json.dumps(message, ensure_ascii=False).encode("utf-8")
         _check(
             await self._request(
                 "POST",

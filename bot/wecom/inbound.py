@@ -245,6 +245,7 @@ class Inbox:
                 kind="reply",
                 text=reply.text,
                 choices=reply.choices,
+                files=reply.files,
                 now=now,
                 not_before=now + timedelta(seconds=after),
             )

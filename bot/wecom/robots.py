@@ -1,12 +1,15 @@
-"""Group robots (群机器人): webhook sends paced to 20 a minute each, away from :00 and :30."""
+"""Group robots (群机器人): webhook sends paced to 20 a minute each, away from :00 and :30;
+texts and pictures (a bulletin's board)."""
 
 from __future__ import annotations
 
 from collections import defaultdict, deque
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.wecom.api import WeComApi
+from bot.wecom.pacing import crowded_wait
 from domain.clock import Clock
 from schedules.delivery import RetryLater, Undeliverable
 from storage import wecom
@@ -14,17 +17,7 @@ from storage.db import Store
 
 PER_MINUTE = 20
 WINDOW = timedelta(minutes=1)
-# WeCom asks robots to stay off the hour and half hour, when every scheduled bot posts at once.
-CROWDED_MINUTES = (0, 30)
-CROWD_MARGIN = 5.0
-
-
-def crowded_wait(now: datetime, tz: ZoneInfo) -> float:
-    """Seconds until the crowded minute is over (0 when it is not :00 or :30 now)."""
-    local = now.astimezone(tz)
-    if local.minute not in CROWDED_MINUTES:
-        return 0.0
-    return 60.0 - local.second - local.microsecond / 1e6 + CROWD_MARGIN
+PICTURE_MAX = 2 * 1024 * 1024  # a robot's image message, before base64
 
 
 class RobotSender:
@@ -48,8 +41,9 @@ class RobotSender:
         oldest_to_expire = sent[min(over, len(sent)) - 1]
         return (oldest_to_expire + WINDOW - now).total_seconds() + 1.0
 
-    async def send(self, robot_id: int, parts: list[str]) -> None:
-        """Post the parts of one message, or raise RetryLater when they cannot go now."""
+    async def send(self, robot_id: int, parts: list[str], pictures: Sequence[bytes] = ()) -> None:
+        """Post the parts of one message and its pictures, or raise RetryLater when they cannot
+        all go now."""
         async with self.store.read() as db:
             key = await wecom.robot_key(db, robot_id)
         if key is None:
@@ -58,9 +52,12 @@ class RobotSender:
         wait = crowded_wait(now, self.tz)
         if wait:
             raise RetryLater("wecom robot: staying off :00/:30", after=wait)
-        wait = self.free_in(robot_id, now, len(parts))
+        wait = self.free_in(robot_id, now, len(parts) + len(pictures))
         if wait:
             raise RetryLater(f"wecom robot {robot_id}: {PER_MINUTE}/min reached", after=wait)
         for part in parts:
             self._sent[robot_id].append(now)
             await self.api.webhook_send_text(key, part)
+        for picture in pictures:
+            self._sent[robot_id].append(now)
+            await self.api.webhook_send_image(key, picture)
