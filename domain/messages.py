@@ -64,3 +64,4 @@ class Reply:
     replaces_choices: bool = False  # an outcome that should take the tapped buttons' place
     is_error: bool = False  # the request was refused; nothing was changed
     private_notice: bool = False  # "answered you in private": untrue if that answer failed
+    expects_answer: bool = False  # a question: the asker's next plain message answers it

@@ -47,6 +47,9 @@ class Services:
     plans: dict[str, list[Plan]] = field(default_factory=dict)
     # What this app counts, for /metrics and /readyz (a registry of its own).
     metrics: Metrics = field(default_factory=Metrics)
+    # Links that open a chat with the bot and send `/start CODE` (channel → the link before
+    # the code), filled in by a channel once it knows its own name (Telegram: getMe).
+    join_links: dict[str, str] = field(default_factory=dict)
 
     def translator_for(
         self, person: Speaker | None = None, platform: str | None = None, chosen: str | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -9,10 +10,13 @@ from datetime import datetime, timedelta
 
 import aiosqlite
 
-from domain.messages import Choice, Reply
+from domain import qr_code
+from domain.channels import TELEGRAM
+from domain.messages import Choice, OutgoingFile, Reply
 from domain.model import Role
-from handlers.context import Context
+from handlers.context import Context, Services
 from handlers.errors import UserError
+from handlers.insight_data import output_path
 from handlers.lookup import can_see, resolve_unit
 from schedules.outbox import queue
 from storage import audit, contacts, invites, units
@@ -118,16 +122,32 @@ async def invite(ctx: Context, args: str) -> Reply:
     ttl = timedelta(hours=ctx.app.settings.invite_ttl_hours)
     async with ctx.write() as db:
         issued = await issue(db, unit, role, ctx.contact.id, ctx.now, ttl)
+    text = ctx.t(
+        "invite.created",
+        unit=unit.name,
+        role=ctx.t(f"role.{role.value}"),
+        code=issued.code,
+        expires=ctx.t.moment(issued.expires_at),
+    )
+    link = join_link(ctx.app, issued.code)
+    if link is None:
+        return Reply(text, private=True)
+    out = output_path(ctx.app.settings, "invite", ".png", ctx.now)
+    await asyncio.to_thread(out.write_bytes, qr_code.png(link))
     return Reply(
-        ctx.t(
-            "invite.created",
-            unit=unit.name,
-            role=ctx.t(f"role.{role.value}"),
-            code=issued.code,
-            expires=ctx.t.moment(issued.expires_at),
-        ),
+        f"{text}\n{ctx.t('invite.join_link', url=link)}",
+        files=[OutgoingFile(str(out), f"invite-{unit.code}.png", "image/png")],
         private=True,
     )
+
+
+def join_link(app: Services, code: str) -> str | None:
+    """The Telegram deep link that binds with `code` (`/start CODE`); None if the bot's name
+    is unknown (Telegram not running here and TELEGRAM_BOT_USERNAME not set)."""
+    prefix = app.join_links.get(TELEGRAM)
+    if prefix is None and app.settings.telegram_bot_username:
+        prefix = f"https://t.me/{app.settings.telegram_bot_username.lstrip('@')}?start="
+    return prefix + code if prefix else None
 
 
 async def bind_with_code(ctx: Context, raw_code: str) -> Reply:

@@ -203,9 +203,20 @@ async def _dispatch(ctx: Context) -> list[Reply]:
             raise
         return [*closed, Reply(ctx.t(err.key, **err.params), is_error=True)]
     replies = [*closed, *(result if isinstance(result, list) else [result])]
+    if replies and await _asked(ctx):  # the command asked a question (a reason, a part)
+        replies[-1] = replace(replies[-1], expects_answer=True)
     if ctx.in_group and any(r.private for r in replies):
         replies = [*replies, Reply(ctx.t("group.sent_private"), private_notice=True)]
     return replies
+
+
+async def _asked(ctx: Context) -> bool:
+    """Whether a question now awaits the sender: any left before this command was dropped or
+    answered on the way in, so one waiting was asked by the command just handled."""
+    if not ctx.contact.registered:
+        return False
+    async with ctx.read() as db:
+        return await prompts.waiting(db, ctx.contact.id)
 
 
 async def _take_plan(ctx: Context, args: str) -> str:

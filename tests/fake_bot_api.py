@@ -356,7 +356,7 @@ class BotApiMethods:
             **content,
         }
         markup = self._markup(params)
-        if markup:
+        if markup and "inline_keyboard" in markup:  # a ForceReply is not part of the message
             msg["reply_markup"] = markup
         reply = params.get("reply_parameters") or {}
         if reply.get("message_id"):

@@ -103,6 +103,7 @@ class TelegramChannel:
         except BaseException:
             await self.bot.close_requests()
             raise
+        self.services.join_links[CHANNEL] = f"https://t.me/{self.bot.username}?start="
         for update in await self.journal.pending(self.bot):
             log.info("replaying update %s left unhandled by the last run", update.update_id)
             self._accept(update)

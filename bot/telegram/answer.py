@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from telegram import InlineKeyboardMarkup
 
 from bot.telegram.inbound import Origin
+from bot.telegram.render import escape
 from bot.telegram.send import TelegramSender
 from domain.channels import TELEGRAM
 from domain.messages import Reply
@@ -51,13 +52,23 @@ async def answer(
                 continue
             if private_failed and reply.private_notice:
                 continue  # "sent to you in private" would not be true
-            if origin.tapped is not None and reply.replaces_choices and not edited:
+            asks = reply.expects_answer and not reply.choices  # sent anew: an edit cannot ask
+            if origin.tapped is not None and reply.replaces_choices and not edited and not asks:
                 edited = await sender.edit_reply(origin.chat_id, origin.tapped, reply)
                 if edited:
                     counted("sent")
                     continue
-            await sender.send_reply(origin.chat_id, reply, group_reply_to)
+            await sender.send_reply(origin.chat_id, reply, group_reply_to, _mention(origin, asks))
             counted("sent")
         except DeliveryError as err:
             counted("failed")
             log.warning("a reply to chat %s was not delivered: %s", origin.chat_id, err.detail)
+
+
+def _mention(origin: Origin, asks: bool) -> str:
+    """A question after a tap in a group names the one asked: a selective ForceReply opens
+    only the keyboards of those mentioned (the reply goes to the bot's own message)."""
+    if not (asks and origin.group and origin.tapped is not None and origin.user_id.isdigit()):
+        return ""
+    name = escape(origin.user_name or origin.user_id)
+    return f'<a href="tg://user?id={origin.user_id}">{name}</a> '

@@ -26,6 +26,7 @@ class Origin:
     message_id: int | None  # the asking message (groups get replies to it)
     tapped: int | None = None  # the message whose button was tapped
     language: str | None = None
+    user_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,7 @@ def from_callback(update: Update, query: CallbackQuery, action: str) -> Inbound:
         message_id=tapped,
         tapped=tapped,
         language=query.from_user.language_code,
+        user_name=query.from_user.full_name,
     )
     return Inbound(origin, incoming, (), (update.update_id,))
 

@@ -10,7 +10,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
 
-from telegram import InlineKeyboardMarkup, InputFile, LinkPreviewOptions, ReplyParameters
+from telegram import (
+    ForceReply,
+    InlineKeyboardMarkup,
+    InputFile,
+    LinkPreviewOptions,
+    ReplyParameters,
+)
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -33,6 +39,12 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 CHANNEL = TELEGRAM
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+# A question opens the phone's keyboard in reply mode; in a group only for the one asked (the
+# sender of the message replied to, or the user mentioned in the text).
+ASK = ForceReply(selective=True)
+Markup = InlineKeyboardMarkup | ForceReply
+PHOTO_TYPES = {"image/png", "image/jpeg"}  # shown inline as a photo; any other file is a document
+PHOTO_LIMIT = 10 * 1024 * 1024  # sendPhoto's limit
 
 
 def retry_seconds(err: RetryAfter) -> float:
@@ -113,14 +125,21 @@ class TelegramSender:
             except TelegramError as err:
                 raise DeliveryError(str(err)) from err
 
-    async def send_reply(self, chat_id: str, reply: Reply, reply_to: int | None = None) -> None:
-        """Text (split), then files; the buttons go on whatever is sent last."""
-        markup = await self.tokens.keyboard(reply.choices)
+    async def send_reply(
+        self, chat_id: str, reply: Reply, reply_to: int | None = None, mention: str = ""
+    ) -> None:
+        """Text (split), then files; the buttons go on whatever is sent last. A question
+        without buttons asks for a reply (ForceReply); `mention` (HTML) goes before the text."""
+        markup: Markup | None = await self.tokens.keyboard(reply.choices)
+        if markup is None and reply.expects_answer:
+            markup = ASK
         as_caption = bool(reply.files) and utf16_len(reply.text) <= CAPTION_LIMIT
         chunks = [] if as_caption else split_text(reply.text)
         for i, chunk in enumerate(chunks):
             last = i == len(chunks) - 1 and not reply.files
-            await self.send_text(chat_id, chunk, markup if last else None, reply_to)
+            await self.send_text(
+                chat_id, chunk, markup if last else None, reply_to, mention if i == 0 else ""
+            )
         for i, file in enumerate(reply.files):
             caption = reply.text if as_caption and i == 0 else None
             last = i == len(reply.files) - 1
@@ -130,8 +149,9 @@ class TelegramSender:
         self,
         chat_id: str,
         text: str,
-        markup: InlineKeyboardMarkup | None = None,
+        markup: Markup | None = None,
         reply_to: int | None = None,
+        mention: str = "",
     ) -> None:
         await self.call(
             chat_id,
@@ -139,7 +159,7 @@ class TelegramSender:
                 "sendMessage",
                 {
                     "chat_id": chat,
-                    "text": escape(text),
+                    "text": mention + escape(text),
                     "parse_mode": ParseMode.HTML,
                     "reply_markup": markup,
                     "reply_parameters": _reply_to(reply_to),
@@ -153,10 +173,26 @@ class TelegramSender:
         chat_id: str,
         file: OutgoingFile,
         caption: str | None,
-        markup: InlineKeyboardMarkup | None,
+        markup: Markup | None,
         reply_to: int | None,
     ) -> None:
         content = await asyncio.to_thread(Path(file.path).read_bytes)
+        if file.mime in PHOTO_TYPES and len(content) <= PHOTO_LIMIT:
+            try:
+                await self.call(
+                    chat_id,
+                    lambda chat: self.bot.send_photo(
+                        chat,
+                        InputFile(content, filename=file.name),
+                        caption=escape(caption) if caption else None,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=markup,
+                        reply_parameters=_reply_to(reply_to),
+                    ),
+                )
+                return
+            except Undeliverable as err:  # e.g. dimensions Telegram refuses for a photo
+                log.info("photo refused, sent as a document: %s", err.detail)
         await self.call(
             chat_id,
             lambda chat: self.bot.send_document(
