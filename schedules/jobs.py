@@ -15,12 +15,22 @@ from domain.messages import Choice
 from domain.model import Role
 from domain.text import clip
 from locales import Speaker, Translator
-from schedules import render, workdays
+from schedules import render, snooze, workdays
 from schedules.decide import AckInfo, AckStage, Bundle, Staff, candidate_dues, plan_day
 from schedules.outbox import Chat, queue
 from schedules.policy import ReminderPolicy
 from schedules.quiet import deliver_after_all
-from storage import acks, assignments, broadcasts, owed, people, reports, requests, units
+from storage import (
+    acks,
+    assignments,
+    broadcasts,
+    digest_state,
+    owed,
+    people,
+    reports,
+    requests,
+    units,
+)
 from storage.db import Store
 from storage.models import Plan, Report, Request, Unit
 from storage.owed import OwedRow
@@ -147,15 +157,19 @@ async def reminders(runs: Sequence[Run], slot: time) -> Missed:
             for run, bundle in parts
         ]
         text, buttons = render.reminder(t, sections, day, names)
+        key = _remind_key(person, runs, day, wanted)
+        at = released([run for run, _ in parts], "reminder")
+        dues = [m.owed.due for _, bundle in parts for m in bundle.own if m.owed.due is not None]
+        later = snooze.choices(t, key, day, at, min(dues, default=None), env.tz)
         await queue(
             db,
             person,
-            key=_remind_key(person, runs, day, wanted),
+            key=key,
             kind="reminder",
             text=text,
             now=first.now,
-            not_before=released([run for run, _ in parts], "reminder"),
-            choices=buttons,
+            not_before=at,
+            choices=[*buttons, later] if later else buttons,
         )
         for run, bundle in parts:
             if bundle.ack is AckStage.NOTICE and person.unit_id is not None:
@@ -185,7 +199,11 @@ class _DigestPlan:
 
 async def digest(runs: Sequence[Run]) -> Missed:
     """Each working morning, one message per admin over every published plan: what awaits
-    their review, and what became overdue in scope; a section per plan with something to say."""
+    their review, and what became overdue in scope; a section per plan with something to say.
+
+    Sent only when its facts changed since the last one the admin was sent (a new report to
+    review, a new overdue, a unit newly 签收), saying first what changed; on the weekly day
+    (`digest_weekday`) even without change. The facts are kept with the queued message."""
     if not runs or not workdays.is_workday(runs[0].day):
         return {}
     first = runs[0]
@@ -209,8 +227,13 @@ async def digest(runs: Sequence[Run]) -> Missed:
         plans.append(_DigestPlan(run, newly, unacked, waiting, asked))
     if not plans:
         return missed
+    weekly = any(
+        p.run.policy.digest_weekday and is_bulletin_day(day, p.run.policy.digest_weekday)
+        for p in plans
+    )
     by_id = {u.id: u for u in await units.all_units(db)}
     everyone = await people.people(db)
+    said = await digest_state.last(db)
     staffed = {p.unit_id for p in everyone}
     for admin in everyone:
         if admin.role not in ADMIN_ROLES or admin.unreachable:
@@ -220,14 +243,22 @@ async def digest(runs: Sequence[Run]) -> Missed:
         path, own = _scope(admin, by_id)
         t = first.env.translator_for(admin)
         sections: list[tuple[Run, list[str], bool]] = []
+        facts: set[str] = set()
+        news = False  # something to review or newly overdue: a first digest is worth sending
         for part in plans:
-            body, reviews = _digest_section(t, part, path, own, by_id, staffed)
-            if body:
-                sections.append((part.run, body, reviews))
-        if not sections:
+            section = _digest_section(t, part, path, own, by_id, staffed)
+            facts |= section.facts
+            news = news or section.news
+            if section.lines:
+                sections.append((part.run, section.lines, section.reviews))
+        before = said.get(admin.id)
+        change = _change_line(t, before, facts)
+        if not sections or not (change or weekly or (before is None and news)):
             continue
         headed = len(sections) > 1
-        lines = [t("sched.digest_header", day=t.day(day))]
+        header = "sched.digest_weekly_header" if weekly else "sched.digest_header"
+        lines = [change] if change else []
+        lines.append(t(header, day=t.day(day)))
         for run, body, _ in sections:
             if headed:
                 title = clip(run.plan.title, render.TITLE_LIMIT)
@@ -245,7 +276,7 @@ async def digest(runs: Sequence[Run]) -> Missed:
             for run, _, waiting in sections
             if waiting
         ]
-        await queue(
+        queued = await queue(
             db,
             admin,
             key=f"digest:{day.isoformat()}",
@@ -255,7 +286,40 @@ async def digest(runs: Sequence[Run]) -> Missed:
             not_before=released([run for run, _, _ in sections], "digest"),
             choices=buttons,
         )
+        if queued:
+            await digest_state.remember(db, admin.id, day, frozenset(facts))
     return missed
+
+
+def _change_line(t: Translator, before: frozenset[str] | None, facts: set[str]) -> str | None:
+    """What changed since the last digest: new overdue, new to review, newly 签收; None when
+    nothing did (or there was no digest before: nothing to compare with)."""
+    if before is None:
+        return None
+    added = facts - before
+    late = sum(1 for f in added if f.startswith("o"))
+    review = sum(1 for f in added if f[0] in "rq")
+    acked = sum(1 for f in before - facts if f.startswith("a"))
+    parts = [
+        t(key, count=count)
+        for key, count in (
+            ("sched.digest_change_overdue", late),
+            ("sched.digest_change_review", review),
+            ("sched.digest_change_acked", acked),
+        )
+        if count
+    ]
+    return t("sched.digest_changes", changes=t.join(parts)) if parts else None
+
+
+@dataclass(frozen=True)
+class _Section:
+    """One plan's part of an admin's digest."""
+
+    lines: list[str]  # empty: nothing to say in this plan
+    reviews: bool  # reports or requests await the admin's review
+    news: bool  # something to review or newly overdue
+    facts: frozenset[str]  # what it says, compared with the last digest's
 
 
 def _digest_section(
@@ -265,10 +329,10 @@ def _digest_section(
     own: int | None,
     by_id: dict[int, Unit],
     staffed: set[int | None],
-) -> tuple[list[str], bool]:
-    """One plan's lines of an admin's digest (none when it has nothing to say), and whether
-    reports or requests await the admin's review in it."""
+) -> _Section:
+    """One plan's lines of an admin's digest and the facts they state."""
     prefix = part.run.prefix
+    plan_id = part.run.plan.id
 
     def in_scope(unit_id: int) -> bool:
         unit = by_id.get(unit_id)
@@ -277,14 +341,21 @@ def _digest_section(
     waiting = [r for r in part.waiting if in_scope(r.unit_id)]
     asked = [q for q in part.asked if in_scope(q.unit_id)]
     late = [o for o in part.newly if in_scope(o.unit_id)]
-    if not (waiting or asked or late):
-        return [], False
     not_acked = [u for u in part.unacked if in_scope(u) and u in staffed]
+    facts = frozenset(
+        [f"r{r.id}" for r in waiting]
+        + [f"q{q.id}" for q in asked]
+        + [f"o{o.assignment_id}" for o in late]
+        + [f"a{plan_id}:{u}" for u in not_acked]
+    )
+    news = bool(waiting or asked or late)
     # No contact at all: nobody was reminded or could 签收, so it takes a phone call.
     behind = part.unacked | {o.unit_id for o in late}
     unstaffed = [
         u.label for u in by_id.values() if u.id in behind and u.id not in staffed and in_scope(u.id)
     ]
+    if not (news or not_acked or unstaffed):
+        return _Section([], False, False, facts)
     lines = []
     if waiting or asked:
         lines.append(t("sched.digest_waiting", reports=len(waiting), requests=len(asked)))
@@ -317,7 +388,7 @@ def _digest_section(
     if unstaffed:
         names = t.listed(unstaffed, DIGEST_NAMED)
         lines.append(t("sched.digest_uncontacted", count=len(unstaffed), names=names))
-    return lines, bool(waiting or asked)
+    return _Section(lines, bool(waiting or asked), news, facts)
 
 
 def is_bulletin_day(day: date, weekday: int) -> bool:

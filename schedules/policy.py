@@ -69,6 +69,8 @@ class ReminderPolicy(BaseModel):
     ack_max: int = Field(default=3, ge=0, le=30)  # reminders to acknowledge, every overdue_every
     digest_time: SlotTime = TimeOfDay(8, 30)
     bulletin_weekday: int = Field(default=1, ge=1, le=7)  # ISO: 1 = Monday
+    # The weekly digest, sent even when nothing changed (ISO weekday; 0 = only on change).
+    digest_weekday: int = Field(default=1, ge=0, le=7)
     bulletin_time: SlotTime = TimeOfDay(9, 0)
 
     @field_validator("before_days", mode="before")
@@ -83,7 +85,7 @@ class ReminderPolicy(BaseModel):
             return tuple(days)
         return value
 
-    @field_validator("bulletin_weekday", mode="before")
+    @field_validator("bulletin_weekday", "digest_weekday", mode="before")
     @classmethod
     def _weekday(cls, value: Any) -> Any:
         if isinstance(value, str):

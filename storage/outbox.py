@@ -105,3 +105,14 @@ async def mark_failed(db: aiosqlite.Connection, message_id: int, error: str) -> 
         "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?",
         (error, message_id),
     )
+
+
+async def by_key(db: aiosqlite.Connection, idem_key: str) -> OutboxMessage | None:
+    """The message queued under this key (whatever became of it), or None."""
+    rows = await fetch_all(
+        db,
+        "SELECT id, idem_key, channel, chat_ref, contact_id, kind, body, status, attempts,"
+        " not_before FROM outbox WHERE idem_key = ?",
+        (idem_key,),
+    )
+    return _message(rows[0]) if rows else None
