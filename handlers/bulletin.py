@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from domain.messages import Choice, OutgoingFile, Reply
 from domain.text import clip
@@ -11,12 +12,12 @@ from handlers.board import NoCJKFont, TooManyUnits, draw
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.insight_data import collect, download_name, heavy, output_path, scope_of
-from handlers.lookup import norm, require_plan
+from handlers.lookup import norm, require_plan, require_unit
 from handlers.reporting import MAX_NOTE, parse_id
+from insight import bulletin_doc, gongwen
 from insight.bulletin_text import compose, with_remark
 from schedules.outbox import Chat, queue
 from storage import bulletins, prompts, units
-from storage.bulletins import Bulletin
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,8 @@ LISTED = 20
 _SEND = {"send", "发布", "发送"}
 _CANCEL = {"cancel", "取消"}
 _NOTE = {"note", "remark", "备注"}
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+REMARK_SHOWN = 60  # characters of the remark the chat summary carries; the document has it all
 
 
 async def bulletin(ctx: Context, args: str) -> Reply:
@@ -47,29 +50,80 @@ async def bulletin(ctx: Context, args: str) -> Reply:
     return await _draft(ctx)
 
 
-async def _draft(ctx: Context) -> Reply:
+@dataclass(frozen=True)
+class Rendered:
+    text: str  # the whole 通报 as text: what /bulletins shows afterwards
+    summary: str  # the few lines the chat gets beside the document
+    document: OutgoingFile  # the .docx in 公文 form
+    seq: int  # its running number this year
+
+
+def _year(ctx: Context) -> tuple[datetime, datetime]:
+    """This calendar year in the bureau's zone: 文号 numbers run within it."""
+    year = ctx.now.astimezone(ctx.t.tz).year
+    return datetime(year, 1, 1, tzinfo=ctx.t.tz), datetime(year + 1, 1, 1, tzinfo=ctx.t.tz)
+
+
+async def _next_seq(ctx: Context, scope_unit_id: int | None) -> int:
+    async with ctx.read() as db:
+        return await bulletins.sent_count(db, scope_unit_id, *_year(ctx)) + 1
+
+
+async def _render(ctx: Context, remark: str | None) -> Rendered:
+    """Read the scope afresh and write the 通报: its text, its summary and its document."""
     plan = require_plan(ctx)
     scope = scope_of(ctx)
     settings = ctx.app.settings
     data = await heavy(collect, settings.db_path, plan, scope.path, ctx.now, settings.due_soon_days)
     text = compose(data.progress, data.scores, data.units, ctx.t, plan.title, scope.label)
+    seq = await _next_seq(ctx, scope.unit_id)
+    year = ctx.now.astimezone(ctx.t.tz).year
+    # Only the province's bulletin takes the plan's 文号 代字: that 代字 is the province bureau's.
+    number = bulletin_doc.doc_number(ctx.t, plan.document, year, seq) if scope.path == "/" else None
+    notice = bulletin_doc.notice(
+        data.progress,
+        data.scores,
+        data.units,
+        ctx.t,
+        plan_title=plan.title,
+        scope=scope.label,
+        issuer=require_unit(ctx).name,
+        number=number,
+        dated=ctx.now.astimezone(ctx.t.tz).date(),
+        remark=remark,
+    )
+    out = output_path(settings, "bulletin", ".docx", ctx.now)
+    await heavy(gongwen.write, notice, out)
+    summary = bulletin_doc.summary(data.progress, ctx.t, notice, scope.label)
+    if remark:
+        first = remark.strip().splitlines()[0]
+        summary += "\n" + ctx.t("bulletin_doc.chat_remark", remark=clip(first, REMARK_SHOWN))
+    name = download_name(ctx.t, "bulletin", scope, ctx.now, ".docx")
+    return Rendered(
+        with_remark(ctx.t, text, remark), summary, OutgoingFile(str(out), name, DOCX), seq
+    )
+
+
+async def _draft(ctx: Context) -> Reply:
+    plan = require_plan(ctx)
+    scope = scope_of(ctx)
+    rendered = await _render(ctx, None)
     async with ctx.write() as db:
         await bulletins.save_draft(
             db,
             plan_id=plan.id,
             scope_unit_id=scope.unit_id,
             author_id=ctx.contact.id,
-            text=text,
+            text=rendered.text,
             now=ctx.now,
         )
         draft = await bulletins.draft_of(db, ctx.contact.id)
         groups = len(await bulletins.groups_in_scope(db, scope.path))
     assert draft is not None
-    return _preview(ctx, draft, groups)
+    return _preview(ctx, rendered, groups)
 
 
-def _preview(ctx: Context, draft: Bulletin, groups: int) -> Reply:
-    text = with_remark(ctx.t, draft.text, draft.remark)
+def _preview(ctx: Context, rendered: Rendered, groups: int) -> Reply:
     hint = ctx.t("insight.bulletin_preview", groups=groups)
     choices = [
         [Choice(ctx.t("insight.bulletin_send_button", groups=groups), "/bulletin send")],
@@ -78,7 +132,12 @@ def _preview(ctx: Context, draft: Bulletin, groups: int) -> Reply:
             Choice(ctx.t("insight.bulletin_cancel_button"), "/bulletin cancel"),
         ],
     ]
-    return Reply(f"{text}\n\n{hint}", choices=choices, private=True)
+    return Reply(
+        f"{rendered.summary}\n\n{hint}",
+        choices=choices,
+        files=[rendered.document],
+        private=True,
+    )
 
 
 async def _remark(ctx: Context, remark: str) -> Reply:
@@ -92,12 +151,11 @@ async def _remark(ctx: Context, remark: str) -> Reply:
         return Reply(ctx.t("insight.bulletin_ask_note"), replaces_choices=True)
     if len(remark) > MAX_NOTE:
         raise UserError("report.note_too_long", limit=MAX_NOTE)
+    rendered = await _render(ctx, remark)
     async with ctx.write() as db:
         await bulletins.set_remark(db, draft.id, remark)
-        draft = await bulletins.draft_of(db, ctx.contact.id)
         groups = len(await bulletins.groups_in_scope(db, scope_of(ctx).path))
-    assert draft is not None
-    return _preview(ctx, draft, groups)
+    return _preview(ctx, rendered, groups)
 
 
 async def _board(ctx: Context) -> list[OutgoingFile]:
@@ -120,19 +178,27 @@ async def _board(ctx: Context) -> list[OutgoingFile]:
 async def _send(ctx: Context) -> Reply:
     scope = scope_of(ctx)
     async with ctx.read() as db:
-        if await bulletins.draft_of(db, ctx.contact.id) is None:
+        first = await bulletins.draft_of(db, ctx.contact.id)
+        if first is None:
             raise UserError("insight.bulletin_no_draft")
+        if not await bulletins.groups_in_scope(db, scope.path):
+            raise UserError("insight.bulletin_no_groups")
+    if ctx.now - first.created_at > DRAFT_LIFETIME:
+        raise UserError("insight.bulletin_stale")
     board = await _board(ctx)
+    # The groups get what the scope stands at now, numbered now: figures a day old would be
+    # out of date, and the number is the next one free at the moment of sending.
+    rendered = await _render(ctx, first.remark)
     async with ctx.write() as db:
         draft = await bulletins.draft_of(db, ctx.contact.id)
-        if draft is None:
+        if draft is None or draft.id != first.id:
             raise UserError("insight.bulletin_no_draft")
-        if ctx.now - draft.created_at > DRAFT_LIFETIME:
-            raise UserError("insight.bulletin_stale")
         groups = await bulletins.groups_in_scope(db, scope.path)
         if not groups:
             raise UserError("insight.bulletin_no_groups")
-        text = with_remark(ctx.t, draft.text, draft.remark)
+        if await bulletins.sent_count(db, scope.unit_id, *_year(ctx)) + 1 != rendered.seq:
+            raise UserError("bulletin_doc.number_taken")  # another went out meanwhile
+        text = rendered.text
         if not await bulletins.mark_sent(db, draft.id, text, len(groups), ctx.now):
             raise UserError("insight.bulletin_no_draft")
         for chat in groups:
@@ -141,9 +207,9 @@ async def _send(ctx: Context) -> Reply:
                 Chat(chat.channel, chat.chat_ref, f"{chat.channel}:{chat.chat_ref}"),
                 key=f"bulletin:{draft.id}",
                 kind="bulletin",
-                text=text,
+                text=rendered.summary,
                 now=ctx.now,
-                files=board,
+                files=[*board, rendered.document],
             )
         await ctx.audit(
             db,

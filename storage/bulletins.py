@@ -121,3 +121,16 @@ async def groups_in_scope(db: aiosqlite.Connection, unit_path: str) -> list[Chat
             (unit_path, unit_path + "%"),
         )
     ]
+
+
+async def sent_count(
+    db: aiosqlite.Connection, scope_unit_id: int | None, since: datetime, until: datetime
+) -> int:
+    """Bulletins this scope sent in [since, until): the running 文号 number of the next is one more."""
+    row = await fetch_one(
+        db,
+        "SELECT COUNT(*) AS n FROM bulletins WHERE scope_unit_id IS ? AND sent_at IS NOT NULL"
+        " AND sent_at >= ? AND sent_at < ?",
+        (scope_unit_id, to_db(since), to_db(until)),
+    )
+    return int(row["n"]) if row else 0

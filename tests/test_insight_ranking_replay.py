@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from tests.bulletin_support import document_lines, section
 from tests.support import ShellBot, report_id
 
 AWARD = "拟推荐:"
@@ -28,8 +29,10 @@ async def test_nothing_due_ranks_and_proposes_nobody(bot: ShellBot, pdf: Path) -
     # 28: the cities and counties; the province issues the plan and is not ranked.
     assert "尚无可排名的单位:28个单位都还没有到期或已报送的材料" in ranking
     assert AWARD not in ranking and "100.0分" not in ranking
-    draft = await bot.say("/bulletin", as_="admin")
-    assert "暂无可排名的单位" in draft and "第1名" not in draft
+    ranked = section(
+        document_lines(await bot.say("/bulletin", as_="admin")), "五、考评排名(前五名)"
+    )
+    assert ranked == ["暂无可排名的单位(尚无到期或已报送的材料)。"]
 
     # One unit hands in early and is accepted: it alone is ranked, the others wait.
     await bot.invite_and_bind("郑州", "zz")
@@ -76,10 +79,9 @@ async def test_november_ranking_gives_nothing_for_nothing_and_never_splits_a_tie
     assert AWARD not in lines["开封市"] and f"并列{len(nothing)}个单位" in lines["开封市"]
     assert ranking.count(AWARD) == 1
 
-    draft = await bot.say("/bulletin", as_="admin")
-    top = draft.split("四、考评排名(前五名)\n", 1)[1].split("\n\n", 1)[0].splitlines()
-    assert top[0].startswith("  第1名 郑州市 ")
-    assert top[1].startswith("  第2名(并列5个单位) 洛阳市、")
+    top = section(document_lines(await bot.say("/bulletin", as_="admin")), "五、考评排名(前五名)")
+    assert top[0].startswith("第1名:郑州市,")
+    assert top[1].startswith("第2名(并列5个单位):洛阳市、")
     assert len(top) == 2  # seventh place is not in the top five
 
 

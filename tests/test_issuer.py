@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from storage import pushes
+from tests.bulletin_support import document_lines
 from tests.support import NOTICE_PDF, ShellBot
 
 CODE = re.compile(r"\[(\d+(?:\.\d+)?)\]")
@@ -64,8 +65,8 @@ async def test_the_province_owes_only_its_own_target_and_is_never_judged(year: S
     assert "河南省安全生产监督管理局" in overdue  # the fact stays visible
     ranking = await bot.say("/rank", as_="admin")
     assert not re.search(r"^\d+\. 省局 ", ranking, re.M) and "省局" not in ranking
-    draft = await bot.say("/bulletin", as_="admin")
-    judged = draft.split("二、予以表扬的单位", 1)[1]
+    document = document_lines(await bot.say("/bulletin", as_="admin"))
+    judged = "\n".join(document[document.index("三、按时完成到期任务的单位") :])
     assert "郑州市:" in judged and "省局" not in judged
     weekly = [
         p.text

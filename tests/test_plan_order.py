@@ -11,6 +11,7 @@ from domain.plan_file import load_plan_file
 from handlers.board import draw
 from handlers.insight_data import Scope
 from storage import plans
+from tests.bulletin_support import document_lines, section
 from tests.insight_world import NOW, World, sent_file
 from tests.support import ROOT_PLAN, local
 
@@ -67,9 +68,10 @@ async def test_every_listing_follows_the_plans_order(world: World) -> None:
     overdue_sheet = [row[0] for row in book["逾期"].iter_rows(min_row=2, values_only=True)]
     assert in_plan_order(list(dict.fromkeys(overdue_sheet)))
 
-    draft = await bot.say("/bulletin", as_="admin")
-    named = draft.split("三、存在逾期的单位", 1)[1].split("四、", 1)[0]
-    named_units = re.findall(r"^  (\S+?):", named, re.M)
+    document = document_lines(await bot.say("/bulletin", as_="admin"))
+    named = section(document, "四、存在逾期未报材料的单位")
+    named_units = [m.group(1) for line in named if (m := re.match(r"^\d+\.(\S+?):", line))]
     assert named_units == late
+    draft = "\n".join(document)
     praised = draft.split("予以表扬:", 1)[1].split("。", 1)[0].split("、")
     assert in_plan_order(praised) and praised == ["郑州市", "洛阳市", "巩义市"]
