@@ -15,11 +15,11 @@ from domain.model import PlanState
 from domain.plan_checks import renamed
 from domain.plan_file import Overrides, PlanFile, PlanFileError, load_plan_file
 from domain.settings import Settings
-from handlers import plan_life
+from handlers import plan_life, plan_templates
 from handlers.plan_import import Imported, PlanExists, import_plan
 from handlers.plan_replace import Changes, ReplaceRefused, replace_plan
 from handlers.plan_scope import plan_named
-from handlers.plan_upload import plan_file_text
+from handlers.plan_upload import plan_file_text, plan_forms
 from handlers.render import plan_issue_text
 from locales import Translator
 from schedules import policy as reminder_policy
@@ -58,10 +58,12 @@ async def run_import(
     app = await open_app(settings, SystemClock(), seed_sample=False)
     try:
         now = app.services.clock.now()
+        # the forms its materials name, beside the file (handlers.plan_templates)
+        plan = await plan_templates.read(app.store, settings, plan, file.parent, str(file))
         if replace:
-            changes = await replace_plan(app.store, plan, settings.tz, now)
+            changes = await replace_plan(app.store, plan, settings.tz, now, app.services.files)
         else:
-            done = await import_plan(app.store, plan, settings.tz, now)
+            done = await import_plan(app.store, plan, settings.tz, now, files=app.services.files)
     except PlanFileError as err:  # its units do not fit the bureau's tree
         _fail(t("plan.errors_header", source=file, count=len(err.issues)))
         for problem in err.issues:
@@ -161,17 +163,34 @@ async def run_export(settings: Settings, t: Translator, name: str, file: Path) -
                 _fail(t("plans.unknown", name=name[:30]))
                 return 2
             text = await plan_file_text(db, plan)
+            forms = await plan_forms(db, plan)
+        failed = _write(file, text)
+        for form in [] if failed else forms:  # beside the file, where its `templates:` say
+            data = b"".join([c async for c in app.services.files.chunks(form.sha256)])
+            failed = _write_bytes(file.parent / form.path, data)
+            if failed:
+                break
     finally:
         await app.store.close()
     document = yaml.safe_load(text)
-    failed = _write(file, text)
     if failed:
         _fail(t("plan_export.unwritable", file=file, reason=failed))
         return 2
     written = sum(len(item["materials"]) for item in document["items"])
     print(t("plan_export.done", title=plan.title, code=plan.code, year=plan.year, file=file,
             items=len(document["items"]), materials=written))  # fmt: skip
+    if forms:
+        print(t("needs.export_forms_written", count=len(forms), folder=file.parent))
     return 0
+
+
+def _write_bytes(file: Path, data: bytes) -> str | None:
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_bytes(data)
+    except OSError as e:
+        return f"{file}: {e.strerror or e}"
+    return None
 
 
 def _write(file: Path, text: str) -> str | None:
@@ -212,6 +231,10 @@ def _replaced(t: Translator, plan: PlanFile, changes: Changes) -> None:
         print(t("plan.replace.deadline", code=material.code, before=before, after=after))
     for material in changes.retitled:
         print(t("plan.replace.retitled", code=material.code, title=material.title))
+    for material in changes.requirements:
+        print(t("plan.replace.requirement", code=material.code))
+    for material in changes.templates:
+        print(t("plan.replace.templates", code=material.code, count=len(material.templates)))
     if changes.units_added:
         print(t("plan.replace.units_added", names=_names(t, changes.units_added)))
     if changes.units_removed:

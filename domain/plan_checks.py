@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import PurePosixPath
 from typing import Any, NamedTuple
 
 import yaml
@@ -23,6 +24,7 @@ from domain.plan_model import (
     PlanIssue,
     PlanItem,
     PlanMaterial,
+    PlanTemplate,
     PlanUnit,
 )
 from domain.text import clip
@@ -58,8 +60,13 @@ _PLAN_KEYS = (
     "deadline_on_holiday",
 )
 _UNIT_KEYS = ("code", "name", "short", "kind", "parent", "region")
-_ITEM_KEYS = ("no", "title", "applies_to", "deadline", "materials")
-_MATERIAL_KEYS = ("title", "deadline", "target", "target_unit", "applies_to", "text_only")
+_ITEM_KEYS = ("no", "title", "applies_to", "deadline", "requirement", "templates", "materials")
+_MATERIAL_KEYS = (
+    "title", "deadline", "target", "target_unit", "applies_to", "text_only", "requirement",
+    "templates",
+)  # fmt: skip
+REQUIREMENT_CHARS = 500  # a paragraph of 报送要求; a phone shows its first line in reminders
+MAX_TEMPLATES = 5  # blank forms of one material
 
 
 def _shift_years(expr: str, delta: int) -> str:
@@ -149,6 +156,8 @@ class _ItemContext(NamedTuple):
     has_deadline: bool  # even an unreadable one: it is reported once, on the item
     year: int
     delta: int
+    requirement: str | None = None  # the default of its materials
+    templates: tuple[PlanTemplate, ...] = ()
 
 
 class Checker:
@@ -585,8 +594,9 @@ class Checker:
         if nodes == []:
             self.add(fields["materials"], "no_materials", no=no if no is not None else "?")
         context = _ItemContext(
-            no, len(nodes or []), applies_to, deadline, "deadline" in fields, year, delta
-        )
+            no, len(nodes or []), applies_to, deadline, "deadline" in fields, year, delta,
+            self.requirement(fields), self.templates(fields),
+        )  # fmt: skip
         materials = [self.material(n, seq, context) for seq, n in enumerate(nodes or [], 1)]
         if no is None or title is None or not nodes:
             return None
@@ -626,6 +636,8 @@ class Checker:
         target_unit = self.text(fields, "target_unit")
         applies_to = self.kinds(fields, "applies_to") or item.applies_to
         text_only = self.flag(fields, "text_only")
+        requirement = self.requirement(fields) if "requirement" in fields else item.requirement
+        templates = self.templates(fields) if "templates" in fields else item.templates
         if item.no is None or title is None or deadline is None:
             return None
         return PlanMaterial(
@@ -638,7 +650,43 @@ class Checker:
             target_unit=target_unit,
             applies_to=applies_to,
             text_only=text_only,
+            requirement=requirement,
+            templates=templates,
         )
+
+    def requirement(self, fields: dict[str, Node]) -> str | None:
+        """What the report must be, as written (several lines allowed), within its length."""
+        text = self.text(fields, "requirement")
+        if text is not None and len(text) > REQUIREMENT_CHARS:
+            where = fields["requirement"]
+            self.add(where, "requirement_too_long", length=len(text), limit=REQUIREMENT_CHARS)
+            return None
+        return text
+
+    def templates(self, fields: dict[str, Node]) -> tuple[PlanTemplate, ...]:
+        """File paths relative to the plan file, never out of its folder; the files themselves
+        are read on import (domain.plan_templates)."""
+        nodes = self.sequence(fields.get("templates"), "templates")
+        if nodes is None:
+            return ()
+        if len(nodes) > MAX_TEMPLATES:
+            self.add(
+                fields["templates"], "too_many_templates", count=len(nodes), limit=MAX_TEMPLATES
+            )
+            return ()
+        found: dict[str, PlanTemplate] = {}
+        for node in nodes:
+            path = self.text_node(node, "templates")
+            if path is None:
+                continue
+            parts = PurePosixPath(path).parts
+            if path.startswith("/") or "\\" in path or ":" in path or ".." in parts:
+                self.add(node, "template_path", path=clip(path, 60))
+            elif path in found:
+                self.add(node, "duplicate_template", path=clip(path, 60))
+            else:
+                found[path] = PlanTemplate(path=path, line=_line(node))
+        return tuple(found.values())
 
     def targets(self, fields: dict[str, Node]) -> dict[UnitKind, int]:
         found = self.mapping(fields.get("target"), "target", _KINDS) or {}

@@ -3,8 +3,9 @@
 The series of a recurring material (`3.1/06` … `3.1/12`) becomes its one material again with
 its original expression (`每月5日前`), so that re-importing expands it into the same periods.
 Codes are not written: the importer numbers materials by their order, which is kept.
-What all materials of an item share (deadline, applies_to) is written once on the item, as a
-person writes it. The plan's `deadline_on_holiday` and the holiday schedules its file carried
+What all materials of an item share (deadline, applies_to; requirement and templates when it
+has several) is written once on the item, as a person writes it. Templates are written as the
+paths the plan file gave; the files themselves are the caller's to write beside it. The plan's `deadline_on_holiday` and the holiday schedules its file carried
 come back too, so that import → export → import gives the same plan.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
@@ -82,6 +83,8 @@ class StoredMaterial(Protocol):
     def text_only(self) -> bool: ...
     @property
     def moved_from(self) -> date | None: ...
+    @property
+    def requirement(self) -> str | None: ...
 
 
 def plan_yaml(
@@ -90,10 +93,11 @@ def plan_yaml(
     materials: Sequence[StoredMaterial],
     addressed_units: Sequence[str] = (),
     holidays: Sequence[HolidayDay] = (),
+    templates: Mapping[str, Sequence[str]] | None = None,
 ) -> str:
     """The plan file of a stored plan: header, its holiday schedules, then items with their
     materials in order."""
-    return dump(plan_document(plan, items, materials, addressed_units, holidays))
+    return dump(plan_document(plan, items, materials, addressed_units, holidays, templates))
 
 
 def dump(document: dict[str, Any]) -> str:
@@ -136,6 +140,13 @@ def _inline(dumper: yaml.SafeDumper, values: _Inline) -> yaml.Node:
     return dumper.represent_mapping("tag:yaml.org,2002:map", values.items(), flow_style=True)
 
 
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    """Several lines (a requirement) as a block, as a person writes them."""
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _text)
 _Dumper.add_representer(list, _list)
 _Dumper.add_representer(_Inline, _inline)
 
@@ -146,11 +157,13 @@ def plan_document(
     materials: Sequence[StoredMaterial],
     addressed_units: Sequence[str] = (),
     holidays: Sequence[HolidayDay] = (),
+    templates: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, Any]:
     """The plan file's content, for `dump` (plain `yaml.safe_dump` cannot write its one-line
     targets); `addressed_units` (codes) when the plan was addressed to some units only, not
-    every unit of its kinds; `holidays` the stored days of the schedules its file carried."""
-    written = _collapsed(materials)
+    every unit of its kinds; `holidays` the stored days of the schedules its file carried;
+    `templates` the paths of each material's forms, by material code."""
+    written = _collapsed(materials, templates or {})
     default = _default_kinds(written)
     header: dict[str, Any] = {"code": plan.code}
     if plan.short:
@@ -195,6 +208,8 @@ class _Written:
     targets: dict[str, int]
     target_unit: str | None
     text_only: bool
+    requirement: str | None = None
+    templates: tuple[str, ...] = ()
 
 
 def _default_kinds(materials: list[_Written]) -> tuple[str, ...]:
@@ -206,7 +221,9 @@ def _default_kinds(materials: list[_Written]) -> tuple[str, ...]:
     return max(counts, key=lambda kinds: (counts[kinds], UnitKind.PROVINCE.value not in kinds))
 
 
-def _collapsed(materials: Sequence[StoredMaterial]) -> list[_Written]:
+def _collapsed(
+    materials: Sequence[StoredMaterial], templates: Mapping[str, Sequence[str]]
+) -> list[_Written]:
     found: list[_Written] = []
     seen: set[tuple[int, str]] = set()
     for material in sorted(materials, key=lambda m: (m.item_no, m.seq)):
@@ -227,6 +244,8 @@ def _collapsed(materials: Sequence[StoredMaterial]) -> list[_Written]:
                 targets=targets,
                 target_unit=material.target_unit,
                 text_only=material.text_only,
+                requirement=material.requirement,
+                templates=tuple(templates.get(material.code, ())),
             )
         )
     return found
@@ -245,11 +264,22 @@ def _item(
     own = kinds.pop() if len(kinds) == 1 else default
     if own != default:
         out["applies_to"] = list(own)
-    out["materials"] = [_material(m, shared, own) for m in materials]
+    needs = {(m.requirement, m.templates) for m in materials}
+    common = needs.pop() if len(materials) > 1 and len(needs) == 1 else (None, ())
+    if common[0]:
+        out["requirement"] = common[0]
+    if common[1]:
+        out["templates"] = list(common[1])
+    out["materials"] = [_material(m, shared, own, common) for m in materials]
     return out
 
 
-def _material(material: _Written, shared: str | None, kinds: tuple[str, ...]) -> dict[str, Any]:
+def _material(
+    material: _Written,
+    shared: str | None,
+    kinds: tuple[str, ...],
+    common: tuple[str | None, tuple[str, ...]] = (None, ()),
+) -> dict[str, Any]:
     out: dict[str, Any] = {"title": material.title}
     if shared is None:
         out["deadline"] = material.deadline
@@ -261,6 +291,10 @@ def _material(material: _Written, shared: str | None, kinds: tuple[str, ...]) ->
         out["target_unit"] = material.target_unit
     if material.text_only:
         out["text_only"] = True
+    if material.requirement and not common[0]:
+        out["requirement"] = material.requirement
+    if material.templates and not common[1]:
+        out["templates"] = list(material.templates)
     return out
 
 

@@ -15,7 +15,12 @@ Format (unknown keys anywhere are errors; `?` marks an optional key)::
              deadline?: default for its materials,
              materials: [{title, deadline? (required unless the item has one),
                           target?: {kind: positive int}, target_unit?, applies_to?: [kind],
-                          text_only?: bool (reported without a file; default: a file is needed)}]}]
+                          text_only?: bool (reported without a file; default: a file is needed),
+                          requirement?: text (what the report must be, ≤ 500 characters, lines
+                                         allowed; default: the item's),
+                          templates?: [path] (blank forms beside the plan file, read on import
+                                         by domain.plan_templates; default: the item's)}]}]
+           (an item's requirement?/templates? are the defaults of its materials, as deadline)
 
 Without `units:` a plan addresses the bureau's stored tree (`main.py units import`); a list
 without a root adds to that tree, the codes it names outside itself checked on import.

@@ -35,6 +35,14 @@ class PlanUnit(_Model):
     region: str | None = None
 
 
+class PlanTemplate(_Model):
+    """A blank form a material comes with: a file beside the plan file (`templates:`)."""
+
+    path: str  # as written, relative to the plan file (`模板/进度表.docx`)
+    line: int  # where the file names it, for the problems found on import
+    data: bytes | None = None  # read on import (domain.plan_templates); None: the stored one kept
+
+
 class PlanMaterial(_Model):
     code: str
     item_no: int
@@ -46,6 +54,8 @@ class PlanMaterial(_Model):
     applies_to: frozenset[UnitKind] = ALL_KINDS
     text_only: bool = False  # reported with text or a count alone; else files are required
     moved_from: date | None = None  # the date the file set, moved off a holiday (holiday_rule)
+    requirement: str | None = None  # what the report must be (加盖公章的PDF;照片不少于3张)
+    templates: tuple[PlanTemplate, ...] = ()
 
 
 class PlanItem(_Model):

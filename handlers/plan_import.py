@@ -13,9 +13,11 @@ from domain.model import PlanState
 from domain.plan_file import PlanFile, PlanFileError, PlanIssue, PlanMaterial
 from domain.unit_file import check_tree, plan_rows
 from handlers.holiday_data import with_plan_calendar
+from handlers.plan_templates import Saved, save
 from schedules import workdays
 from storage import audit, plans, units
 from storage.db import Store
+from storage.files import FileStore
 from storage.models import Unit
 
 
@@ -43,14 +45,17 @@ async def import_plan(
     now: datetime,
     *,
     state: PlanState = PlanState.DRAFT,
+    files: FileStore | None = None,
 ) -> Imported:
     """All of it in one transaction: a failure leaves the store as it was. A new plan is a
-    draft (admins only) until published; other plans are left as they are."""
+    draft (admins only) until published; other plans are left as they are. `files` keeps
+    the forms its materials come with (read by handlers.plan_templates.read)."""
+    saved = await save(files, plan)
     async with store.write() as db:
         if await plans.exists(db, plan.code, plan.year):
             raise PlanExists(plan.code, plan.year)
         plan = await with_plan_calendar(db, plan, now)
-        done = await write_new(db, plan, tz, now, state=state)
+        done = await write_new(db, plan, tz, now, state=state, saved=saved)
         await audit.record(
             db,
             at=now,
@@ -71,6 +76,7 @@ async def write_new(
     now: datetime,
     *,
     state: PlanState = PlanState.DRAFT,
+    saved: Saved | None = None,
 ) -> Imported:
     """Write a plan not in the store yet, inside the caller's transaction."""
     ids = await write_units(db, plan)
@@ -82,7 +88,9 @@ async def write_new(
         item_id = await plans.insert_item(db, plan_id, item.no, item.title)
         for material in item.materials:
             unit_ids = owing_units(plan, material, ids)
-            await add_material(db, plan_id, item_id, material, sort, unit_ids, tz)
+            await add_material(
+                db, plan_id, item_id, material, sort, unit_ids, tz, saved=saved, now=now
+            )
             sort += 1
             assigned += len(unit_ids)
     return Imported(
@@ -162,10 +170,15 @@ async def add_material(
     sort: int,
     unit_ids: list[int],
     tz: ZoneInfo,
+    *,
+    saved: Saved | None = None,
+    now: datetime | None = None,
 ) -> int:
-    """Insert a material and its assignments; returns the material's id."""
+    """Insert a material, its forms and its assignments; returns the material's id."""
     deadline = material.deadline
     material_id = await plans.insert_material(db, plan_id, item_id, material, sort)
+    if material.templates and saved is not None and now is not None:
+        await saved.link(db, material_id, material, now)
     await plans.insert_assignments(
         db, plan_id, material_id, unit_ids, deadline.due, due_of(deadline, tz)
     )

@@ -16,10 +16,13 @@ import aiosqlite
 from domain.plan_file import PlanFile, PlanMaterial
 from handlers.holiday_data import with_plan_calendar
 from handlers.plan_import import Imported, add_material, due_of, owing_units, write_new, write_units
+from handlers.plan_templates import Saved, save
 from schedules import workdays
-from storage import assignments, audit, plans, units
+from storage import assignments, audit, material_templates, plans, units
 from storage.assignments import Held
 from storage.db import Store
+from storage.files import FileStore
+from storage.material_templates import MaterialTemplate
 from storage.models import Material
 
 
@@ -47,6 +50,8 @@ class Changes:
     removed: list[Material] = field(default_factory=list)
     deadlines: list[tuple[Material, PlanMaterial]] = field(default_factory=list)
     retitled: list[PlanMaterial] = field(default_factory=list)
+    requirements: list[PlanMaterial] = field(default_factory=list)  # 报送要求 changed
+    templates: list[PlanMaterial] = field(default_factory=list)  # forms added, removed or new
     units_added: list[str] = field(default_factory=list)
     units_removed: list[str] = field(default_factory=list)
     assignments_added: int = 0
@@ -57,21 +62,28 @@ class Changes:
 
     @property
     def nothing(self) -> bool:
-        listed = (self.added, self.removed, self.deadlines, self.retitled)
+        listed = (
+            self.added, self.removed, self.deadlines, self.retitled, self.requirements,
+            self.templates,
+        )  # fmt: skip
         units_changed = self.units_added or self.units_removed
         counted = self.assignments_added or self.assignments_removed
         return not any(listed) and not units_changed and not counted
 
 
-async def replace_plan(store: Store, plan: PlanFile, tz: ZoneInfo, now: datetime) -> Changes:
-    """Put the file in place of the plan with its code and year, all in one transaction."""
+async def replace_plan(
+    store: Store, plan: PlanFile, tz: ZoneInfo, now: datetime, files: FileStore | None = None
+) -> Changes:
+    """Put the file in place of the plan with its code and year, all in one transaction;
+    `files` keeps the forms read with it (handlers.plan_templates)."""
+    saved = await save(files, plan)
     async with store.write() as db:
         plan = await with_plan_calendar(db, plan, now)
         old = await plans.find(db, plan.code, plan.year)
         if old is None:
-            changes = Changes(new=await write_new(db, plan, tz, now))
+            changes = Changes(new=await write_new(db, plan, tz, now, saved=saved))
         else:
-            changes = await _replace(db, old.id, plan, tz, now)
+            changes = await _replace(db, old.id, plan, tz, now, saved)
         await audit.record(
             db,
             at=now,
@@ -86,13 +98,19 @@ async def replace_plan(store: Store, plan: PlanFile, tz: ZoneInfo, now: datetime
 
 
 async def _replace(
-    db: aiosqlite.Connection, plan_id: int, plan: PlanFile, tz: ZoneInfo, now: datetime
+    db: aiosqlite.Connection,
+    plan_id: int,
+    plan: PlanFile,
+    tz: ZoneInfo,
+    now: datetime,
+    saved: Saved,
 ) -> Changes:
     ids = await write_units(db, plan)
     labels = {u.id: u.label for u in await units.all_units(db)}  # tree order
     before = {m.code: m for m in await plans.materials(db, plan_id)}
     code_of = {m.id: m.code for m in before.values()}
     held = {(code_of[h.material_id], h.unit_id): h for h in await assignments.held(db, plan_id)}
+    forms = await material_templates.of_plan(db, plan_id)
     wanted = {(m.code, uid) for m in plan.materials() for uid in owing_units(plan, m, ids)}
     dropped = [key for key in held if key not in wanted]
     blocked = _blocked([key for key in dropped if held[key].worked], before, labels)
@@ -116,11 +134,18 @@ async def _replace(
             owing = owing_units(plan, material, ids)
             old = before.get(material.code)
             if old is None:
-                await add_material(db, plan_id, item_id, material, sort, owing, tz)
+                await add_material(
+                    db, plan_id, item_id, material, sort, owing, tz, saved=saved, now=now
+                )
                 changes.added.append(material)
             else:
                 kept = [held[material.code, uid] for uid in owing if (material.code, uid) in held]
                 await _rewrite(db, changes, old, material, item_id, sort, kept, tz)
+                if material.requirement != old.requirement:
+                    changes.requirements.append(material)
+                stored: list[MaterialTemplate] = forms.get(old.id, [])
+                if await saved.link(db, old.id, material, now, stored):
+                    changes.templates.append(material)
                 owing = [uid for uid in owing if (material.code, uid) not in held]
                 deadline = material.deadline
                 await plans.insert_assignments(

@@ -18,7 +18,7 @@ from domain.messages import Choice, IncomingFile, OutgoingFile, Reply
 from domain.model import PlanState, Role
 from domain.plan_file import PlanFile, PlanFileError, PlanIssue, load_plan_file
 from domain.text import clip
-from handlers import plan_link, plan_recent
+from handlers import plan_link, plan_recent, plan_templates
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.insight_data import output_path
@@ -28,8 +28,9 @@ from handlers.plan_scope import named
 from handlers.render import deadline_text, plan_issue_text
 from locales import Translator
 from schedules import policy as reminder_policy
-from storage import assignments, audit, holidays, plans, units
+from storage import assignments, audit, holidays, material_templates, plans, units
 from storage.files import FileRejected
+from storage.material_templates import MaterialTemplate
 from storage.models import Plan
 
 MAX_MATERIALS = 10  # materials listed in a preview: a phone screen
@@ -82,6 +83,10 @@ async def import_file(ctx: Context, name: str, data: bytes) -> Reply:
         try:
             # 长期坚持 and the like come back as notices; publishing is the admin's confirmation
             plan = load_plan_file(path, on_request=True)
+            # A file alone: its forms are those the stored draft already has (plan_templates)
+            plan = await plan_templates.read(
+                ctx.app.store, ctx.app.settings, plan, path.parent, name
+            )
         except PlanFileError as err:
             return _problems(t, name, err.issues)
     bad_reminders = reminder_policy.check(plan.reminders)
@@ -97,9 +102,9 @@ async def import_file(ctx: Context, name: str, data: bytes) -> Reply:
     tz = ctx.app.settings.tz
     try:
         if before is None:
-            await import_plan(ctx.app.store, plan, tz, ctx.now)
+            await import_plan(ctx.app.store, plan, tz, ctx.now, files=ctx.app.files)
         else:
-            await replace_plan(ctx.app.store, plan, tz, ctx.now)
+            await replace_plan(ctx.app.store, plan, tz, ctx.now, ctx.app.files)
     except PlanFileError as err:  # its units do not fit the bureau's tree
         return _problems(t, name, err.issues)
     except PlanExists as err:  # imported by someone else meanwhile
@@ -208,21 +213,37 @@ async def plan_file_text(db: aiosqlite.Connection, plan: Plan) -> str:
     some = [u.code for u in could if u.id in owing]
     days = await holidays.days_of(db, plan.holiday_years)
     addressed = some if len(some) < len(could) else ()
-    return plan_export.plan_yaml(plan, items, materials, addressed, days)
+    forms = await material_templates.of_plan(db, plan.id)
+    paths = {m.code: [t.path for t in forms.get(m.id, [])] for m in materials}
+    return plan_export.plan_yaml(plan, items, materials, addressed, days, paths)
+
+
+async def plan_forms(db: aiosqlite.Connection, plan: Plan) -> list[MaterialTemplate]:
+    """The plan's forms once per path, as its exported file names them (to write beside it)."""
+    found: dict[str, MaterialTemplate] = {}
+    for forms in (await material_templates.of_plan(db, plan.id)).values():
+        for form in forms:
+            found.setdefault(form.path, form)
+    return list(found.values())
 
 
 async def _export(ctx: Context, plan: Plan) -> Reply:
     """The stored plan as the YAML file that re-imports it, as `main.py plan export` writes."""
     async with ctx.read() as db:
         text = await plan_file_text(db, plan)
+        forms = await plan_forms(db, plan)
     out = output_path(ctx.app.settings, "plan", ".yaml", ctx.now)
     out.write_text(text, encoding="utf-8")
     key = "plan_upload.exported_draft" if plan.state is PlanState.DRAFT else "plan_upload.exported"
-    return Reply(
-        ctx.t(key, title=plan.title, short=plan.prefix),
-        files=[OutgoingFile(str(out), f"{plan.code}-{plan.year}.yaml", YAML_MIME)],
-        private=True,
-    )
+    files = [OutgoingFile(str(out), f"{plan.code}-{plan.year}.yaml", YAML_MIME)]
+    for form in forms:  # the forms go along; sent back without them, the stored ones stay
+        path = await ctx.app.files.local_path(form.sha256)
+        if path is not None:
+            files.append(OutgoingFile(str(path), form.name, form.mime))
+    lines = [ctx.t(key, title=plan.title, short=plan.prefix)]
+    if forms:
+        lines.append(ctx.t("needs.export_forms", count=len(forms)))
+    return Reply("\n".join(lines), files=files, private=True)
 
 
 async def _discard(ctx: Context, plan: Plan) -> Reply:

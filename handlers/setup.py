@@ -13,6 +13,7 @@ from domain.model import PlanState, Role
 from domain.plan_file import load_plan_file
 from domain.plan_model import PlanFile
 from domain.settings import BUNDLED_SAMPLE
+from handlers import plan_templates
 from handlers.context import Services
 from handlers.lookup import unit_tree
 from handlers.plan_import import import_plan
@@ -38,7 +39,11 @@ async def seed_sample_plan(
     async with services.store.read() as db:
         if await plans.count(db):
             return None
-    plan = load_plan_file(services.settings.sample_plan or BUNDLED_SAMPLE)
+    source = services.settings.sample_plan or BUNDLED_SAMPLE
+    plan = load_plan_file(source)
+    plan = await plan_templates.read(
+        services.store, services.settings, plan, source.parent, str(source)
+    )
     if demo_clock is not None:
         demo_clock.set(sample_calendar(plan, services.settings.tz))
     await import_plan(
@@ -47,6 +52,7 @@ async def seed_sample_plan(
         services.settings.tz,
         services.clock.now(),
         state=PlanState.PUBLISHED,
+        files=services.files,
     )
     log.info("loaded sample plan %s %s", plan.code, plan.year)
     return plan

@@ -6,6 +6,7 @@ from collections import Counter
 
 from domain.messages import Choice, Reply
 from domain.periods import series_of
+from handlers import material_needs
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.lookup import (
@@ -42,7 +43,10 @@ def _series_line(ctx: Context, material: Material, base: str, count: int) -> str
 
 
 async def tasks(ctx: Context, args: str) -> Reply:
-    """`/tasks`: every item and material with its code, deadline and targets."""
+    """`/tasks`: every item and material with its code, deadline and targets; `/tasks 2.1`
+    one material whole, with what it must be (handlers.material_needs)."""
+    if args.split():
+        return await material_needs.detail(ctx, args)
     plan = require_plan(ctx)
     materials = await plan_materials(ctx)
     async with ctx.read() as db:

@@ -32,9 +32,19 @@ def shown_code(code: str, prefix: str | None) -> str:
     return f"{prefix}-{code}" if prefix else code
 
 
-def material_line(t: Translator, owed: OwedRow, prefix: str | None = None) -> str:
+REQUIREMENT_LIMIT = 30  # the requirement's first line, as a phone shows it beside the title
+
+
+def material_line(
+    t: Translator, owed: OwedRow, prefix: str | None = None, needs: bool = False
+) -> str:
+    """`[2.1] title`; `needs`: with the requirement's first line, for the unit that owes it."""
     code = shown_code(owed.code, prefix)
-    return t("sched.material", code=code, title=clip(owed.title, TITLE_LIMIT))
+    line = t("sched.material", code=code, title=clip(owed.title, TITLE_LIMIT))
+    first = (owed.requirement or "").strip().split("\n", 1)[0].strip()
+    if needs and first:  # in short; `/tasks CODE` shows it whole
+        line = t("needs.reminder", line=line, requirement=clip(first, REQUIREMENT_LIMIT))
+    return line
 
 
 def day_off_line(t: Translator, head: str, due: date) -> str:
@@ -55,7 +65,7 @@ def _due_later(mention: Mention, day: date) -> bool:
 
 def mention_line(t: Translator, mention: Mention, day: date, prefix: str | None = None) -> str:
     owed, step = mention.owed, mention.step
-    head = material_line(t, owed, prefix)
+    head = material_line(t, owed, prefix, needs=True)
     assert owed.due is not None
     if step.stage is Stage.WINDOW_OPEN:
         return t("sched.line_window", line=head, due=due_text(t, owed))

@@ -90,6 +90,7 @@ class Material(BaseModel):
     applies_to: list[str]
     text_only: bool = False  # no file needed to report it
     moved_from: date | None = None  # the plan's date, moved off a holiday (deadline_on_holiday)
+    requirement: str | None = None  # 报送要求, as the plan file says it
 
 
 class AssignmentRow(BaseModel):

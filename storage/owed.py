@@ -25,6 +25,7 @@ class OwedRow(NamedTuple):
     due: date | None
     state: str
     returned_on: date | None  # local day the latest report was returned, if it was
+    requirement: str | None = None  # what the report must be (its first line goes in reminders)
 
 
 def _day(text: str | None) -> date | None:
@@ -33,7 +34,8 @@ def _day(text: str | None) -> date | None:
 
 _OWED = (
     "SELECT a.id, a.unit_id, a.material_id, m.code, m.title, m.deadline_kind, m.window_start,"
-    " a.due_date, a.state, CASE WHEN a.state = 'returned' THEN r.reviewed_at END"
+    " a.due_date, a.state, CASE WHEN a.state = 'returned' THEN r.reviewed_at END,"
+    " m.requirement"
     " FROM assignments a JOIN materials m ON m.id = a.material_id"
     " LEFT JOIN reports r ON r.id = a.last_report_id"
     " WHERE a.plan_id = ? AND a.state IN ('not_submitted', 'returned')"
@@ -48,13 +50,14 @@ def _owed(r: Sequence, tz: ZoneInfo) -> OwedRow:
     returned = from_db(r[9])
     return OwedRow(
         r[0], r[1], r[2], r[3], r[4], r[5], _day(r[6]), _day(r[7]), r[8],
-        returned.astimezone(tz).date() if returned else None,
+        returned.astimezone(tz).date() if returned else None, r[10],
     )  # fmt: skip
 
 
 _OWED_COLUMNS = (
     "SELECT a.id, a.unit_id, a.material_id, m.code, m.title, m.deadline_kind, m.window_start,"
-    " a.due_date, a.state, CASE WHEN a.state = 'returned' THEN r.reviewed_at END, m.sort"
+    " a.due_date, a.state, CASE WHEN a.state = 'returned' THEN r.reviewed_at END,"
+    " m.requirement, m.sort"
     " FROM assignments a JOIN materials m ON m.id = a.material_id"
     " LEFT JOIN reports r ON r.id = a.last_report_id"
 )
@@ -84,7 +87,7 @@ async def owed(
             f" UNION {_OWED_COLUMNS} WHERE a.material_id IN (SELECT id FROM materials"
             f" WHERE plan_id = ? AND deadline_kind = 'window' AND window_start IN ({marks(opening)}))"
             " AND a.state IN ('not_submitted', 'returned')"
-            " ORDER BY 2, 11",
+            " ORDER BY 2, 12",
             (plan_id, *due_days, plan_id, plan_id, *opening),
         )
     ]

@@ -17,7 +17,7 @@ from storage.models import Item, Material, Plan
 _MATERIAL = (
     "SELECT m.id, m.plan_id, m.item_id, i.no AS item_no, i.title AS item_title, m.code, m.seq,"
     " m.title, m.deadline_expr, m.deadline_kind, m.window_start, m.due_date, m.targets,"
-    " m.target_unit, m.applies_to, m.text_only, m.moved_from"
+    " m.target_unit, m.applies_to, m.text_only, m.moved_from, m.requirement"
     " FROM materials m JOIN items i ON i.id = m.item_id"
 )
 
@@ -286,7 +286,7 @@ async def insert_item(db: aiosqlite.Connection, plan_id: int, no: int, title: st
 # The columns a plan file decides, in the order `_material_values` gives them.
 _MATERIAL_COLUMNS = (
     "item_id, title, deadline_expr, deadline_kind, window_start, due_date, targets,"
-    " target_unit, applies_to, text_only, sort, moved_from"
+    " target_unit, applies_to, text_only, sort, moved_from, requirement"
 )
 
 
@@ -305,6 +305,7 @@ def _material_values(item_id: int, material: PlanMaterial, sort: int) -> tuple[o
         int(material.text_only),
         sort,
         material.moved_from.isoformat() if material.moved_from else None,
+        material.requirement,
     )
 
 
@@ -314,7 +315,7 @@ async def insert_material(
     """A plan file's material under its item; returns its id."""
     cur = await db.execute(
         f"INSERT INTO materials (plan_id, code, seq, {_MATERIAL_COLUMNS})"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (plan_id, material.code, material.seq, *_material_values(item_id, material, sort)),
     )
     assert cur.lastrowid is not None

@@ -81,10 +81,14 @@ async def test_the_sample_plan_round_trips(bot: ShellBot, tmp_path: Path) -> Non
         third["target"] == {"province": 50, "city": 30, "county": 50}
         and third["target_unit"] == "例"
     )
+    visit = data["items"][1]["materials"]  # the notice's 图片和文字的电子版, on 2.2 and 2.3
+    electronic = "图片和文字的电子版"
+    assert [m.get("requirement") for m in visit] == [None, electronic, electronic]
     assert await import_file(bot, renamed(exported, tmp_path / "rt.yaml", "henan-rt", "rt")) == 0
     before, after = await stored(bot, "fw"), await stored(bot, "rt")
     assert before[0] == after[0]  # title, 文号, issue date, notes, reminders, assessment
     assert len(before[1]) == 16
+    assert sum(m["requirement"] is not None for m in before[1]) == 2  # compared below too
     for old, new in zip(before[1], after[1], strict=True):
         assert old == new  # code, item, title, deadline, due date, targets, applies_to, text_only
     again = tmp_path / "rt-out.yaml"  # and the file it exports is the same file
