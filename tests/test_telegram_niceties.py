@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import io
+import json
+from pathlib import Path
 
 from PIL import Image
 
 from domain import qr_code
+from storage import telegram as store_telegram
+from storage.db import Store
 from tests.fake_telegram import FakeTelegram
-from tests.support import find_code, report_id
+from tests.support import find_code, local, report_id
 from tests.telegram_harness import TelegramBot, texts
 
 GROUP = -100_700
@@ -113,3 +117,64 @@ async def test_invite_in_chat_sends_the_deep_link_and_its_qr_code(
 
     zz = fake.user(1001, "张伟")
     assert "绑定成功" in texts(await tg.say(zz, f"/start {code}"))  # what scanning it sends
+
+
+def _edit(fake: FakeTelegram, message: dict, text: str) -> dict:
+    """Telegram's edited_message update: the same message, new text."""
+    edited = dict(message, text=text, edit_date=message["date"] + 30)
+    if text.startswith("/"):
+        length = len(text.split()[0])
+        edited["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+    else:
+        edited.pop("entities", None)
+    return {"edited_message": edited}
+
+
+async def test_a_command_edited_before_the_bot_got_to_it_is_handled_as_edited(
+    tmp_path: Path, fake: FakeTelegram
+) -> None:
+    first = await TelegramBot.start(tmp_path / "data", fake)
+    zz = fake.user(1001)
+    await first.bind("郑州", zz)
+    await first.stop()
+    # The bot was down: the typo and its correction wait together (here in the inbox).
+    typo = fake.message(zz, "/statr", push=False) | {"update_id": 700_001}
+    fixed = _edit(fake, typo["message"], "/start") | {"update_id": 700_002}
+    store = Store(tmp_path / "data" / "bot.sqlite3")
+    await store.open()
+    async with store.write() as db:
+        rows = [(u["update_id"], json.dumps(u)) for u in (typo, fixed)]
+        await store_telegram.inbox_save(db, rows, local("2016-05-20T09:00"))
+    await store.close()
+
+    mark = fake.mark()
+    second = await TelegramBot.start(tmp_path / "data", fake)
+    try:
+        await fake.expect(1001, "您已绑定为郑州")
+        await second.channel.lanes.idle()
+        said = texts([o.message for o in fake.since(mark)])
+        assert "没有“/statr”这个命令" not in said and said.count("您已绑定为") == 1
+    finally:
+        await second.stop()
+
+
+async def test_an_edit_after_the_answer_is_not_applied_and_chatter_edited_into_a_command_is(
+    tg: TelegramBot, fake: FakeTelegram
+) -> None:
+    zz = fake.user(1001)
+    await tg.bind("郑州", zz)
+    said = fake.message(zz, "/start")
+    await tg.handled(said)
+    mark = fake.mark()
+    await tg.handled(fake.push(_edit(fake, said["message"], "/help")))
+    out = [o.message for o in fake.since(mark)]
+    assert len(out) == 1 and "修改后的内容不会生效" in out[0]["text"]
+
+    group = fake.group(GROUP, "工作群")
+    chatter = fake.message(zz, "大家好", chat=group)
+    await tg.handled(chatter)
+    mark = fake.mark()
+    await tg.handled(fake.push(_edit(fake, chatter["message"], "大家好,明天交")))
+    assert fake.since(mark) == []  # still chatter: left alone
+    await tg.handled(fake.push(_edit(fake, chatter["message"], "/start@duban_test_bot")))
+    assert "您已绑定为郑州" in texts([o.message for o in fake.since(mark)])

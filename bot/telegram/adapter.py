@@ -8,6 +8,7 @@ import hashlib
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from telegram import CallbackQuery, ChatMemberUpdated, InlineKeyboardMarkup, Message, Update
@@ -39,10 +40,14 @@ from schedules.delivery import DeliveryError, RateLimits
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 CONCURRENCY = 16  # updates handled at once (across chats); the store serialises writes anyway
 REMEMBERED = 10_000  # recent update ids, to drop a second delivery without a database read
 BINDING_WORDS = ("/start", "/bind", "开始", "绑定")
+# What became of a message this run, for its edits: an edit of one still waiting on its lane
+# replaces it; of one never for the bot (group chatter) is handled as new; of one answered
+# (or started, or from before a restart) is not applied, and the sender is told so.
+QUEUED, CHATTER, ANSWERED = "queued", "chatter", "answered"
 
 
 class TelegramChannel:
@@ -86,6 +91,8 @@ class TelegramChannel:
         self.handled = 0  # updates finished since start (for benchmarks and health)
         self._slots = asyncio.Semaphore(concurrency)
         self._recent: OrderedDict[int, None] = OrderedDict()
+        self._messages: OrderedDict[tuple[str, int], str] = OrderedDict()  # (chat, id) → state
+        self._edits: dict[tuple[str, int], Inbound] = {}  # the latest edit of a queued message
         self._menu_task: asyncio.Task[None] | None = None
         self._pulse = asyncio.Event()  # set (and replaced) whenever an update comes or goes
 
@@ -184,6 +191,8 @@ class TelegramChannel:
             self.lanes.submit(lane, lambda: self._finish(ids, self._callback(update, query)))
         elif update.message is not None:
             self._message(update, update.message)
+        elif update.edited_message is not None:
+            self._edited(update, update.edited_message)
         elif update.my_chat_member is not None:
             member = update.my_chat_member
             lane = str(member.chat.id)
@@ -204,14 +213,61 @@ class TelegramChannel:
             return
         group_id = message.media_group_id
         if group_id is None:
+            key = (lane, message.message_id)
             if not inbound.addressed:
+                self._remember(key, CHATTER)
                 self._skip(ids)  # group chatter
                 return
-            self.lanes.submit(lane, lambda: self._finish(ids, self._handle(inbound)))
+            self._remember(key, QUEUED)
+            self.lanes.submit(lane, lambda: self._finish(ids, self._handle_latest(key, inbound)))
             return
         album = self.albums.add(f"{lane}:{group_id}", inbound)
         if album is not None:  # the first item: the album is handled once it is complete
             self.lanes.submit(lane, lambda: self._album(group_id, album))
+
+    def _remember(self, key: tuple[str, int], state: str) -> None:
+        self._messages[key] = state
+        self._messages.move_to_end(key)
+        if len(self._messages) > REMEMBERED:
+            old, _ = self._messages.popitem(last=False)
+            self._edits.pop(old, None)
+
+    async def _handle_latest(self, key: tuple[str, int], inbound: Inbound) -> None:
+        """A message as last edited before its turn came (under its own delivery key)."""
+        self._remember(key, ANSWERED)
+        edited = self._edits.pop(key, None)
+        if edited is not None:
+            if not edited.addressed:
+                return  # edited into chatter: nothing left for the bot
+            key_of_original = inbound.incoming.message_key
+            inbound = replace(
+                edited, incoming=replace(edited.incoming, message_key=key_of_original)
+            )
+        await self._handle(inbound)
+
+    def _edited(self, update: Update, message: Message) -> None:
+        ids = (update.update_id,)
+        lane = str(message.chat.id)
+        key = (lane, message.message_id)
+        inbound = from_message(update, message, self.bot.bot, self.files)
+        if inbound is None or message.media_group_id is not None:
+            self._skip(ids)  # an album's item is not re-read
+            return
+        state = self._messages.get(key)
+        if state == QUEUED:
+            self._edits[key] = inbound
+            self._skip(ids)
+        elif not inbound.addressed:
+            self._skip(ids)
+        elif state == CHATTER:
+            self._remember(key, ANSWERED)
+            self.lanes.submit(lane, lambda: self._finish(ids, self._handle(inbound)))
+        else:
+            self.lanes.submit(lane, lambda: self._finish(ids, self._edit_too_late(inbound)))
+
+    async def _edit_too_late(self, inbound: Inbound) -> None:
+        outcome = await router.notice(self.services, inbound.incoming, "telegram.edit_not_applied")
+        await answer(self.sender, inbound.origin, outcome.replies, _no_link, self.services.metrics)
 
     async def _album(self, group_id: str, album: Album[Inbound]) -> None:
         items = await album.complete()
@@ -292,4 +348,4 @@ def _lane_of(update: Update) -> str:
 
 
 async def _no_link() -> tuple[str, InlineKeyboardMarkup]:
-    raise AssertionError("an expired button's answer is never private")
+    raise AssertionError("the channel's own notices are never private")

@@ -50,7 +50,7 @@ def fault(update: Update) -> str | None:
     chat = update.effective_chat
     if chat is not None:
         checks += [("chat.id", chat.id, int), ("chat.type", chat.type, str)]
-    message = update.message
+    message = update.message or update.edited_message
     if message is not None:
         checks += _message_checks(message)
         replied = message.reply_to_message
