@@ -66,7 +66,9 @@ def doc_number(t: Translator, document: str | None, year: int, seq: int) -> str 
 
 
 def level2(n: int) -> str:
-    """(一) … (九十九): the level-2 numbers of a 公文 (Chinese only; English uses (1))."""
+    """一 … 九十九: the level-2 numbers of a 公文 (Chinese only; English uses 1, 2…)."""
+    if n >= 100:  # no plan has a hundred items; a number still reads
+        return str(n)
     if n < 10:
         word = _CN_DIGITS[n]
     else:

@@ -6,12 +6,15 @@ from __future__ import annotations
 import re
 from io import BytesIO
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Length, Pt
 from docx.text.run import Run
 
+from insight.bulletin_doc import doc_number, level2, subject_of
+from locales import Translator
 from storage import units
 from tests.fake_bot_api import Call
 from tests.fake_telegram import FakeTelegram
@@ -227,3 +230,24 @@ async def test_telegram_group_gets_the_summary_and_the_document(
     said = [o.message for o in fake.since(mark, TG_GROUP)]
     summary = next(texts([m]) for m in said if TITLE in texts([m]))
     assert len(summary.splitlines()) <= SUMMARY_LINES
+
+
+def test_numbers_titles_and_level2_headings() -> None:
+    zh = Translator("zh_CN", ZoneInfo("Asia/Shanghai"))
+    assert doc_number(zh, "豫安监管﹝2016﹞41号", 2016, 3) == "豫安监管〔2016〕3号"
+    assert doc_number(zh, "豫安监管[2017]5号", 2017, 12) == "豫安监管〔2017〕12号"
+    assert doc_number(zh, None, 2016, 1) is None  # no 文号 is made up
+    assert doc_number(zh, "〔2016〕41号", 2016, 1) is None
+    assert [level2(n) for n in (1, 9, 10, 11, 20, 25, 99, 100)] == [
+        "一",
+        "九",
+        "十",
+        "十一",
+        "二十",
+        "二十五",
+        "九十九",
+        "100",
+    ]
+    assert subject_of("2016年度服务型行政执法建设工作方案") == "2016年度服务型行政执法建设工作"
+    assert subject_of("2017年度安全生产实施方案") == "2017年度安全生产工作"
+    assert subject_of("年度重点任务") == "年度重点任务"
