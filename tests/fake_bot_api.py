@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html
+import io
 import json
 import re
 import time
@@ -14,6 +15,7 @@ from typing import Any, TypeVar
 
 import aiohttp
 from aiohttp import web
+from PIL import Image
 from telegram import TelegramObject, Update
 
 T = TypeVar("T")
@@ -21,6 +23,10 @@ TOKEN = "123456:TEST-fake-token"
 DOWNLOAD_LIMIT = 20 * 1024 * 1024
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
+PHOTO_LIMIT = 10 * 1024 * 1024  # sendPhoto: 10 MB, width + height <= 10000, ratio <= 20
+PHOTO_SIDES = 10_000
+PHOTO_RATIO = 20
+MEDIA_GROUP_MIN, MEDIA_GROUP_MAX = 2, 10
 _JSON_FIELDS = {
     "reply_markup",
     "allowed_updates",
@@ -276,6 +282,26 @@ class BotApiMethods:
     async def _m_sendphoto(self, params: dict, uploads: dict) -> dict:
         return self._send_file("photo", params, uploads)
 
+    async def _m_sendmediagroup(self, params: dict, uploads: dict) -> list[dict]:
+        """An album: 2-10 photos/videos, or documents only; files come as attach://name."""
+        chat = self._target(params)
+        media = params.get("media") or []
+        if not MEDIA_GROUP_MIN <= len(media) <= MEDIA_GROUP_MAX:
+            raise ApiError(400, "Bad Request: MEDIA_GROUP_INVALID")
+        kinds = {item.get("type") for item in media}
+        if not (kinds <= {"photo", "video"} or kinds == {"document"} or kinds == {"audio"}):
+            raise ApiError(400, "Bad Request: MEDIA_GROUP_INVALID")
+        attached = []
+        for item in media:
+            ref = str(item.get("media", ""))
+            if not ref.startswith("attach://") or ref.removeprefix("attach://") not in uploads:
+                raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+            name, content = uploads[ref.removeprefix("attach://")]
+            attached.append(self._attachment(item["type"], name, content, item))
+        group_id = f"{len(self.calls)}{int(time.time())}"
+        plain = {k: v for k, v in params.items() if k != "reply_markup"}  # albums take no buttons
+        return [self._record(chat, plain, a | {"media_group_id": group_id}) for a in attached]
+
     async def _m_editmessagetext(self, params: dict, uploads: dict) -> dict:
         msg = self._editable(params)
         text = visible_text(str(params.get("text", "")), params.get("parse_mode"))
@@ -369,23 +395,30 @@ class BotApiMethods:
 
     def _send_file(self, kind: str, params: dict, uploads: dict) -> dict:
         chat = self._target(params)
-        caption = visible_text(str(params.get("caption", "")), params.get("parse_mode"))
-        if utf16_len(caption) > CAPTION_LIMIT:
-            raise ApiError(400, "Bad Request: message caption is too long")
         if kind not in uploads:
             raise ApiError(400, f"Bad Request: there is no {kind} in the request")
         name, content = uploads[kind]
+        return self._record(chat, params, self._attachment(kind, name, content, params))
+
+    def _attachment(self, kind: str, name: str, content: bytes, params: dict) -> dict[str, Any]:
+        """The message content of a sent file (with its caption), checked as Telegram does."""
+        caption = visible_text(str(params.get("caption", "")), params.get("parse_mode"))
+        if utf16_len(caption) > CAPTION_LIMIT:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        width = height = 1280
+        if kind == "photo":
+            width, height = _photo_size(content)
         stored = self.add_file(content, ext=name.rpartition(".")[2] or "bin")
         item = {"file_id": stored.file_id, "file_unique_id": stored.unique_id}
         item["file_size"] = stored.size
         attached: dict[str, Any] = (
             {"document": item | {"file_name": name}}
             if kind == "document"
-            else {"photo": [item | {"width": 1280, "height": 1280}]}
+            else {kind: [item | {"width": width, "height": height}]}
         )
         if caption:
             attached["caption"] = caption
-        return self._record(chat, params, attached)
+        return attached
 
     def _editable(self, params: dict) -> dict:
         chat_id = int(params.get("chat_id", 0))
@@ -417,6 +450,20 @@ class BotApiMethods:
                     self._notify()
                 elif not delivered:
                     await asyncio.sleep(0.05)  # Telegram too waits before retrying a webhook
+
+
+def _photo_size(content: bytes) -> tuple[int, int]:
+    """A photo's size in pixels; what Telegram refuses as a photo raises its error."""
+    if len(content) > PHOTO_LIMIT:
+        raise ApiError(400, "Bad Request: PHOTO_SAVE_FILE_INVALID")
+    try:
+        with Image.open(io.BytesIO(content)) as picture:
+            width, height = picture.size
+    except (OSError, ValueError):
+        raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED") from None
+    if width + height > PHOTO_SIDES or max(width, height) > PHOTO_RATIO * min(width, height):
+        raise ApiError(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
+    return width, height
 
 
 _MESSAGE_KEYS = {"message_id", "date", "chat", "from", "text", "caption", "reply_markup"}

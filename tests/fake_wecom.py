@@ -28,6 +28,8 @@ SECRET = "app-secret-for-tests"
 AGENT_ID = 1000002
 ROBOT_LIMIT = 20
 ROBOT_PICTURE_MAX = 2 * 1024 * 1024  # a robot's image message, decoded
+IMAGE_MAX = 10 * 1024 * 1024  # media/upload: an image (JPG or PNG)
+FILE_MAX = 20 * 1024 * 1024  # and any file
 DUPLICATE_WINDOW_MAX = 4 * 3600  # duplicate_check_interval: at most four hours
 SERVER_IP = "203.0.113.7"  # the bot's outgoing IP, as WeCom would name it
 # WeCom's own wording, where the bot reads it.
@@ -99,6 +101,7 @@ class FakeWeCom:
     menus: list[dict[str, Any]] = field(default_factory=list)  # menu/create bodies, as sent
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     uploads: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    upload_types: dict[str, str] = field(default_factory=dict)  # media id -> image, file, …
     appchats: dict[str, dict[str, Any]] = field(default_factory=dict)
     agent_name: str = "督办助手"
     visible_users: list[str] = field(default_factory=list)  # agent/get's allow_userinfos
@@ -296,8 +299,15 @@ class FakeWeCom:
         media = form.get("media")
         if not isinstance(media, web.FileField):
             return self._error(request.path, 41004, "media missing")
+        content = media.file.read()
+        kind = request.query.get("type", "")
+        if kind == "image" and not content.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
+            return self._error(request.path, 40005, "invalid file type")  # JPG and PNG only
+        if len(content) > (IMAGE_MAX if kind == "image" else FILE_MAX):
+            return self._error(request.path, 40006, "invalid file size")
         media_id = "U" + secrets.token_hex(12)
-        self.uploads[media_id] = (media.filename, media.file.read())
+        self.uploads[media_id] = (media.filename, content)
+        self.upload_types[media_id] = kind
         return web.json_response(
             {"errcode": 0, "errmsg": "ok", "type": request.query.get("type"), "media_id": media_id}
         )

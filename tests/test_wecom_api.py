@@ -71,7 +71,7 @@ async def test_files_and_pictures_go_out_as_media(tmp_path: Path) -> None:
         sheet = tmp_path / "进度表.xlsx"
         sheet.write_bytes(b"PK\x03\x04 spreadsheet")
         chart = tmp_path / "进度图.png"
-        chart.write_bytes(b"\x89PNG chart")
+        chart.write_bytes(b"\x89PNG\r\n\x1a\n chart")
         files = [
             OutgoingFile(str(sheet), sheet.name, "application/vnd.ms-excel"),
             OutgoingFile(str(chart), chart.name, "image/png"),

@@ -14,6 +14,7 @@ from telegram import (
     ForceReply,
     InlineKeyboardMarkup,
     InputFile,
+    InputMediaPhoto,
     LinkPreviewOptions,
     ReplyParameters,
 )
@@ -29,6 +30,7 @@ from telegram.error import (
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.telegram.client import ChannelBot
+from bot.telegram.photos import REFUSED_MEDIA, groups, photo_on_disk
 from bot.telegram.render import CAPTION_LIMIT, CallbackTokens, escape, split_text, utf16_len
 from domain.channels import TELEGRAM
 from domain.messages import OutgoingFile, Reply
@@ -43,8 +45,6 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 # sender of the message replied to, or the user mentioned in the text).
 ASK = ForceReply(selective=True)
 Markup = InlineKeyboardMarkup | ForceReply
-PHOTO_TYPES = {"image/png", "image/jpeg"}  # shown inline as a photo; any other file is a document
-PHOTO_LIMIT = 10 * 1024 * 1024  # sendPhoto's limit
 
 
 def retry_seconds(err: RetryAfter) -> float:
@@ -133,17 +133,44 @@ class TelegramSender:
         markup: Markup | None = await self.tokens.keyboard(reply.choices)
         if markup is None and reply.expects_answer:
             markup = ASK
-        as_caption = bool(reply.files) and utf16_len(reply.text) <= CAPTION_LIMIT
+        # Photos first (2-10 in an album), then documents; `photos` decides which is which.
+        kinds = [await asyncio.to_thread(photo_on_disk, f) for f in reply.files]
+        photos = [f for f, photo in zip(reply.files, kinds, strict=True) if photo]
+        batches = [(group, True) for group in groups(photos)]
+        batches += [([f], False) for f, photo in zip(reply.files, kinds, strict=True) if not photo]
+        # An album takes no buttons: when one would come last, the text follows the files.
+        text_last = markup is not None and bool(batches) and len(batches[-1][0]) > 1
+        as_caption = bool(batches) and not text_last and utf16_len(reply.text) <= CAPTION_LIMIT
         chunks = [] if as_caption else split_text(reply.text)
+        if not text_last:
+            await self._send_chunks(chat_id, chunks, markup, reply_to, mention, bool(batches))
+        for i, (batch, as_photo) in enumerate(batches):
+            caption = reply.text if as_caption and i == 0 else None
+            last = i == len(batches) - 1 and not text_last
+            if len(batch) > 1:
+                await self.send_album(chat_id, batch, caption, reply_to)
+            else:
+                await self.send_file(
+                    chat_id, batch[0], caption, markup if last else None, reply_to, as_photo
+                )
+        if text_last:
+            await self._send_chunks(chat_id, chunks, markup, reply_to, mention, False)
+
+    async def _send_chunks(
+        self,
+        chat_id: str,
+        chunks: list[str],
+        markup: Markup | None,
+        reply_to: int | None,
+        mention: str,
+        more: bool,
+    ) -> None:
+        """The text's parts; the buttons on the last unless `more` is sent after them."""
         for i, chunk in enumerate(chunks):
-            last = i == len(chunks) - 1 and not reply.files
+            last = i == len(chunks) - 1 and not more
             await self.send_text(
                 chat_id, chunk, markup if last else None, reply_to, mention if i == 0 else ""
             )
-        for i, file in enumerate(reply.files):
-            caption = reply.text if as_caption and i == 0 else None
-            last = i == len(reply.files) - 1
-            await self.send_file(chat_id, file, caption, markup if last else None, reply_to)
 
     async def send_text(
         self,
@@ -175,9 +202,11 @@ class TelegramSender:
         caption: str | None,
         markup: Markup | None,
         reply_to: int | None,
+        as_photo: bool = False,
     ) -> None:
+        """One file: a photo when `as_photo` (a document if Telegram refuses it), else a document."""
         content = await asyncio.to_thread(Path(file.path).read_bytes)
-        if file.mime in PHOTO_TYPES and len(content) <= PHOTO_LIMIT:
+        if as_photo:
             try:
                 await self.call(
                     chat_id,
@@ -191,7 +220,9 @@ class TelegramSender:
                     ),
                 )
                 return
-            except Undeliverable as err:  # e.g. dimensions Telegram refuses for a photo
+            except Undeliverable as err:
+                if not REFUSED_MEDIA.search(err.detail):
+                    raise
                 log.info("photo refused, sent as a document: %s", err.detail)
         await self.call(
             chat_id,
@@ -204,6 +235,36 @@ class TelegramSender:
                 reply_parameters=_reply_to(reply_to),
             ),
         )
+
+    async def send_album(
+        self, chat_id: str, photos: list[OutgoingFile], caption: str | None, reply_to: int | None
+    ) -> None:
+        """2-10 photos as one album (sendMediaGroup), the caption under the first; one by one
+        if Telegram refuses a picture in it."""
+        contents = [await asyncio.to_thread(Path(f.path).read_bytes) for f in photos]
+        media = [
+            InputMediaPhoto(
+                content,
+                filename=file.name,
+                caption=escape(caption) if caption and i == 0 else None,
+                parse_mode=ParseMode.HTML,
+            )
+            for i, (file, content) in enumerate(zip(photos, contents, strict=True))
+        ]
+        try:
+            await self.call(
+                chat_id,
+                lambda chat: self.bot.send_media_group(
+                    chat, media, reply_parameters=_reply_to(reply_to)
+                ),
+            )
+        except Undeliverable as err:
+            if not REFUSED_MEDIA.search(err.detail):
+                raise
+            log.info("album refused, sent one by one: %s", err.detail)
+            for i, file in enumerate(photos):
+                first = caption if i == 0 else None
+                await self.send_file(chat_id, file, first, None, reply_to, as_photo=True)
 
     async def edit_reply(self, chat_id: str, message_id: int, reply: Reply) -> bool:
         """Put the reply in place of the tapped message; False if that message cannot be edited."""

@@ -18,7 +18,7 @@ from bot.wecom.crypto import CallbackCrypto
 from bot.wecom.downloads import Downloads
 from bot.wecom.errors import CONFIG_PROBLEMS, delivery_error
 from bot.wecom.inbound import Inbox
-from bot.wecom.member import MemberSender
+from bot.wecom.member import MemberSender, is_image
 from bot.wecom.pacing import crowded_wait
 from bot.wecom.robots import PICTURE_MAX, RobotSender
 from domain.channels import WECOM, WECOM_APPCHAT, WECOM_ROBOT
@@ -32,7 +32,6 @@ log = logging.getLogger(__name__)
 CHANNEL = WECOM
 ROBOT = WECOM_ROBOT
 APPCHAT = WECOM_APPCHAT
-ROBOT_PICTURES = ("image/png", "image/jpeg")  # what a robot's image message takes
 
 
 class WeComChannel:
@@ -129,16 +128,16 @@ class WeComChannel:
             raise Undeliverable("not a robot")
         pictures = []
         for file in reply.files:
-            if file.mime not in ROBOT_PICTURES:
-                continue  # a robot posts texts and pictures only
             path = Path(file.path)
             try:
                 if await aiofiles.os.path.getsize(path) > PICTURE_MAX:
                     continue
                 async with aiofiles.open(path, "rb") as source:
-                    pictures.append(await source.read())
+                    content = await source.read()
             except FileNotFoundError:
                 continue
+            if is_image(content):  # a robot posts texts and pictures only
+                pictures.append(content)
         await self.robots.send(int(number), mapping.split_text(reply.text), pictures)
 
     async def _to_appchat(self, chat_ref: str, reply: Reply) -> None:

@@ -25,6 +25,7 @@ from bot.wecom.downloads import Downloads
 from bot.wecom.pacing import MemberBudget, crowded_wait
 from domain.channels import WECOM
 from domain.messages import Choice, OutgoingFile, Reply
+from domain.pictures import sniff
 from handlers import router
 from handlers.context import Services
 from locales import Translator
@@ -33,7 +34,8 @@ from storage import wecom, wecom_sends
 
 COMPACT_OVER = 2  # a text needing more messages goes as a summary and a file
 FILE_MAX = 20 * 1024 * 1024  # media/upload's limit for a file
-IMAGE_MAX = 10 * 1024 * 1024  # and for a picture: larger ones go as files
+IMAGE_MAX = 10 * 1024 * 1024  # and for a picture (PNG or JPEG only): larger ones go as files
+IMAGE_MIN = 5  # media/upload refuses a file of 5 bytes or less
 # media/upload ids live three days; an hour's margin so none expires between lookup and use.
 MEDIA_LIFETIME = timedelta(days=3) - timedelta(hours=1)
 SAFE_KINDS = frozenset({"text", "image", "file"})
@@ -133,7 +135,7 @@ class MemberSender:
                 content = await source.read()
         except FileNotFoundError:
             raise Undeliverable(f"file {file.name!r} is gone") from None
-        kind = "image" if mime.startswith("image/") and size <= IMAGE_MAX else "file"
+        kind = "image" if is_image(content) else "file"
         media = await self._media(kind, file.name, content, mime)
         return self._safe({"msgtype": kind, kind: {"media_id": media}})
 
@@ -178,3 +180,9 @@ class MemberSender:
         async with self.services.store.write() as db:
             task = await wecom_sends.card_task(db, digest, fresh, now, now + DUPLICATE_WINDOW)
         return {**card, "task_id": task}
+
+
+def is_image(content: bytes) -> bool:
+    """Whether a file goes to a member as an image message (shown in the chat) rather than as
+    a file: what WeCom takes as an image, PNG or JPEG by its bytes, within the image limit."""
+    return IMAGE_MIN < len(content) <= IMAGE_MAX and sniff(content) is not None
