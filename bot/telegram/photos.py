@@ -30,11 +30,15 @@ def is_photo(content: bytes) -> bool:
 
 
 def photo_on_disk(file: OutgoingFile) -> bool:
-    """`is_photo` of the file's bytes; a file too big to be a photo is not read."""
+    """`is_photo` of the file's bytes; a file too big to be a photo is not read. A file that
+    cannot be read is no photo: sending it as a document reports the problem as before."""
     path = Path(file.path)
-    if path.stat().st_size > PHOTO_LIMIT:
+    try:
+        if path.stat().st_size > PHOTO_LIMIT:
+            return False
+        return is_photo(path.read_bytes())
+    except OSError:
         return False
-    return is_photo(path.read_bytes())
 
 
 def groups(photos: list[OutgoingFile]) -> list[list[OutgoingFile]]:
