@@ -4,9 +4,12 @@ one who tapped only, once per choice, never past the deadline, and not twice aft
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from bot.wecom.mapping import BUTTON_CHARS
+from locales import Translator
+from schedules import snooze
 from tests.support import SHANGHAI, ShellBot
 
 
@@ -90,3 +93,12 @@ async def test_no_snooze_past_the_deadline(tmp_path: Path) -> None:
         assert "找不到这条提醒" in await bot.say("/snooze later remind:2016-05-31", as_="kf")
     finally:
         await bot.stop()
+
+
+def test_snooze_labels_fit_a_wecom_button() -> None:
+    for locale in ("zh_CN", "en"):
+        t = Translator(locale, SHANGHAI)
+        for n in range(7):
+            day = date(2016, 5, 23) + timedelta(days=n)
+            for kind in snooze.KINDS:
+                assert len(snooze.label(t, kind, day, SHANGHAI)) <= BUTTON_CHARS, (locale, day)
