@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from schedules.policy import check, policy_from
 from storage import pushes
 from tests.support import NOTICE_PDF, SHANGHAI, ShellBot
 
@@ -67,3 +68,9 @@ async def test_a_digest_only_when_something_changed_and_weekly(tmp_path: Path) -
         ]
     finally:
         await again.stop()
+
+
+def test_the_weekly_day_is_a_plan_key() -> None:
+    assert policy_from({"digest_weekday": "周三"}).digest_weekday == 3
+    assert policy_from({"digest_weekday": 0}).digest_weekday == 0  # only on change
+    assert check({"digest_weekday": "someday"}) != []
