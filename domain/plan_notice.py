@@ -68,6 +68,7 @@ class Draft:
     title: str
     materials: list[tuple[Line, str, Deadline | None]] = field(default_factory=list)
     kinds: frozenset[UnitKind] | None = None  # from its 责任单位 cell, else the addressees'
+    requirements: dict[int, str] = field(default_factory=dict)  # material index → 报送要求
 
 
 class Head(NamedTuple):
@@ -221,6 +222,7 @@ class Notice:
                 title=title,
                 deadline=deadline,
                 applies_to=kinds,
+                requirement=draft.requirements.get(seq - 1),
             )
             for seq, (_, title, deadline) in enumerate(draft.materials, 1)
             if deadline is not None

@@ -13,6 +13,7 @@ A reader of a file format gives the lines before and after the table and the tab
   deadline cell merged over several rows gives them one deadline; an unmerged empty deadline
   cell is a problem, not "the same as above". Without a material column, the task is its own
   material.
+- 报送要求 (or 材料要求) is the requirement of the row's materials (`加盖公章的PDF`).
 - 责任单位 names whom the item is for (domain.plan_notice.kinds_named); empty: the addressees.
 - a row starting with 说明 ends the table: it and the lines after are the notes.
 """
@@ -23,6 +24,7 @@ import re
 from dataclasses import dataclass
 
 from domain.deadlines import Deadline
+from domain.plan_checks import REQUIREMENT_CHARS
 from domain.plan_model import PlanFile, PlanFileError, PlanIssue
 from domain.plan_notice import NOTES, Draft, Line, Notice, kinds_named, notes_from
 
@@ -39,6 +41,8 @@ _COLUMNS = {
     "完成时限": "deadline",
     "时限": "deadline",
     "完成时间": "deadline",
+    "报送要求": "requirement",
+    "材料要求": "requirement",
     "责任单位": "units",
     "责任主体": "units",
 }
@@ -197,7 +201,10 @@ class _Rows:
             due = self.cell(r, "deadline")
             if due is not None and (deadline is None or deadline[0] is not due):
                 deadline = (due, self.notice.deadline(due.as_line())) if due.text else None
+            requirement = self.requirement(r)
             for line, material in titles:
+                if requirement:
+                    draft.requirements[len(draft.materials)] = requirement
                 if deadline is None:
                     code = f"{draft.no}.{len(draft.materials) + 1}" if self.listed else draft.no
                     where = due.as_line() if due is not None else line
@@ -221,6 +228,17 @@ class _Rows:
         numbered = len(parts) > 1 and all(NUMBERING.match(p) for p in parts)
         texts = [_title(p) for p in parts] if numbered else [_title(cell.text)]
         return [(cell.as_line(), text) for text in texts if text]
+
+    def requirement(self, r: int) -> str | None:
+        """The row's 报送要求 (a cell merged down holds for the rows it covers)."""
+        cell = self.cell(r, "requirement")
+        if cell is None or not cell.text:
+            return None
+        if len(cell.text) > REQUIREMENT_CHARS:
+            params = {"length": len(cell.text), "limit": REQUIREMENT_CHARS}
+            self.notice.add(cell.as_line(), "plan.error.requirement_too_long", **params)
+            return None
+        return cell.text
 
     def kinds(self, r: int) -> frozenset | None:
         cell = self.cell(r, "units")

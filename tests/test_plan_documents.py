@@ -178,3 +178,23 @@ def test_formats_no_reader_opens_are_asked_for_again(
         load_plan_file(path)
     assert [i.key for i in err.value.issues] == ["plan.error.save_as"]
     assert f"另存为” {instead}" in plan_issue_text(ZH, err.value.issues[0])
+
+
+def test_a_requirement_column_says_what_each_material_needs(tmp_path: Path) -> None:
+    """报送要求 beside the materials; a cell merged over two rows holds for both."""
+    rows: list[Row] = [
+        ["序号", "事项", "需报送的材料", "完成时限", "报送要求"],
+        ["1", "年度方案制定情况", "推进服务型行政执法建设年度方案", "5月底", "加盖公章的PDF"],
+        ["2", "组织开展观摩、交流等情况", "1.开展观摩会的通知", "8月底", "照片不少于3张"],
+        [None, None, "2.观摩会的图片、视频资料", None, None],
+        [None, None, "3.相关典型经验", None, ""],
+    ]
+    path = tmp_path / "requirements.docx"
+    write_docx(path, seed_body(), rows)
+    needs = {m.code: m.requirement for m in load_plan_file(path).materials()}
+    assert needs == {
+        "1": "加盖公章的PDF",
+        "2.1": "照片不少于3张",
+        "2.2": "照片不少于3张",
+        "2.3": None,
+    }
