@@ -261,6 +261,10 @@ class BotApiMethods:
         return True
 
     async def _m_deletemycommands(self, params: dict, uploads: dict) -> bool:
+        scope = params.get("scope") or {"type": "default"}
+        self.commands.pop(
+            f"{json.dumps(scope, sort_keys=True)}|{params.get('language_code', '')}", None
+        )
         return True
 
     async def _m_answercallbackquery(self, params: dict, uploads: dict) -> bool:

@@ -178,3 +178,30 @@ async def test_an_edit_after_the_answer_is_not_applied_and_chatter_edited_into_a
     assert fake.since(mark) == []  # still chatter: left alone
     await tg.handled(fake.push(_edit(fake, chatter["message"], "/start@duban_test_bot")))
     assert "您已绑定为郑州" in texts([o.message for o in fake.since(mark)])
+
+
+def _menu(fake: FakeTelegram, scope: dict, language: str = "") -> list[str] | None:
+    commands = fake.commands.get(f"{json.dumps(scope, sort_keys=True)}|{language}")
+    return None if commands is None else [c["command"] for c in commands]
+
+
+async def test_menus_follow_a_persons_role_and_groups_have_their_own(
+    tg: TelegramBot, fake: FakeTelegram
+) -> None:
+    groups = {"type": "all_group_chats"}
+    await fake.wait_for(lambda: _menu(fake, groups, "en"))
+    in_groups = _menu(fake, groups)
+    assert in_groups is not None and {"status", "todo", "subscribe"} <= set(in_groups)
+    assert "invite" not in in_groups
+
+    zz = fake.user(1001)
+    own = {"type": "chat", "chat_id": 1001}
+    await tg.bind("郑州", zz)
+    assert _menu(fake, own) is None  # a reporter has everyone's menu
+    await tg.bind("郑州", zz, "admin")  # promoted
+    promoted = _menu(fake, own)
+    assert promoted is not None and {"pending", "return", "invite"} <= set(promoted)
+    await tg.bind("郑州", zz, "reporter")  # demoted
+    assert _menu(fake, own) is None
+    [deleted] = fake.calls_to("deleteMyCommands")[-1:]
+    assert deleted.params["scope"] == own

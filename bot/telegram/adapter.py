@@ -44,6 +44,9 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_membe
 CONCURRENCY = 16  # updates handled at once (across chats); the store serialises writes anyway
 REMEMBERED = 10_000  # recent update ids, to drop a second delivery without a database read
 BINDING_WORDS = ("/start", "/bind", "开始", "绑定")
+# After these the sender's menu is set again: who they are (`/bind_confirm` too, a move) or
+# their language may have changed.
+MENU_WORDS = (*BINDING_WORDS, "/lang", "语言")
 # What became of a message this run, for its edits: an edit of one still waiting on its lane
 # replaces it; of one never for the bot (group chatter) is handled as new; of one answered
 # (or started, or from before a restart) is not applied, and the sender is told so.
@@ -311,7 +314,7 @@ class TelegramChannel:
                 lambda: self.notices.open_private(inbound),
                 self.services.metrics,
             )
-        if contact is not None and inbound.incoming.text.lstrip().startswith(BINDING_WORDS):
+        if contact is not None and inbound.incoming.text.lstrip().startswith(MENU_WORDS):
             await menu.install_for(self.bot, contact, self.settings)
 
     async def _callback(self, update: Update, query: CallbackQuery) -> None:
