@@ -231,6 +231,8 @@ async def digest(runs: Sequence[Run]) -> Missed:
         p.run.policy.digest_weekday and is_bulletin_day(day, p.run.policy.digest_weekday)
         for p in plans
     )
+    # A plan closed since, or without 签收, has no unit to acknowledge: nobody 签收 there.
+    acking = {p.run.plan.id for p in plans if p.run.policy.ack}
     by_id = {u.id: u for u in await units.all_units(db)}
     everyone = await people.people(db)
     said = await digest_state.last(db)
@@ -252,7 +254,7 @@ async def digest(runs: Sequence[Run]) -> Missed:
             if section.lines:
                 sections.append((part.run, section.lines, section.reviews))
         before = said.get(admin.id)
-        change = _change_line(t, before, facts)
+        change = _change_line(t, before, facts, acking)
         if not sections or not (change or weekly or (before is None and news)):
             continue
         headed = len(sections) > 1
@@ -291,15 +293,20 @@ async def digest(runs: Sequence[Run]) -> Missed:
     return missed
 
 
-def _change_line(t: Translator, before: frozenset[str] | None, facts: set[str]) -> str | None:
-    """What changed since the last digest: new overdue, new to review, newly 签收; None when
-    nothing did (or there was no digest before: nothing to compare with)."""
+def _change_line(
+    t: Translator, before: frozenset[str] | None, facts: set[str], acking: set[int]
+) -> str | None:
+    """What changed since the last digest: new overdue, new to review, newly 签收 in the plans
+    that still ask for it (`acking`); None when nothing did (or there was no digest before:
+    nothing to compare with)."""
     if before is None:
         return None
     added = facts - before
     late = sum(1 for f in added if f.startswith("o"))
     review = sum(1 for f in added if f[0] in "rq")
-    acked = sum(1 for f in before - facts if f.startswith("a"))
+    acked = sum(
+        1 for f in before - facts if f.startswith("a") and int(f[1:].split(":")[0]) in acking
+    )
     parts = [
         t(key, count=count)
         for key, count in (

@@ -10,6 +10,7 @@ from pathlib import Path
 from schedules.policy import check, policy_from
 from storage import pushes
 from tests.support import NOTICE_PDF, SHANGHAI, ShellBot
+from tests.test_schedules_plans import import_draft
 
 
 async def digests(bot: ShellBot) -> dict[date, str]:
@@ -74,3 +75,21 @@ def test_the_weekly_day_is_a_plan_key() -> None:
     assert policy_from({"digest_weekday": "周三"}).digest_weekday == 3
     assert policy_from({"digest_weekday": 0}).digest_weekday == 0  # only on change
     assert check({"digest_weekday": "someday"}) != []
+
+
+async def test_closing_a_plan_is_no_news_of_签收(tmp_path: Path) -> None:
+    bot = await ShellBot.start(tmp_path / "data", at="2016-05-23T09:30", schedules=True)
+    try:
+        await bot.invite_and_bind("郑州", "zz")
+        await import_draft(bot, tmp_path)
+        assert "已发布" in await bot.say("/plan publish zx", as_="admin")
+        assert "已报送" in await bot.say("/report fw-1 方案", as_="zz", files=[NOTICE_PDF])
+        await bot.say(":time 2016-05-24T09:00")
+        assert date(2016, 5, 24) in await digests(bot)
+
+        # 郑州 never acknowledged the campaign; closing it is not 郑州 acknowledging it.
+        assert "已结束" in await bot.say("/plan close zx confirm", as_="admin")
+        await bot.say(":time 2016-05-25T09:00")
+        assert date(2016, 5, 25) not in await digests(bot)
+    finally:
+        await bot.stop()
