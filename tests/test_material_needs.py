@@ -57,7 +57,9 @@ async def material_21(bot: ShellBot, short: str = "fw") -> tuple[str | None, lis
         plan = next(p for p in await plans.every(db) if p.short == short)
         material = next(m for m in await plans.materials(db, plan.id) if m.code == "2.1")
         forms = await material_templates.of_material(db, material.id)
-    return material.requirement, [await stored_bytes(bot.app.services.files, f.sha256) for f in forms]
+    return material.requirement, [
+        await stored_bytes(bot.app.services.files, f.sha256) for f in forms
+    ]
 
 
 async def test_a_plan_file_with_requirements_and_templates_imports(bot: ShellBot) -> None:
