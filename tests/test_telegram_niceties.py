@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 from PIL import Image
@@ -12,7 +13,7 @@ from domain import qr_code
 from storage import telegram as store_telegram
 from storage.db import Store
 from tests.fake_telegram import FakeTelegram
-from tests.support import find_code, local, report_id
+from tests.support import ShellBot, find_code, local, report_id
 from tests.telegram_harness import TelegramBot, texts
 
 GROUP = -100_700
@@ -205,3 +206,23 @@ async def test_menus_follow_a_persons_role_and_groups_have_their_own(
     assert _menu(fake, own) is None
     [deleted] = fake.calls_to("deleteMyCommands")[-1:]
     assert deleted.params["scope"] == own
+
+
+async def test_the_shell_shows_the_link_and_the_qr_file_when_the_bots_name_is_set(
+    tmp_path: Path,
+) -> None:
+    plain = await ShellBot.start(tmp_path / "plain")
+    try:
+        out = await plain.say("/invite 郑州 reporter")
+        assert find_code(out) and "t.me" not in out and ".png" not in out
+    finally:
+        await plain.stop()
+    named = await ShellBot.start(tmp_path / "named", TELEGRAM_BOT_USERNAME="@duban_bot")
+    try:
+        out = await named.say("/invite 郑州 reporter")
+        link = f"https://t.me/duban_bot?start={find_code(out)}"
+        assert link in out
+        [png] = [Path(p) for p in re.findall(r"(/[^()()\s]+\.png)", out)]
+        assert png.read_bytes() == qr_code.png(link)
+    finally:
+        await named.stop()
