@@ -121,8 +121,8 @@ async def test_admin_accepts_and_returns_with_buttons(tg: TelegramBot, fake: Fak
     await fake.expect(zz["id"], f"您的报送 #{first}([1]")
 
     item = _last_with(listing, f"报送 #{second}")
-    asked = (await tg.tap(tg.admin, item, "退回"))[0]
-    assert f"请回复退回报送 #{second} 的原因" in asked["text"] and "reply_markup" not in asked
+    _last_with(await tg.tap(tg.admin, item, "退回"), f"请回复退回报送 #{second} 的原因")  # anew
+    assert "reply_markup" not in fake.messages[(tg.admin["id"], item["message_id"])]
     returned = await tg.say(tg.admin, "缺少正式印发的文件")
     assert f"已退回报送 #{second}" in texts(returned)
     told = await fake.expect(zz["id"], f"报送 #{second}")

@@ -53,6 +53,7 @@ async def test_a_reason_asked_after_a_tap_opens_the_keyboard_and_a_plain_answer_
     asked = _asking(await tg.tap(tg.admin, item, "退回"), f"请回复退回报送 #{rid} 的原因")
     assert _markup_of(fake, asked) == ASK
     assert asked["message_id"] != item["message_id"]  # an edit cannot carry a ForceReply
+    assert "reply_markup" not in fake.messages[(item["chat"]["id"], item["message_id"])]
     returned = await tg.say(tg.admin, "缺少正式印发的文件")  # typed, not as a reply
     assert f"已退回报送 #{rid}" in texts(returned)
     assert all(_markup_of(fake, m) != ASK for m in returned)

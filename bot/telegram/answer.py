@@ -52,12 +52,16 @@ async def answer(
                 continue
             if private_failed and reply.private_notice:
                 continue  # "sent to you in private" would not be true
-            asks = reply.expects_answer and not reply.choices  # sent anew: an edit cannot ask
-            if origin.tapped is not None and reply.replaces_choices and not edited and not asks:
-                edited = await sender.edit_reply(origin.chat_id, origin.tapped, reply)
-                if edited:
-                    counted("sent")
-                    continue
+            asks = reply.expects_answer and not reply.choices
+            if origin.tapped is not None and reply.replaces_choices and not edited:
+                if asks:  # an edit cannot carry a ForceReply: the question is sent anew
+                    await sender.drop_buttons(origin.chat_id, origin.tapped)
+                    edited = True
+                else:
+                    edited = await sender.edit_reply(origin.chat_id, origin.tapped, reply)
+                    if edited:
+                        counted("sent")
+                        continue
             await sender.send_reply(origin.chat_id, reply, group_reply_to, _mention(origin, asks))
             counted("sent")
         except DeliveryError as err:

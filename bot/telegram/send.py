@@ -288,13 +288,13 @@ class TelegramSender:
             )
         except Undeliverable as err:
             if "not modified" not in err.detail:
-                await self._drop_buttons(chat_id, message_id)
+                await self.drop_buttons(chat_id, message_id)
                 return False
         if rest.text or rest.files:
             await self.send_reply(chat_id, rest)
         return True
 
-    async def _drop_buttons(self, chat_id: str, message_id: int) -> None:
+    async def drop_buttons(self, chat_id: str, message_id: int) -> None:
         """A message we cannot rewrite (a file's caption, too old) at least loses its buttons."""
         try:
             await self.call(
