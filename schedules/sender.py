@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -37,6 +37,8 @@ BATCH = 100
 # Pace a little under the published limits: a network that counts by arrival time sees
 # requests bunched by jitter, and one 429 costs far more than 2 % of throughput.
 HEADROOM = 0.98
+CATCH_UP = 0.25  # of an interval: a send this late keeps its place on the timeline
+WINDOW = 1.005  # seconds: see Pace.answered
 ALARM_EVERY = 3600.0  # seconds: a store that keeps failing and recovering alarms once an hour
 
 
@@ -46,13 +48,21 @@ def backoff(attempts: int) -> float:
 
 
 class Pace:
-    """One channel's limits in real (monotonic) time: overall, per chat, and 429 pauses."""
+    """One channel's limits in real (monotonic) time: overall, per chat, and 429 pauses.
+
+    The overall rate is a fixed-rate schedule on an absolute timeline: each send takes the slot
+    one interval after the previous slot, not after the previous send started, so time lost
+    oversleeping or sending is made up rather than accumulated. After a stall the timeline
+    restarts from now, so it never bursts to make up lost slots. Per-chat limits stay
+    relative: one chat is rarely sent to twice in a row."""
 
     def __init__(self, limits: RateLimits, is_group) -> None:
         self.limits = limits
         self.is_group = is_group
-        self.gap = 1.0 / (limits.per_second * HEADROOM) if limits.per_second else 0.0
-        self.next_any = 0.0
+        per_second = limits.per_second
+        self.gap = 1.0 / (per_second * HEADROOM) if per_second else 0.0
+        self.next_any = 0.0  # the next free slot on the timeline
+        self.recent: deque[float] = deque(maxlen=int(per_second) if per_second else 0)  # answers
         self.next_chat: dict[str, float] = {}
         self.paused_until = 0.0
 
@@ -66,11 +76,29 @@ class Pace:
     def chat_ready(self, chat_ref: str) -> float:
         return self.next_chat.get(chat_ref, 0.0)
 
+    def reserve(self, now: float) -> float:
+        """Take the next slot: when the next send may start (not before `now`)."""
+        if not self.gap:
+            return now
+        # A send late by more than CATCH_UP (a stall, an idle channel) restarts the timeline.
+        slot = self.next_any if now - self.next_any <= CATCH_UP * self.gap else now
+        self.next_any = slot + self.gap
+        if len(self.recent) == self.recent.maxlen:  # a second's worth lately: see answered()
+            slot = max(slot, self.recent[0] + WINDOW)
+        return max(slot, now)
+
     def started(self, chat_ref: str, at: float) -> None:
-        self.next_any = at + self.gap
         gap = self.chat_gap(chat_ref)
         if gap:
             self.next_chat[chat_ref] = at + gap
+
+    def answered(self, at: float) -> None:
+        """A send was answered (whatever the answer). The network counts sends per second as
+        they reach it, late by however long the way there took (a busy loop, a slow link):
+        a send reached it before its answer came back, so none starts within WINDOW of the
+        answer to the send `per_second` sends before it, and the network never counts more."""
+        if self.recent.maxlen:
+            self.recent.append(at)
 
 
 class Sender:
@@ -165,11 +193,12 @@ class Sender:
                 if ready > loop.time():
                     held_until = ready if held_until is None else min(held_until, ready)
                     continue
-                wait = pace.next_any - loop.time()
+                wait = pace.reserve(loop.time()) - loop.time()
                 if wait > 0:
                     await asyncio.sleep(wait)
                 pace.started(message.chat_ref, loop.time())
                 delivered += await self._deliver(message, pace)
+                pace.answered(loop.time())
         return delivered
 
     async def _deliver(self, message: OutboxMessage, pace: Pace) -> int:
