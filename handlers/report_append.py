@@ -1,23 +1,23 @@
 """Adding files to a report already filed (`/append N`, 追加到 #N): only to one's own report,
-in one's own unit, while it still awaits review."""
+in one's own unit, while it still awaits review (`/amend N`: to any of the unit's, as
+`/withdraw` takes any of them back)."""
 
 from __future__ import annotations
 
-from domain.messages import Choice, Reply
+from domain.messages import Reply
 from domain.model import ReportStatus
-from domain.text import clip
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.lookup import require_unit
 from storage import blobs, reports
-from storage.models import Draft, Report, StoredFile
+from storage.models import Report, StoredFile
 
 
-def _refusal(ctx: Context, found: Report | None, report_id: int) -> UserError | None:
+def _refusal(ctx: Context, found: Report | None, report_id: int, anyone: bool) -> UserError | None:
     unit = require_unit(ctx)
     if found is None or found.unit_id != unit.id:
         return UserError("error.report_unknown", id=report_id)
-    if found.contact_id != ctx.contact.id:
+    if not anyone and found.contact_id != ctx.contact.id:
         return UserError("report_draft.append_not_yours", id=report_id)
     if found.status is not ReportStatus.PENDING:
         status = ctx.t(f"report_status.{found.status.value}")
@@ -25,23 +25,23 @@ def _refusal(ctx: Context, found: Report | None, report_id: int) -> UserError | 
     return None
 
 
-async def check(ctx: Context, report_id: int) -> Report:
-    """The report, if this person may add files to it now."""
+async def check(ctx: Context, report_id: int, anyone: bool = False) -> Report:
+    """The report, if this person may add files to it now (`anyone`: of its unit)."""
     async with ctx.read() as db:
         found = await reports.get(db, report_id)
-    refusal = _refusal(ctx, found, report_id)
+    refusal = _refusal(ctx, found, report_id, anyone)
     if refusal is not None:
         raise refusal
     assert found is not None
     return found
 
 
-async def add(ctx: Context, report_id: int, files: list[StoredFile]) -> Reply:
+async def add(ctx: Context, report_id: int, files: list[StoredFile], anyone: bool = False) -> Reply:
     """The files join the report, checked again in the same transaction (a review may have
     come in between)."""
     async with ctx.write() as db:
         found = await reports.get(db, report_id)
-        refusal = _refusal(ctx, found, report_id)
+        refusal = _refusal(ctx, found, report_id, anyone)
         if refusal is not None:
             raise refusal
         assert found is not None
@@ -62,19 +62,3 @@ async def add(ctx: Context, report_id: int, files: list[StoredFile]) -> Reply:
         files=len(found.files) + len(files),
     )
     return Reply(text)
-
-
-def summary(ctx: Context, draft: Draft) -> Reply:
-    """What `确认` will add, as `/report_done` shows a report's."""
-    assert draft.report_id is not None
-    if not draft.files:
-        raise UserError("report_draft.append_no_files", id=draft.report_id)
-    names = "\n".join(f"  · {clip(f.name, 60)}" for f in draft.files)
-    text = ctx.t("report_draft.append_summary", id=draft.report_id, files=len(draft.files))
-    choices = [
-        [
-            Choice(ctx.t("report.confirm_button"), "/report_confirm"),
-            Choice(ctx.t("report.cancel_button"), "/report_cancel"),
-        ]
-    ]
-    return Reply(f"{text}\n{names}", choices=choices, replaces_choices=True)

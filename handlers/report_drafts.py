@@ -30,6 +30,8 @@ DRAFT_FLOW = frozenset(
         "report_close",
         "upload",
         "append",
+        "amend",  # handlers.report_fix: adds files as `append` does
+        "cancel",  # ends the draft itself, saying so (closing would file it)
     }
 )
 TIMEOUT, COMMAND = "timeout", "command"
@@ -70,7 +72,9 @@ async def before(ctx: Context, command: str | None) -> list[Reply]:
 
 async def close(ctx: Context, draft: Draft, why: str) -> list[Reply]:
     """File what the draft holds (a report, or files added to one), or drop it; it is gone
-    afterwards whatever happens, and the person is told."""
+    afterwards whatever happens, and the person is told. Whose report files may be added
+    to was checked as the draft began (`/append` or `/amend`); the unit and the report's
+    state are checked again here."""
     try:
         if draft.report_id is not None:
             replies = await _close_append(ctx, draft, why)
@@ -122,7 +126,7 @@ async def _close_append(ctx: Context, draft: Draft, why: str) -> list[Reply]:
     assert draft.report_id is not None
     if not draft.files:
         return [Reply(ctx.t("report_draft.append_dropped", id=draft.report_id))]
-    done = await report_append.add(ctx, draft.report_id, draft.files)
+    done = await report_append.add(ctx, draft.report_id, draft.files, anyone=True)
     if why == TIMEOUT:
         done.text = _lead(ctx) + done.text
     return [done]
@@ -152,11 +156,12 @@ async def report(ctx: Context, args: str) -> Reply | list[Reply]:
     return [*closed, await reporting.report(ctx, args)]
 
 
-async def append(ctx: Context, args: str) -> Reply | list[Reply]:
+async def append(ctx: Context, args: str, anyone: bool = False) -> Reply | list[Reply]:
     """`/append N` (追加到 #N): files sent with it, or just before it, are added to my report
-    awaiting review; without any, a draft waits for them as for a report."""
+    awaiting review; without any, a draft waits for them as for a report. `anyone`: any
+    report of my unit (`/amend`)."""
     report_id = reporting.parse_id(args, "report_draft.append_usage")
-    await report_append.check(ctx, report_id)
+    await report_append.check(ctx, report_id, anyone)
     draft = await current(ctx)
     closed: list[Reply] = []
     kept = None
@@ -167,7 +172,7 @@ async def append(ctx: Context, args: str) -> Reply | list[Reply]:
             closed = await close(ctx, draft, TIMEOUT if stale(ctx, draft) else COMMAND)
     files = [*(kept.files if kept else []), *await reporting.store_files(ctx, ctx.msg.files)]
     if files:
-        done = await report_append.add(ctx, report_id, files)
+        done = await report_append.add(ctx, report_id, files, anyone)
         if kept is not None:
             async with ctx.write() as db:
                 await drafts.discard(db, ctx.contact.id)
@@ -190,23 +195,18 @@ async def report_close(ctx: Context, args: str) -> list[Reply]:
 
 
 async def done(ctx: Context, args: str) -> Reply:
-    """`/report_done`: an append draft is summed up here, a report's in handlers.reporting."""
-    draft = await current(ctx)
-    if draft is not None and draft.report_id is not None:
-        reply = report_append.summary(ctx, draft)
-    else:
-        reply = await reporting.done(ctx, args)
-    async with ctx.write() as db:
-        await drafts.touch(db, ctx.contact.id, ctx.now)  # 确认 comes next: not closed meanwhile
-    return reply
+    """`/report_done` (完成): the draft is filed at once, one tap fewer than a summary to
+    confirm; the receipt offers 撤回 (`/withdraw`) as the undo."""
+    return await confirm(ctx, args)
 
 
 async def confirm(ctx: Context, args: str) -> Reply:
+    """`/report_confirm` (the 确认 of summaries sent before 完成 filed at once)."""
     draft = await current(ctx)
     if draft is not None and draft.report_id is not None:
         if not draft.files:
             raise UserError("report_draft.append_no_files", id=draft.report_id)
-        reply = await report_append.add(ctx, draft.report_id, draft.files)
+        reply = await report_append.add(ctx, draft.report_id, draft.files, anyone=True)
         async with ctx.write() as db:
             await drafts.discard(db, ctx.contact.id)
         reply.replaces_choices = True

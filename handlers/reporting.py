@@ -1,4 +1,5 @@
-"""Reporting completion: `/report` (one step or the button flow), `/history`, `/withdraw`."""
+"""Reporting completion: `/report` (one step or the button flow), `/history` (who reported
+each), `/withdraw`."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from handlers.lookup import (
 )
 from handlers.render import deadline_text
 from handlers.upload_links import upload_choices
-from storage import assignments, blobs, drafts, plans, reports
+from storage import assignments, blobs, drafts, plans, report_fixes, reports
 from storage.models import AssignmentRow, Draft, Material, StoredFile
 
 MAX_NOTE = 500
@@ -329,27 +330,8 @@ async def _draft_material(
     return material, draft.files, draft.count, draft.note
 
 
-async def done(ctx: Context, args: str) -> Reply:
-    """`/report_done`: show what will be submitted and ask to confirm."""
-    material, files, _count, note = await _draft_material(ctx)
-    _require_files(material, files)
-    names = "\n".join(f"  · {clip(f.name, 60)}" for f in files) or ctx.t("report.no_files")
-    text = ctx.t(
-        "report.summary", code=material.code, title=material.title, files=len(files), names=names
-    )
-    if note:
-        text += "\n" + ctx.t("report.summary_note", note=clip(note))
-    choices = [
-        [
-            Choice(ctx.t("report.confirm_button"), "/report_confirm"),
-            Choice(ctx.t("report.cancel_button"), "/report_cancel"),
-        ]
-    ]
-    return Reply(text, choices=choices, replaces_choices=True)
-
-
 async def confirm(ctx: Context, args: str) -> Reply:
-    """`/report_confirm`: the draft becomes a report, in one transaction."""
+    """`/report_done` (完成): the draft becomes a report, in one transaction."""
     material, files, count, note = await _draft_material(ctx)
     _require_files(material, files)
     row = await reportable(ctx, material)
@@ -372,6 +354,7 @@ async def history(ctx: Context, args: str) -> Reply:
     async with ctx.read() as db:
         rows = await reports.of_unit(db, None, unit.id, limit=20)
         counts = {r.id: len(await reports.files(db, r.id)) for r in rows}
+        names = await report_fixes.reporter_names(db, [r.contact_id for r in rows if r.contact_id])
     if not rows:
         return Reply(ctx.t("history.none", unit=unit.name), private=True)
     lines = [ctx.t("history.header", unit=unit.name)]
@@ -385,6 +368,8 @@ async def history(ctx: Context, args: str) -> Reply:
             status=ctx.t(f"report_status.{r.status.value}"),
             files=counts[r.id],
         )
+        if r.contact_id in names:  # who of the unit reported it
+            line += " · " + ctx.t("fix.history_by", who=clip(names[r.contact_id], 16))
         if r.status is ReportStatus.RETURNED and r.return_reason:
             line += " · " + ctx.t("history.reason", reason=clip(r.return_reason, 100))
         lines.append(line)

@@ -120,12 +120,14 @@ async def _close(
     found: Request,
     status: RequestStatus,
     reason: str | None,
+    kept: dict[str, object] | None = None,
 ) -> Contact | None:
-    """Decide a pending request and record who did it; returns the requester to tell."""
+    """Decide a pending request and record who did it (and `kept`: what `/undo` would need
+    to put back); returns the requester to tell."""
     if not await requests.decide(db, found.id, status, ctx.contact.id, reason, ctx.now):
         raise UserError("request.decided", id=found.id)
     verb = "approve" if status is RequestStatus.APPROVED else "refuse"
-    detail: dict[str, object] = {"request": found.id}
+    detail: dict[str, object] = {"request": found.id, **(kept or {})}
     if reason:
         detail["reason"] = reason
     await ctx.audit(
@@ -145,7 +147,12 @@ async def approve(ctx: Context, args: str) -> Reply:
     )
     tz: ZoneInfo = ctx.app.settings.tz
     async with ctx.write() as db:
-        requester = await _close(ctx, db, found, RequestStatus.APPROVED, None)
+        before = await assignments.get(db, found.assignment_id)
+        kept: dict[str, object] = {}
+        if before is not None and found.kind is RequestKind.EXTENSION:  # for /undo
+            kept = {"old_due_date": before.due_date and before.due_date.isoformat()}
+            kept["old_due_at"] = before.due_at and before.due_at.isoformat()
+        requester = await _close(ctx, db, found, RequestStatus.APPROVED, None, kept)
         if found.kind is RequestKind.NOT_APPLICABLE:
             await assignments.set_not_applicable(db, found.assignment_id, found.reason)
         elif found.new_due_date is not None:

@@ -177,7 +177,8 @@ async def _dispatch(ctx: Context) -> list[Reply]:
     if len(text) > MAX_TEXT:
         raise UserError("error.too_long", limit=MAX_TEXT)
     command, args, typed = split_command(text)
-    if ctx.contact.registered:
+    # `/cancel` ends an open question itself, saying so (any other command drops it here).
+    if ctx.contact.registered and not (command is not None and command.name == "cancel"):
         answer = await _answer_prompt(ctx, text, command is None and not typed)
         if answer is not None:
             command, args, typed = split_command(answer)

@@ -54,10 +54,8 @@ async def test_button_flow_keeps_files_until_confirmed(bot: ShellBot, photo: Pat
     assert "报送 [6.1]" in step and "[1] 完成" in step
     added = await bot.say("", as_="ly", files=[photo])
     assert "已添加 1 个附件(共 1 个)" in added
-    summary = await bot.say("1", as_="ly")
-    assert "即将报送 [6.1]" in summary and "现场照片.jpg" in summary
-    done = await bot.say("1", as_="ly")
-    assert "已报送 [6.1]" in done and "附件 1 个" in done
+    done = await bot.say("1", as_="ly")  # 完成 files it at once, offering 撤回
+    assert "已报送 [6.1]" in done and "附件 1 个" in done and "[1] 撤回" in done
     assert "6.1 年度方案" not in await bot.say("/todo", as_="ly")
 
 

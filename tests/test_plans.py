@@ -82,8 +82,7 @@ async def test_one_todo_over_every_plan_with_codes_typed_back(
     assert "[1] zx-2.1" in asked and "[2] fw-2.1" in asked
     picked = await bot.say("1", as_="zz")  # the file sent with the command is kept
     assert "1 个" in picked, picked
-    await bot.say("/report_done", as_="zz")
-    done = await bot.say("/report_confirm", as_="zz")
+    done = await bot.say("/report_done", as_="zz")  # 完成 files it at once
     assert "已报送 [2.1]" in done and "附件 1 个" in done
     async with bot.app.store.read() as db:
         rows = await db.execute_fetchall(

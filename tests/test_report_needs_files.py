@@ -31,8 +31,7 @@ async def test_a_report_without_a_file_waits_for_the_files(bot: ShellBot, pdf: P
     assert "还没有附件" in await bot.say("/report_confirm", as_="zz")
     added = await bot.say("通知见附件", as_="zz", files=[pdf])
     assert "完成" in added
-    await bot.say("/report_done", as_="zz")
-    done = await bot.say("/report_confirm", as_="zz")
+    done = await bot.say("/report_done", as_="zz")  # 完成 files it at once
     assert "已报送 [2.1]" in done and "附件 1 个" in done
     assert [code for code, _, _ in await _reports(bot)] == ["2.1"]
 

@@ -76,15 +76,16 @@ async def test_report_by_buttons_with_an_album_and_a_pdf(
     added = await tg.say(zz, document=fake.document("观摩会通知.pdf", pdf, mime="application/pdf"))
     assert "已添加 1 个附件(共 4 个)" in texts(added)
 
-    summary = (await tg.tap(zz, added[-1], "完成"))[0]
-    assert "即将报送 [2.1]" in summary["text"] and "附件 4 个" in summary["text"]
-    assert "观摩会通知.pdf" in summary["text"] and "说明:观摩会现场" in summary["text"]
-    done = (await tg.tap(zz, summary, "确认报送"))[0]
-    assert done["message_id"] == summary["message_id"]
+    done = (await tg.tap(zz, added[-1], "完成"))[0]  # 完成 files it at once
+    assert done["message_id"] == added[-1]["message_id"]  # the tapped card became the receipt
     assert "已报送 [2.1]" in done["text"] and "附件 4 个" in done["text"]
+    assert [label for label, _ in buttons(done)] == ["撤回"]  # the undo of 完成
 
     async with tg.app.store.read() as db:
         stored = await reports.files(db, report_id(done["text"]))
+        filed = await reports.get(db, report_id(done["text"]))
+    assert filed is not None and filed.note == "观摩会现场"
+    assert "观摩会通知.pdf" in [f.name for f in stored]
     expected = {hashlib.sha256(c).hexdigest() for c in [*shots, pdf]}
     assert {f.sha256 for f in stored} == expected  # the originals, not the thumbnails
     for f in stored:

@@ -185,8 +185,7 @@ async def test_the_upload_joins_the_report_being_put_together(bot: WeComBot) -> 
         assert done.status_code == 200
     await bot.settle()
     assert "已添加 1 个附件(共 1 个)" in bot.news("zz")
-    await bot.tap("zz", "完成")
-    confirmed = await bot.tap("zz", "确认报送")
+    confirmed = await bot.tap("zz", "完成")  # files it at once
     assert "已报送 [2.1]" in confirmed and "附件 1 个" in confirmed
 
 
@@ -211,8 +210,7 @@ async def test_any_channel_gets_the_link_the_shell_too(tmp_path: Path) -> None:
         assert sent.status_code == 200
         pushed = await bot.say(":whoami", as_="ly")
         assert "推送给 ly" in pushed and "已添加 1 个附件(共 1 个)" in pushed
-        assert "即将报送 [1]" in await bot.say("1", as_="ly")
-        assert "已报送 [1]" in await bot.say("1", as_="ly")
+        assert "已报送 [1]" in await bot.say("1", as_="ly")  # 完成 files it at once
     finally:
         await server.stop()
         await bot.stop()

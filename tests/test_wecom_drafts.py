@@ -1,5 +1,6 @@
 """Reports that keep their files on WeCom: a draft stays open while photos trickle in, closes
-by 完成, by another command or after `WECOM_REPORT_DRAFT_MINUTES`; 追加到 #N adds files."""
+by 完成 (filed at once), by another command or after `WECOM_REPORT_DRAFT_MINUTES`; 追加到 #N
+adds files."""
 
 from __future__ import annotations
 
@@ -92,8 +93,7 @@ async def test_three_photos_twenty_forty_seventy_seconds_later_are_one_report(
         bot.clock.set(start + timedelta(seconds=seconds))
         added = await photo_now(bot, "zz", shot)
         assert f"已添加 1 个附件(共 {count} 个)" in added and "已报送" not in added
-    assert "附件 3 个" in await bot.tap("zz", "完成")
-    done = await bot.tap("zz", "确认报送")
+    done = await bot.tap("zz", "完成")  # 完成 files it at once
     assert "已报送 [2.1]" in done and "附件 3 个" in done
     assert [code for _, code in await all_reports(bot)] == ["2.1"]
     assert sorted(await files_of(bot, report_id(done))) == sorted(shots)
@@ -202,8 +202,7 @@ async def test_the_draft_survives_a_restart(tmp_path: Path) -> None:
     try:
         second.clock.advance(timedelta(seconds=40))
         assert "共 1 个" in await photo_now(second, "zz", photo(1))
-        await second.tap("zz", "完成")
-        done = await second.tap("zz", "确认报送")
+        done = await second.tap("zz", "完成")
         assert "已报送 [2.1]" in done and "附件 1 个" in done
     finally:
         await second.stop()
@@ -215,8 +214,7 @@ async def test_append_to_my_report_awaiting_review(bot: WeComBot) -> None:
     assert f"追加到报送 #{number}" in asked and "[完成]" in asked
     bot.clock.advance(timedelta(seconds=45))
     assert f"已加入 #{number} 的追加(共 1 个附件)" in await photo_now(bot, "zz", photo(2))
-    assert f"即将向报送 #{number} 追加 1 个附件" in await bot.tap("zz", "完成")
-    done = await bot.tap("zz", "确认报送")
+    done = await bot.tap("zz", "完成")  # added at once
     assert f"已向报送 #{number} [2.1] 追加 1 个附件,现共 2 个" in done
     assert await files_of(bot, number) == [photo(1), photo(2)]
     # The English command with the files in the same moment adds them at once.
