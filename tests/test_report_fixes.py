@@ -10,7 +10,9 @@ from pathlib import Path
 from domain.model import AssignmentState, ReportStatus
 from storage import assignments, audit, reports, units
 from storage.models import Report
+from tests.fake_telegram import FakeTelegram
 from tests.support import ShellBot, report_id
+from tests.telegram_harness import TelegramBot, texts
 
 
 async def _report(bot: ShellBot, number: int) -> Report:
@@ -167,3 +169,35 @@ async def test_done_files_the_draft_at_once_with_withdraw_offered(
     assert "已报送 [6.1]" in done and "附件 1 个" in done and "撤回" in done
     number = report_id(done)
     assert f"已撤回报送 #{number}" in await bot.say(f"/withdraw {number}", as_="ly")
+
+
+async def test_cancel_an_urging_held_for_confirmation(bot: ShellBot) -> None:
+    await bot.invite_and_bind("开封", "kf")
+    await bot.say("/urge 开封", as_="admin")
+    bot.clock.advance(timedelta(minutes=5))
+    assert "再次催办" in await bot.say("/urge 开封", as_="admin")
+    assert "已取消待确认的催办" in await bot.say("/cancel", as_="admin")
+    assert "没有待确认的催办" in await bot.say("/urge_confirm", as_="admin")
+
+
+async def test_amend_and_undo_over_telegram(tg: TelegramBot, fake: FakeTelegram) -> None:
+    zz = fake.user(1001)
+    await tg.bind("郑州", zz)
+    sent = await tg.say(zz, document=fake.document("a.pdf", b"%PDF a"), caption="/report 1")
+    number = report_id(texts(sent))
+    added = await tg.say(zz, document=fake.document("b.pdf", b"%PDF b"), caption=f"/amend {number}")
+    assert f"已向报送 #{number} [1] 追加 1 个附件,现共 2 个" in texts(added)
+    noted = await tg.say(zz, f"修改报送 #{number} 补充说明")
+    assert f"已修改报送 #{number} [1] 的说明:补充说明" in texts(noted)
+
+    listing = await tg.say(tg.admin, "/pending")
+    item = next(m for m in listing if f"报送 #{number}" in (m.get("text") or ""))
+    await tg.tap(tg.admin, item, "通过")
+    await fake.expect(zz["id"], f"您的报送 #{number}([1]")
+    undone = await tg.say(tg.admin, "撤销")
+    assert f"已撤销:通过报送 #{number} [1]" in texts(undone)
+    told = await fake.expect(zz["id"], "已被撤销")
+    assert f"报送 #{number}" in told["text"]
+    tg.clock.advance(timedelta(minutes=11))
+    assert "请回复退回报送" in texts(await tg.say(tg.admin, f"/return {number}"))
+    assert "已取消等待您回复的“/return" in texts(await tg.say(tg.admin, "/cancel"))
