@@ -18,7 +18,7 @@ from types import FrameType
 
 import yaml
 
-from bot.wecom.doctor import Finding
+from bot.finding import Finding
 from domain import backups as rules
 from domain.settings import Settings
 from locales import Translator

@@ -7,8 +7,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from bot import backup_cli, holidays_cli, reach
-from bot.wecom import doctor as wecom_doctor
+from bot import backup_cli, holidays_cli
 from domain.channels import SHELL, TELEGRAM, WECOM
 from domain.clock import SystemClock
 from domain.settings import Settings
@@ -120,6 +119,10 @@ async def run_doctor(settings: Settings, t: Translator, as_json: bool = False) -
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     free_mb = shutil.disk_usage(settings.data_dir).free // (1024 * 1024)
     line("disk", free_mb >= MIN_FREE_MB, "ops.doctor_disk", free=free_mb, minimum=MIN_FREE_MB)
+    # Imported here: the reachability checks load aiohttp, PTB and httpx, which only doctor needs.
+    from bot import reach
+    from bot.wecom import doctor as wecom_doctor
+
     for found in await reach.configured(settings):
         line(found.channel, found.ok, found.key, who=found.who, detail=found.detail)
     for finding in await wecom_doctor.findings(settings, SystemClock().now):

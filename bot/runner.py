@@ -8,15 +8,13 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 
-from bot import http_server, logs
+from bot import logs
 from bot.app import App, open_app
-from bot.health import Health
 from domain.channels import TELEGRAM, WECOM
 from domain.clock import SystemClock
 from domain.settings import Settings
 from handlers import draft_timer
 from handlers.setup import warm
-from schedules.backups import DailyBackup
 from schedules.delivery import RunningChannel
 from schedules.jobs import JobEnv
 from schedules.runtime import Scheduler
@@ -75,6 +73,12 @@ async def run(settings: Settings, names: list[str], stop: asyncio.Event | None =
 
 async def serve_app(app: App, clock: SystemClock, names: list[str], stop: asyncio.Event) -> None:
     """Serve an opened app until `stop` is set."""
+    # Imported here: the web server and health pages load aiohttp, and backups APScheduler,
+    # which the shell and the one-shot commands (they import this module) never need.
+    from bot import http_server
+    from bot.health import Health
+    from schedules.backups import DailyBackup
+
     settings = app.settings
     metrics = app.services.metrics
     channels = [await FACTORIES[name](app) for name in names]

@@ -42,7 +42,6 @@ from pathlib import Path
 
 from domain.periods import expand
 from domain.plan_checks import Checker, Overrides
-from domain.plan_docx import read_docx_plan
 from domain.plan_model import (
     PlanFile,
     PlanFileError,
@@ -51,13 +50,10 @@ from domain.plan_model import (
     PlanMaterial,
     PlanUnit,
 )
-from domain.plan_pdf import read_pdf_plan
 from domain.plan_text import read_text_plan
-from domain.plan_xlsx import read_xlsx_plan
 
 TEXT_SUFFIXES = frozenset({".txt", ".md"})
-_NOTICE_READERS = {".xlsx": read_xlsx_plan, ".docx": read_docx_plan, ".pdf": read_pdf_plan}
-NOTICE_SUFFIXES = TEXT_SUFFIXES | _NOTICE_READERS.keys()
+NOTICE_SUFFIXES = TEXT_SUFFIXES | {".xlsx", ".docx", ".pdf"}
 # Formats bureaus send that no reader here opens: asked for again in one that is read.
 _SAVE_AS = {".doc": ".docx", ".wps": ".docx", ".xls": ".xlsx", ".et": ".xlsx", ".ofd": ".pdf"}
 
@@ -116,9 +112,21 @@ def load_plan_file(
             raise PlanFileError(str(path), [issue])
         if suffix in TEXT_SUFFIXES:
             return read_text_plan(_decode(data, str(path)), str(path), on_request=on_request)
-        return _NOTICE_READERS[suffix](data, str(path), on_request=on_request)
+        return _read_notice(suffix, data, str(path), on_request)
     text = _decode(data, str(path))
     return load_plan(text, source=str(path), year=year, given=given)
+
+
+def _read_notice(suffix: str, data: bytes, source: str, on_request: bool) -> PlanFile:
+    # Imported here: openpyxl, python-docx and pdfplumber take a fifth of a second to load,
+    # and most runs (the shell, a CLI command, a report) never read a notice.
+    if suffix == ".xlsx":
+        from domain.plan_xlsx import read_xlsx_plan as read
+    elif suffix == ".docx":
+        from domain.plan_docx import read_docx_plan as read
+    else:
+        from domain.plan_pdf import read_pdf_plan as read
+    return read(data, source, on_request=on_request)
 
 
 def _decode(data: bytes, source: str) -> str:

@@ -14,7 +14,7 @@ from handlers.errors import UserError
 from handlers.insight_data import collect, download_name, heavy, output_path, scope_of
 from handlers.lookup import norm, require_plan, require_unit
 from handlers.reporting import MAX_NOTE, parse_id
-from insight import bulletin_doc, gongwen
+from insight import bulletin_doc
 from insight.bulletin_text import compose, with_remark
 from schedules.outbox import Chat, queue
 from storage import bulletins, prompts, units
@@ -93,6 +93,8 @@ async def _render(ctx: Context, remark: str | None) -> Rendered:
         remark=remark,
     )
     out = output_path(settings, "bulletin", ".docx", ctx.now)
+    from insight import gongwen  # python-docx and lxml load only when a bulletin is written
+
     await heavy(gongwen.write, notice, out)
     summary = bulletin_doc.summary(data.progress, ctx.t, notice, scope.label)
     if remark:

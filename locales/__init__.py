@@ -15,6 +15,8 @@ import yaml
 DEFAULT_LOCALE = "zh_CN"
 LOCALES = ("zh_CN", "en")
 _DIR = Path(__file__).resolve().parent
+# libyaml's parser when PyYAML has it: the catalogs load in a tenth of the time, at start-up.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def normalize(code: str | None) -> str | None:
@@ -49,7 +51,7 @@ def catalog(locale: str) -> dict[str, str]:
     """Every message of a locale; a key defined twice across files is an error."""
     merged: dict[str, str] = {}
     for path in sorted((_DIR / locale).glob("*.yaml")):
-        data = yaml.safe_load(path.read_text("utf-8")) or {}
+        data = yaml.load(path.read_text("utf-8"), Loader=_LOADER) or {}
         for key, text in data.items():
             if key in merged:
                 raise ValueError(f"{path}: key {key!r} defined twice")

@@ -8,10 +8,9 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 import aiosqlite
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.cron import CronTrigger
 
 from domain.metrics import Metrics
 from domain.model import Role
@@ -25,6 +24,10 @@ from schedules.render import TITLE_LIMIT
 from storage import people, plans, schedule_marks, units
 from storage.failures import StoreUnwritable
 from storage.models import Plan
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+    from apscheduler.triggers.cron import CronTrigger
 
 log = logging.getLogger(__name__)
 
@@ -327,11 +330,17 @@ class Scheduler:
         """Every half hour: each plan may set its own digest, reminder and bulletin times (on
         the hour or half hour), and plans are published while the bot runs; a tick with
         nothing due reads three marks and returns."""
+        # APScheduler is imported by the Scheduler alone: the shell and one-shot commands run
+        # fires through run_due and never load it.
+        from apscheduler.triggers.cron import CronTrigger
+
         return {"tick": CronTrigger(minute="0,30", timezone=self.env.tz)}
 
     async def start(self) -> None:
         await ensure_marks(self.env)
         await self.tick()  # catch up on what passed while the bot was down
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler  # see triggers()
+
         self._aps = AsyncIOScheduler(timezone=self.env.tz)
         for job_id, trigger in self.triggers().items():
             self._aps.add_job(

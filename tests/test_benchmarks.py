@@ -63,8 +63,15 @@ def test_insight_outputs() -> None:
 
 @pytest.mark.slow
 def test_broadcast_drain_and_decision() -> None:
-    out = bench("broadcast.py", "--contacts", "30")
+    out = bench("broadcast.py", "--contacts", "30", "--rounds", "2")
     assert "drained 30 in" in out and "429 answers provoked: 0" in out
+    assert "floor (the allowed rate): 30/s" in out and "429 answers in all: 0" in out
+
+
+@pytest.mark.slow
+def test_startup_against_import_telegram() -> None:
+    out = bench("startup.py", "--rounds", "1", real=True)
+    assert "floor, `python -c 'import telegram'`" in out and "ratio to the floor" in out
 
 
 @pytest.mark.slow

@@ -15,6 +15,7 @@ from typing import Any
 import aiofiles
 import httpx
 
+from bot.wecom.api_error import InvalidUser, WeComError
 from domain.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -30,23 +31,6 @@ TOKEN_MARGIN = timedelta(minutes=5)
 # interval (WeCom allows at most four hours): a retry after a send whose answer was lost or
 # never recorded is then not seen twice, as long as it comes within this window.
 DUPLICATE_WINDOW = timedelta(hours=4)
-
-
-class WeComError(Exception):
-    """A non-zero errcode (or a failed request, as -1); the message never holds a secret."""
-
-    def __init__(self, code: int, message: str) -> None:
-        super().__init__(f"wecom errcode {code}: {message}")
-        self.code = code
-        self.message = message
-
-
-class InvalidUser(WeComError):
-    """errcode 0, yet WeCom names the recipient as invalid (left, out of range, unlicensed)."""
-
-    def __init__(self, users: str) -> None:
-        super().__init__(0, f"invalid user {users}")
-        self.users = users
 
 
 def _body(response: httpx.Response) -> dict[str, Any]:

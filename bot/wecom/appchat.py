@@ -7,8 +7,8 @@ import argparse
 import secrets
 import sys
 
-from bot.wecom.api import WeComApi, WeComError
-from domain.clock import SystemClock
+from bot.wecom.api_error import WeComError
+from bot.wecom.departments import api_for
 from domain.settings import Settings
 from locales import Translator
 
@@ -44,14 +44,7 @@ async def run(settings: Settings, t: Translator, args: argparse.Namespace) -> in
     if wrong is not None:
         print(wrong, file=sys.stderr)
         return 2
-    assert settings.wecom_corp_id and settings.wecom_agent_id and settings.wecom_secret
-    api = WeComApi(
-        settings.wecom_api_base_url,
-        settings.wecom_corp_id,
-        settings.wecom_secret.get_secret_value(),
-        settings.wecom_agent_id,
-        SystemClock(),
-    )
+    api = api_for(settings)
     try:
         # Ours rather than WeCom's random one: letters and digits, at most 32, as it requires.
         chatid = await api.appchat_create(name, users[0], users, "duban" + secrets.token_hex(8))

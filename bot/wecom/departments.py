@@ -10,14 +10,18 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.app import read_store
-from bot.wecom.api import WeComApi, WeComError
+from bot.wecom.api_error import WeComError
 from domain.clock import SystemClock
 from domain.settings import Settings
 from locales import Translator
 from storage import units
 from storage.models import Unit
+
+if TYPE_CHECKING:
+    from bot.wecom.api import WeComApi
 
 ROOT = 1  # WeCom's root department
 
@@ -80,6 +84,9 @@ def ordered(departments: list[Department]) -> list[tuple[int, Department]]:
 
 
 def api_for(settings: Settings) -> WeComApi:
+    """The app's API client, for the `wecom` set-up tasks."""
+    from bot.wecom.api import WeComApi  # httpx loads only when a task calls WeCom
+
     assert settings.wecom_corp_id and settings.wecom_agent_id and settings.wecom_secret
     return WeComApi(
         settings.wecom_api_base_url,

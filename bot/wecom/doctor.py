@@ -6,28 +6,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 
+from bot.finding import Finding
 from domain.settings import Settings
 
 TIMEOUT = 10.0
 DRIFT = 30  # seconds off WeCom's clock worth a warning even while callbacks still get in
 IP_REFUSED = 60020
 FROM_IP = re.compile(r"from ip:\s*([0-9A-Fa-f.:]+)")
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One doctor line: `level` is ok, warning or problem; `key` a locale key."""
-
-    level: str
-    key: str
-    params: dict[str, object] = field(default_factory=dict)
 
 
 class _Answer:

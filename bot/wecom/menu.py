@@ -11,8 +11,8 @@ import json
 import sys
 from typing import Any
 
-from bot.wecom.api import WeComApi, WeComError
-from domain.clock import SystemClock
+from bot.wecom.api_error import WeComError
+from bot.wecom.departments import api_for
 from domain.settings import Settings
 from locales import Translator
 
@@ -88,14 +88,7 @@ async def run(settings: Settings, t: Translator, args: argparse.Namespace) -> in
     if args.dry_run:
         print(json.dumps(menu, ensure_ascii=False, indent=2))
         return 0
-    assert settings.wecom_corp_id and settings.wecom_agent_id and settings.wecom_secret
-    api = WeComApi(
-        settings.wecom_api_base_url,
-        settings.wecom_corp_id,
-        settings.wecom_secret.get_secret_value(),
-        settings.wecom_agent_id,
-        SystemClock(),
-    )
+    api = api_for(settings)
     try:
         await api.call(
             "POST",
