@@ -1,14 +1,24 @@
-"""Benchmark: 10,000 Telegram updates through the fake Bot API, the bot beside an echo bot.
+"""Benchmark: Telegram updates through the fake Bot API, the bot beside two echo bots.
 
-    python benchmarks/telegram_updates.py [--updates 10000] [--rounds 3] [--mix todo:2,…]
+    python benchmarks/telegram_updates.py [--rounds 3] [--scale 1.0] [--workloads text,taps,…]
 
 The fake server runs in this process; each bot runs in a child process that reports its
-own CPU time (user + kernel, all threads), so the server's work is not counted. The mix is
-what field staff send: /todo, /tasks, and reports carrying one document (a caption command,
-downloaded, hashed and stored). The echo bot is python-telegram-bot's minimal example: one
-reply per update. The two take turns for several rounds, each bot run on a fresh copy of the
-data, and the medians are printed: a virtual machine's neighbours move single runs by ±15 %.
-BENCH_PROFILE=out.prof runs the bot child under cProfile.
+own CPU time (user + kernel, all threads), so the server's work is not counted. Workloads:
+
+  text      /todo and /tasks commands
+  taps      button taps (callback queries): "报送 X" under a /todo list
+  albums    three ~150 KB photos as one media group, the last captioned "/report X"
+  file200k  a 200 KB PDF captioned "/report X"
+  file2m    a 2 MB PDF captioned "/report X"
+
+The floors are python-telegram-bot's minimal echo bot on both transports: PTB's default
+(httpx) and the project's aiohttp one (bot/telegram/transport.py, what the bot uses). The
+echo replies to each message with its text (answers and edits a tapped message), and for
+a file or photo first downloads it, as any bot taking files must. Each round runs the bot
+and both echoes on fresh copies of the data, in a rotating order so that load drifting
+during a run is shared; the ratio is taken within a round. A round is "loaded" when the
+1-minute load average per core exceeds 0.5. BENCH_PROFILE=out.prof runs the bot child
+under cProfile.
 """
 
 from __future__ import annotations
@@ -23,11 +33,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from pydantic import SecretStr  # noqa: E402
 
 from bot.app import open_app  # noqa: E402
 from domain.clock import ManualClock  # noqa: E402
@@ -37,16 +50,20 @@ from storage import assignments, contacts, plans, units  # noqa: E402
 from tests.fake_telegram import FakeTelegram  # noqa: E402
 from tests.support import local  # noqa: E402
 
-EXTRA_UNITS = 280  # synthetic counties, so every report in the mix has a material to go to
+EXTRA_UNITS = 280  # synthetic counties, so every report has a material to go to
 NOW = "2016-05-20T09:00"
-MIX = "todo:2,tasks:1,report:2"  # 40 % /todo, 20 % /tasks, 40 % a report with one document
+KINDS = ("bot", "echo-httpx", "echo-aiohttp")
+# Updates per round at --scale 1 (an album is three updates).
+WORKLOADS = {"text": 2000, "taps": 1500, "albums": 600, "file200k": 400, "file2m": 60}
+GOALS = {"text": 1.5, "taps": 1.5, "file200k": 2.0}  # issue 18's goals, against echo-aiohttp
+LOADED = 0.5  # load average per core above which a round counts as loaded
 
 
 def settings(data: Path, fake_url: str = "http://127.0.0.1:1") -> Settings:
-    return Settings(  # type: ignore[call-arg]
+    return Settings(
         BOT_DATA_DIR=data,
         BOT_SAMPLE_PLAN=data / "plan.yaml",
-        TELEGRAM_BOT_TOKEN="123456:TEST-fake-token",
+        TELEGRAM_BOT_TOKEN=SecretStr("123456:TEST-fake-token"),
         TELEGRAM_API_BASE_URL=f"{fake_url}/bot",
         TELEGRAM_FILE_BASE_URL=f"{fake_url}/file/bot",
     )
@@ -92,28 +109,63 @@ async def prepare(data: Path) -> dict[int, list[str]]:
     return outstanding
 
 
-def build_mix(
-    fake: FakeTelegram, outstanding: dict[int, list[str]], total: int, mix: str = MIX
-) -> None:
-    """Updates in the proportions of `mix` (e.g. "todo:2,tasks:1,report:2"), over every user."""
-    kinds = [k for part in mix.split(",") for k in [part.split(":")[0]] * int(part.split(":")[1])]
+def _pdf(tag: str, size: int) -> bytes:
+    """A file of `size` bytes whose content differs by `tag` (no two reports share a hash)."""
+    head = f"%PDF-1.4 报送材料 {tag}\n".encode()
+    return head + bytes(range(256)) * ((size - len(head)) // 256 + 1)
+
+
+def build(fake: FakeTelegram, outstanding: dict[int, list[str]], workload: str, total: int) -> int:
+    """Queue `total` updates of one workload, spread over every user; returns the count."""
     users = {uid: fake.user(uid, f"填报员{uid % 1000}") for uid in outstanding}
     ids = list(users)
-    next_code = dict.fromkeys(ids, 0)
-    for i in range(total):
+    photo_body = _pdf("photo", 150_000)
+    count = 0
+    i = 0
+    while count < total:
         uid = ids[i % len(ids)]
-        kind = kinds[(i // len(ids) + i % len(ids)) % len(kinds)]  # each user gets every kind
-        if kind == "todo":
-            fake.message(users[uid], "/todo")
-        elif kind == "tasks":
-            fake.message(users[uid], "/tasks")
+        user = users[uid]
+        codes = outstanding[uid]
+        code = codes[(i // len(ids)) % len(codes)]
+        if workload == "text":
+            fake.message(user, "/todo" if i % 3 else "/tasks")
+            count += 1
+        elif workload == "taps":
+            listing = _bot_message(fake, user, "待报送材料", f"/report_pick {code}")
+            fake.tap(user, listing, f"/report_pick {code}")
+            count += 1
+        elif workload == "albums":
+            group = f"G{i}"
+            for n in range(3):
+                shot = b"\xff\xd8\xff" + f"{i}-{n}".encode() + photo_body
+                caption = f"/report {code} 现场{i}" if n == 2 else None
+                extra: dict[str, Any] = {"caption": caption} if caption else {}
+                fake.message(user, photo=fake.photo(shot), media_group_id=group, **extra)
+            count += 3
         else:
-            codes = outstanding[uid]
-            code = codes[next_code[uid] % len(codes)]
-            next_code[uid] += 1
-            content = f"%PDF-1.4 报送材料 {code} 第{i}份\n".encode() * 200
-            doc = fake.document(f"材料{code}_{i}.pdf", content, mime="application/pdf")
-            fake.message(users[uid], document=doc, caption=f"/report {code} 第{i}份")
+            size = 200_000 if workload == "file200k" else 2_000_000
+            doc = fake.document(
+                f"材料{code}_{i}.pdf", _pdf(f"{code} {i}", size), mime="application/pdf"
+            )
+            fake.message(user, document=doc, caption=f"/report {code} 第{i}份")
+            count += 1
+        i += 1
+    return count
+
+
+def _bot_message(fake: FakeTelegram, user: dict, text: str, data: str) -> dict[str, Any]:
+    """A message the bot sent earlier, with one button, for the user to tap."""
+    chat = fake.chats[user["id"]]
+    msg: dict[str, Any] = {
+        "message_id": fake._next_message_id(chat["id"]),
+        "date": int(time.time()),
+        "chat": chat,
+        "from": {k: fake.me[k] for k in ("id", "is_bot", "first_name", "username")},
+        "text": text,
+        "reply_markup": {"inline_keyboard": [[{"text": data, "callback_data": data}]]},
+    }
+    fake.messages[(chat["id"], msg["message_id"])] = msg
+    return msg
 
 
 async def run_child(kind: str, fake: FakeTelegram, data: Path, total: int) -> dict[str, Any]:
@@ -138,52 +190,83 @@ async def run_child(kind: str, fake: FakeTelegram, data: Path, total: int) -> di
     return dict(json.loads(out.decode().strip().splitlines()[-1]))
 
 
-async def run_round(
-    kind: str, template: Path, tmp: Path, outstanding: dict[int, list[str]], total: int, mix: str
+async def run_once(
+    kind: str,
+    workload: str,
+    template: Path,
+    tmp: Path,
+    outstanding: dict[int, list[str]],
+    total: int,
 ) -> dict[str, Any]:
     data = tmp / f"{kind}-data"
     shutil.rmtree(data, ignore_errors=True)
-    shutil.copytree(template, data)
+    if kind == "bot":
+        shutil.copytree(template, data)
     async with FakeTelegram() as fake:
-        build_mix(fake, outstanding, total, mix)
-        result = await run_child(kind, fake, data, total)
-        result["sends"] = sum(1 for c in fake.calls if c.method.startswith(("send", "edit")))
-        stored = [o for o in fake.outputs if "已报送 [" in o.message.get("text", "")]
-        result["reports"] = len(stored)
+        count = build(fake, outstanding, workload, total)
+        result = await run_child(kind, fake, data, count)
+        result["updates"] = count
+        result["answers"] = sum(1 for c in fake.calls if c.method.startswith(("send", "edit")))
+        result["reports"] = sum(1 for o in fake.outputs if "已报送 [" in o.message.get("text", ""))
+    shutil.rmtree(data, ignore_errors=True)
     return result
 
 
-async def orchestrate(total: int, mix: str, rounds: int) -> None:
-    results: dict[str, list[dict[str, Any]]] = {"bot": [], "echo": []}
+def _load() -> float:
+    return os.getloadavg()[0] / (os.cpu_count() or 1)
+
+
+def _mmm(values: list[float], fmt: Callable[[float], str]) -> str:
+    return "/".join(fmt(v) for v in (min(values), statistics.median(values), max(values)))
+
+
+async def orchestrate(workloads: list[str], rounds: int, scale: float) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         template = Path(tmp) / "template"
         outstanding = await prepare(template)
-        for n in range(rounds):
-            order = ("bot", "echo") if n % 2 == 0 else ("echo", "bot")  # neither always first
-            for kind in order:
-                done = await run_round(kind, template, Path(tmp), outstanding, total, mix)
-                results[kind].append(done)
-    print(f"{total} updates · {len(outstanding)} users · mix {mix} (report = caption + one PDF)")
-    print(f"median of {rounds} round(s), the two bots taking turns")
-    print(
-        f"{'':6} {'updates/s':>10} {'CPU-s per 1,000':>16} {'(kernel)':>9}"
-        f" {'wall s':>8} {'messages':>9}"
-    )
-    for kind in ("bot", "echo"):
-        runs = results[kind]
-        cpu = statistics.median(r["cpu"] for r in runs)
-        kernel = statistics.median(r["sys"] for r in runs)
-        wall = statistics.median(r["wall"] for r in runs)
+        print(f"{len(outstanding)} users · {rounds} rounds · min/median/max over rounds")
+        print("CPU per update in ms (user + kernel, all threads of the bot's process);")
         print(
-            f"{kind:6} {total / wall:>10.0f} {cpu / total * 1000:>16.3f}"
-            f" {kernel / total * 1000:>9.3f} {wall:>8.1f} {runs[0]['sends']:>9}"
+            "ratio = bot ÷ echo within the same round; loaded = load average > "
+            f"{LOADED} per core ({os.cpu_count()} cores)"
         )
-    stored = {r["reports"] for r in results["bot"]}
-    print(f"reports stored by the bot: {'/'.join(map(str, sorted(stored)))} (files downloaded)")
-    ratios = [b["cpu"] / e["cpu"] for b, e in zip(results["bot"], results["echo"], strict=True)]
-    each = ", ".join(f"{r:.2f}" for r in ratios)
-    median = statistics.median(ratios)
-    print(f"CPU per update, bot ÷ echo: {median:.2f}× (rounds: {each}; goal ≤ 2×)")
+        for workload in workloads:
+            total = max(3, int(WORKLOADS[workload] * scale))
+            runs: dict[str, list[dict[str, Any]]] = {k: [] for k in KINDS}
+            loads: list[float] = []
+            for n in range(rounds):
+                order = KINDS[n % 3 :] + KINDS[: n % 3]  # nobody always first
+                loads.append(_load())
+                for kind in order:
+                    done = await run_once(kind, workload, template, Path(tmp), outstanding, total)
+                    runs[kind].append(done)
+                loads.append(_load())
+            report(workload, runs, loads)
+
+
+def report(workload: str, runs: dict[str, list[dict[str, Any]]], loads: list[float]) -> None:
+    updates = runs["bot"][0]["updates"]
+    per = {k: [r["cpu"] / r["updates"] * 1000 for r in rs] for k, rs in runs.items()}
+    marked = "loaded" if max(loads) > LOADED else "quiet"
+    bot = runs["bot"]
+    print(
+        f"\n{workload}: {updates} updates per round, {marked} "
+        f"(load per core {min(loads):.2f}–{max(loads):.2f}); bot answers "
+        f"{bot[0]['answers']}, reports stored {bot[0]['reports']}"
+    )
+    for kind in KINDS:
+        print(f"  {kind:13} {_mmm(per[kind], lambda v: f'{v:.3f}')} ms per update")
+    threads = [(r["cpu"] - r["loop"]) / r["cpu"] for r in bot]
+    print(f"  (the bot's CPU outside its event loop: {_mmm(threads, lambda v: f'{v:.0%}')})")
+    for floor in KINDS[1:]:
+        ratios = [b / e for b, e in zip(per["bot"], per[floor], strict=True)]
+        goal = GOALS.get(workload) if floor == "echo-aiohttp" else None
+        verdict = ""
+        if goal is not None:
+            verdict = (
+                f" (goal ≤ {goal}×: {'met' if statistics.median(ratios) <= goal else 'NOT met'})"
+            )
+        print(f"  bot ÷ {floor:13} {_mmm(ratios, lambda v: f'{v:.2f}×')}{verdict}")
 
 
 # --- the children ---
@@ -206,10 +289,12 @@ async def child_bot(url: str, data: Path, total: int) -> dict[str, float]:
     sender = Sender(app.store, app.services.clock, [channel])
     sending = asyncio.create_task(sender.run())
     start = _clocks()
+    loop_start = time.thread_time()
     await channel.start()
     await channel.wait_until(lambda: channel.handled >= total)
     await channel.lanes.idle()
     measured = _since(start)
+    measured["loop"] = time.thread_time() - loop_start  # the rest: database and file threads
     await channel.stop()
     sender.stop()
     await sending
@@ -217,30 +302,57 @@ async def child_bot(url: str, data: Path, total: int) -> dict[str, float]:
     return measured
 
 
-async def child_echo(url: str, total: int) -> dict[str, float]:
+async def child_echo(url: str, total: int, transport: str) -> dict[str, float]:
     from telegram import Update
-    from telegram.ext import Application, ContextTypes, MessageHandler, filters
+    from telegram.ext import (
+        Application,
+        CallbackQueryHandler,
+        ContextTypes,
+        MessageHandler,
+        filters,
+    )
 
     done = 0
     finished = asyncio.Event()
 
-    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    def count() -> None:
         nonlocal done
-        message = update.effective_message
-        assert message is not None
-        await message.reply_text(message.text or message.caption or "ok")
         done += 1
         if done >= total:
             finished.set()
 
-    application = (
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        assert message is not None
+        attachment = message.document or (message.photo[-1] if message.photo else None)
+        if attachment is not None:
+            file = await attachment.get_file()
+            await file.download_as_bytearray()
+        await message.reply_text(message.text or message.caption or "ok")
+        count()
+
+    async def tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        assert query is not None
+        await query.answer()
+        await query.edit_message_text(query.data or "ok")
+        count()
+
+    builder = (
         Application.builder()
         .token("123456:TEST-fake-token")
         .base_url(f"{url}/bot")
         .base_file_url(f"{url}/file/bot")
-        .build()
     )
+    if transport == "aiohttp":
+        from bot.telegram.transport import AiohttpRequest
+
+        builder = builder.request(AiohttpRequest(trust_env=False)).get_updates_request(
+            AiohttpRequest(read_timeout=10.0, trust_env=False)
+        )
+    application = builder.build()
     application.add_handler(MessageHandler(filters.ALL, echo))
+    application.add_handler(CallbackQueryHandler(tapped))
     start = _clocks()
     async with application:
         await application.start()
@@ -255,26 +367,32 @@ async def child_echo(url: str, total: int) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--updates", type=int, default=10_000)
-    parser.add_argument("--mix", default=MIX, help="kind:weight,… of todo, tasks, report")
-    parser.add_argument("--rounds", type=int, default=3, help="turns of each bot; medians shown")
-    parser.add_argument("--child", choices=["bot", "echo"])
+    parser.add_argument("--workloads", default=",".join(WORKLOADS), help="comma-separated")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--scale", type=float, default=1.0, help="× the updates per workload")
+    parser.add_argument("--child", choices=KINDS)
     parser.add_argument("--url")
     parser.add_argument("--data", type=Path)
+    parser.add_argument("--updates", type=int)
     args = parser.parse_args()
     if args.child == "bot" and os.environ.get("BENCH_PROFILE"):
         import cProfile
 
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(time.thread_time)  # the event loop's CPU, not waits
         result = profiler.runcall(asyncio.run, child_bot(args.url, args.data, args.updates))
         profiler.dump_stats(os.environ["BENCH_PROFILE"])
         print(json.dumps(result))
     elif args.child == "bot":
         print(json.dumps(asyncio.run(child_bot(args.url, args.data, args.updates))))
-    elif args.child == "echo":
-        print(json.dumps(asyncio.run(child_echo(args.url, args.updates))))
+    elif args.child is not None:
+        transport = args.child.removeprefix("echo-")
+        print(json.dumps(asyncio.run(child_echo(args.url, args.updates, transport))))
     else:
-        asyncio.run(orchestrate(args.updates, args.mix, args.rounds))
+        workloads = [w for w in args.workloads.split(",") if w]
+        unknown = set(workloads) - set(WORKLOADS)
+        if unknown:
+            parser.error(f"unknown workloads: {', '.join(sorted(unknown))}")
+        asyncio.run(orchestrate(workloads, args.rounds, args.scale))
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ and a date moved off a holiday, `10月1日→10月8日(周六·调休上班·顺
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from domain.holiday_calendar import canonical
 from locales import Translator
@@ -27,6 +29,16 @@ def due_day(
 ) -> str:
     """`day` with its weekday and what the calendar says of it; `written` (the plan's words,
     e.g. 5月底) goes in the same brackets unless it is a date already shown."""
+    # Remembered: a listing shows the same few deadlines on every line, for every reader
+    # (eight catalogue lookups and a calendar query each); forgotten when the calendar changes.
+    return _due_day(t.locale, t.tz, day, moved_from, written)
+
+
+@lru_cache(maxsize=4096)
+def _due_day(
+    locale: str, tz: ZoneInfo, day: date, moved_from: date | None, written: str | None
+) -> str:
+    t = Translator(locale, tz)
     notes = []
     name = workdays.holiday(day)
     if name is not None:
@@ -46,3 +58,6 @@ def due_day(
     if moved_from is None:
         return text
     return t("cal.due_moved", before=t.day(moved_from), after=text)
+
+
+workdays.on_change(_due_day.cache_clear)

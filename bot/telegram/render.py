@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import html
 import secrets
+from typing import Any, TypeVar
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 
 from domain.clock import Clock
 from domain.messages import Choice
@@ -16,6 +17,11 @@ TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 CALLBACK_LIMIT = 64  # bytes
 TOKEN_MARK = "~"  # callback data that is a stored token; actions always start with "/"
+
+# An inline keyboard as the Bot API's JSON: built per answer, PTB's objects (and their
+# to_dict on sending) cost more CPU than the rest of a /todo answer.
+Keyboard = dict[str, Any]
+M = TypeVar("M")
 
 
 def utf16_len(text: str) -> int:
@@ -86,18 +92,23 @@ class CallbackTokens:
         async with self.store.read() as db:
             return await store_telegram.callback_action(db, data)
 
-    async def keyboard(self, rows: list[list[Choice]]) -> InlineKeyboardMarkup | None:
+    async def keyboard(self, rows: list[list[Choice]]) -> Keyboard | None:
         if not rows:
             return None
-        return InlineKeyboardMarkup(
-            [
+        return {
+            "inline_keyboard": [
                 [
-                    InlineKeyboardButton(
-                        choice.label, callback_data=await self.data_for(choice.action)
-                    )
+                    {"text": choice.label, "callback_data": await self.data_for(choice.action)}
                     for choice in row
                 ]
                 for row in rows
                 if row
             ]
-        )
+        }
+
+
+def as_markup(markup: Keyboard | M) -> InlineKeyboardMarkup | M:
+    """PTB's object for its typed send methods (files); text goes out as the JSON itself."""
+    if isinstance(markup, dict):
+        return InlineKeyboardMarkup.de_json(markup, None)
+    return markup

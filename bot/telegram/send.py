@@ -31,7 +31,15 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.telegram.client import ChannelBot
 from bot.telegram.photos import REFUSED_MEDIA, groups, photo_on_disk
-from bot.telegram.render import CAPTION_LIMIT, CallbackTokens, escape, split_text, utf16_len
+from bot.telegram.render import (
+    CAPTION_LIMIT,
+    CallbackTokens,
+    Keyboard,
+    as_markup,
+    escape,
+    split_text,
+    utf16_len,
+)
 from domain.channels import TELEGRAM
 from domain.messages import OutgoingFile, Reply
 from schedules.delivery import DeliveryError, RetryLater, Undeliverable, Unreachable
@@ -44,7 +52,7 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 # A question opens the phone's keyboard in reply mode; in a group only for the one asked (the
 # sender of the message replied to, or the user mentioned in the text).
 ASK = ForceReply(selective=True)
-Markup = InlineKeyboardMarkup | ForceReply
+Markup = InlineKeyboardMarkup | ForceReply | Keyboard
 
 
 def retry_seconds(err: RetryAfter) -> float:
@@ -215,7 +223,7 @@ class TelegramSender:
                         InputFile(content, filename=file.name),
                         caption=escape(caption) if caption else None,
                         parse_mode=ParseMode.HTML,
-                        reply_markup=markup,
+                        reply_markup=as_markup(markup),
                         reply_parameters=_reply_to(reply_to),
                     ),
                 )
@@ -231,7 +239,7 @@ class TelegramSender:
                 InputFile(content, filename=file.name),
                 caption=escape(caption) if caption else None,
                 parse_mode=ParseMode.HTML,
-                reply_markup=markup,
+                reply_markup=as_markup(markup),
                 reply_parameters=_reply_to(reply_to),
             ),
         )
