@@ -11,9 +11,7 @@ from bot.app import open_app
 from domain.clock import SystemClock
 from domain.model import PlanState
 from domain.settings import Settings
-from handlers.archive import build_archive
 from handlers.errors import UserError
-from handlers.export import build_export
 from handlers.insight_data import Scope, heavy, pick_materials
 from handlers.plan_scope import plan_named
 from locales import Translator, locale_for
@@ -65,6 +63,11 @@ def _translator(settings: Settings, lang: str | None) -> Translator:
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
     """Run `export` or `archive`; 0 on success, 2 with a message on stderr otherwise."""
+    # Imported here: the builders bring worker processes and the XLSX writers, which the
+    # shell and the other commands (they import this module for its parser) never use.
+    from handlers.archive import build_archive
+    from handlers.export import build_export
+
     t = _translator(settings, args.lang)
     app = await open_app(settings, SystemClock(), seed_sample=False)
     try:
