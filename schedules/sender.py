@@ -83,7 +83,7 @@ class Pace:
         # A send late by more than CATCH_UP (a stall, an idle channel) restarts the timeline.
         slot = self.next_any if now - self.next_any <= CATCH_UP * self.gap else now
         self.next_any = slot + self.gap
-        if len(self.recent) == self.recent.maxlen:  # a second's worth lately: see answered()
+        if self.recent.maxlen and len(self.recent) == self.recent.maxlen:  # see answered()
             slot = max(slot, self.recent[0] + WINDOW)
         return max(slot, now)
 

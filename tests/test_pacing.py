@@ -87,3 +87,14 @@ def test_the_network_never_counts_more_than_the_limit_in_a_second() -> None:
         pace.answered(now)
     assert all(b - a >= WINDOW - 1e-9 for a, b in zip(arrivals, arrivals[RATE:], strict=False))
     assert most_in_one_second(arrivals) <= RATE
+
+
+def test_a_rate_under_one_a_second_is_a_plain_schedule() -> None:
+    pace = Pace(RateLimits(per_second=0.5), lambda chat: False)
+    now, starts = 0.0, []
+    for _ in range(5):
+        now = max(now, pace.reserve(now))
+        pace.started("c", now)
+        starts.append(now)
+        pace.answered(now + 0.01)
+    assert [round(b - a, 6) for a, b in pairwise(starts)] == [round(1 / (0.5 * HEADROOM), 6)] * 4
