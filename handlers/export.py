@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from datetime import datetime
+from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from domain.messages import OutgoingFile, Reply
-from domain.progress_rows import AuditLine, ReportLine
 from handlers.context import Context
-from handlers.export_worker import audit_of, render_long_sheet
+from handlers.export_worker import render_long_sheet, render_sheet
 from handlers.insight_data import Scope, collect_from, download_name, heavy, output_path, scope_of
 from handlers.lookup import require_plan
 from locales import Translator
@@ -21,7 +20,7 @@ from storage import insight as snap
 from storage.models import Plan
 
 if TYPE_CHECKING:
-    from insight.xlsx import ExportSummary, Rendered
+    from insight.xlsx import ExportSummary
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PARALLEL_REPORTS = 20_000  # below this, other processes cost more than they save
@@ -41,19 +40,19 @@ def build_export(
     from insight.xlsx import ExportData, Rendered, write_export
 
     with snap.snapshot(db_path) as conn, ExitStack() as stack:
-        reports: Iterator[ReportLine] | Rendered = snap.report_lines(conn, plan.id, scope.path)
-        audit: Iterator[AuditLine] | Rendered = audit_of(conn, plan.year, scope.path, t)
-        if snap.report_count(conn, plan.id) >= PARALLEL_REPORTS:
+        parallel = snap.report_count(conn, plan.id) >= PARALLEL_REPORTS
+        if parallel:
             # The two long sheets render in two other processes while this one reads the
             # matrix and writes the rest. Each reads its own snapshot, a moment apart: a
             # report filed in that moment may show in one sheet and not yet in another.
             pool = stack.enter_context(
                 ProcessPoolExecutor(max_workers=2, mp_context=get_context("spawn"))
             )
-            rendered = []
-            for kind in ("reports", "audit"):
-                dest = out.with_name(f"{out.name}.{kind}")
-                stack.callback(dest.unlink, missing_ok=True)
+        rendered = []
+        for kind in ("reports", "audit"):
+            dest = out.with_name(f"{out.name}.{kind}")
+            stack.callback(dest.unlink, missing_ok=True)
+            if parallel:
                 job = pool.submit(
                     render_long_sheet,
                     kind,
@@ -66,7 +65,10 @@ def build_export(
                     dest,
                 )
                 rendered.append(Rendered(dest, job.result))
-            reports, audit = rendered
+            else:
+                written = render_sheet(conn, kind, plan.id, plan.year, scope.path, t, dest)
+                rendered.append(Rendered(dest, partial(int, written)))
+        reports, audit = rendered
         data = collect_from(conn, plan, scope.path, now, due_soon_days)
         export = ExportData(
             progress=data.progress,

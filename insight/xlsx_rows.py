@@ -229,18 +229,18 @@ def audit_rows(
             action,
             a.subject,
             a.actor,
-            _detail(a.detail),
+            detail_text(a.detail),
         ]
 
 
-_NUMBERS_ONLY = re.compile(r'\{"\w+": -?\d+(?:, "\w+": -?\d+)*\}')
+NUMBERS_ONLY = re.compile(r'\{"\w+": -?\d+(?:, "\w+": -?\d+)*\}')
 
 
-def _detail(text: str) -> str | None:
+def detail_text(text: str) -> str | None:
     """`{"report": 12, "files": 2}` as `report=12; files=2`, leaving out empty values."""
     if not text or text == "{}":
         return None
-    if _NUMBERS_ONLY.fullmatch(text):
+    if NUMBERS_ONLY.fullmatch(text):
         # The common case ({"report": 12, "files": 2}), rewritten without a parser.
         return text[1:-1].replace('"', "").replace(": ", "=").replace(", ", "; ")
     try:

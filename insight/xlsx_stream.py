@@ -24,6 +24,7 @@ PALETTE_ROW = 2
 _XML_TEXT: dict[int, str | None] = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"}
 _XML_TEXT.update({c: None for c in (*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20))})
 _XML_TEXT.update({0xFFFE: None, 0xFFFF: None})
+_UNSAFE = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _NS = {
     "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
     "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
@@ -119,11 +120,11 @@ def _rows_xml(sheet: LongSheet, styles: dict[str, str]) -> Iterable[str]:
                 if how == 2:
                     text = f"<t>{value}</t>"
                 elif how == 1:
-                    text = _text(value)
+                    text = text_xml(value)
                 else:
                     text = texts.get(value)
                     if text is None:
-                        text = _text(value)
+                        text = text_xml(value)
                         if len(texts) < _CACHED:
                             texts[value] = text
                 parts.append(f'<c r="{letter}{number}"{style} t="inlineStr"><is>{text}</is></c>')
@@ -132,7 +133,7 @@ def _rows_xml(sheet: LongSheet, styles: dict[str, str]) -> Iterable[str]:
                 style = styles.get(value.style, "")
                 value = value.value
                 if value.__class__ is str:
-                    text = _text(value)
+                    text = text_xml(value)
                     parts.append(
                         f'<c r="{letter}{number}"{style} t="inlineStr"><is>{text}</is></c>'
                     )
@@ -148,8 +149,10 @@ def _rows_xml(sheet: LongSheet, styles: dict[str, str]) -> Iterable[str]:
     sheet.written = number - PALETTE_ROW
 
 
-def _text(value: str) -> str:
-    text = value.translate(_XML_TEXT)
+def text_xml(value: str) -> str:
+    """`<t>` of an inline string: escaped, spaces at its ends kept."""
+    # Most texts need no escaping; finding that out is far cheaper than translating them.
+    text = value.translate(_XML_TEXT) if _UNSAFE.search(value) else value
     if text[:1].isspace() or text[-1:].isspace():
         return f'<t xml:space="preserve">{text}</t>'
     return f"<t>{text}</t>"

@@ -160,10 +160,20 @@ def _attachment_names(conn: sqlite3.Connection) -> Iterator[tuple[int, str]]:
         yield current, "; ".join(names)
 
 
-def report_lines(conn: sqlite3.Connection, plan_id: int, path: str) -> Iterator[ReportLine]:
-    """Every report of units under `path`, oldest first, streamed in batches."""
+ReportRecord = tuple[
+    int, int, int, str, str | None, int | None, str | None, str, str | None, str | None,
+    str | None, str,
+]  # fmt: skip
+AuditRecord = tuple[str, int | None, str | None, str, str | None, str]
+
+
+def report_records(conn: sqlite3.Connection, plan_id: int, path: str) -> Iterator[ReportRecord]:
+    """Every report of units under `path`, oldest first, as stored: instants stay UTC text.
+
+    (id, unit id, material id, submitted, contact, count, note, status, reviewer, reviewed,
+    return reason, "; "-joined attachment names); the export renders these without objects.
+    """
     who = _contact_labels(conn)
-    statuses = {s.value: s for s in ReportStatus}
     files = _attachment_names(conn)
     next_files = next(files, None)
     # Walking reports in id order (CROSS JOIN keeps them the outer loop) needs no sort, and
@@ -175,33 +185,57 @@ def report_lines(conn: sqlite3.Connection, plan_id: int, path: str) -> Iterator[
         " JOIN units u ON u.id = a.unit_id WHERE a.plan_id = ? AND u.path LIKE ? ORDER BY r.id",
         (plan_id, path + "%"),
     )
-    parse = datetime.fromisoformat
+    label = who.get
     while batch := cur.fetchmany(BATCH):
         for r in batch:
             report_id = r[0]
             while next_files is not None and next_files[0] < report_id:
                 next_files = next(files, None)
             names = next_files[1] if next_files is not None and next_files[0] == report_id else ""
-            yield ReportLine(
+            yield (
                 report_id,
                 r[1],
                 r[2],
-                parse(r[3]),
-                who.get(r[4]) if r[4] is not None else None,
+                r[3],
+                label(r[4]),
                 r[5],
                 r[6],
-                statuses[r[7]],
-                who.get(r[8]) if r[8] is not None else None,
-                parse(r[9]) if r[9] else None,
+                r[7],
+                label(r[8]),
+                r[9] or None,
                 r[10],
                 names,
             )
 
 
-def audit_lines(
+def report_lines(conn: sqlite3.Connection, plan_id: int, path: str) -> Iterator[ReportLine]:
+    """Every report of units under `path`, oldest first, streamed in batches."""
+    statuses = {s.value: s for s in ReportStatus}
+    parse = datetime.fromisoformat
+    for r in report_records(conn, plan_id, path):
+        yield ReportLine(
+            r[0],
+            r[1],
+            r[2],
+            parse(r[3]),
+            r[4],
+            r[5],
+            r[6],
+            statuses[r[7]],
+            r[8],
+            parse(r[9]) if r[9] else None,
+            r[10],
+            r[11],
+        )
+
+
+def audit_records(
     conn: sqlite3.Connection, path: str, with_unitless: bool, since: datetime
-) -> Iterator[AuditLine]:
-    """The audit trail since `since` of units under `path` (and plan-wide entries if asked)."""
+) -> Iterator[AuditRecord]:
+    """The audit trail since `since` of units under `path` (and plan-wide entries if asked).
+
+    (at as UTC text, unit id, actor, action, subject, detail JSON text), in order.
+    """
     who = _contact_labels(conn)
     cur = conn.execute(
         "SELECT au.at, au.unit_id, au.actor_id, au.action, au.subject, au.detail FROM audit au"
@@ -209,11 +243,19 @@ def audit_lines(
         " WHERE au.at >= ? AND (u.path LIKE ? OR (au.unit_id IS NULL AND ?)) ORDER BY au.id",
         (to_db(since), path + "%", int(with_unitless)),
     )
-    parse = datetime.fromisoformat
+    label = who.get
     while batch := cur.fetchmany(BATCH):
         for r in batch:
-            actor = who.get(r[2]) if r[2] is not None else None
-            yield AuditLine(parse(r[0]), r[1], actor, r[3], r[4], r[5])
+            yield (r[0], r[1], label(r[2]), r[3], r[4], r[5])
+
+
+def audit_lines(
+    conn: sqlite3.Connection, path: str, with_unitless: bool, since: datetime
+) -> Iterator[AuditLine]:
+    """The audit trail since `since` of units under `path` (and plan-wide entries if asked)."""
+    parse = datetime.fromisoformat
+    for r in audit_records(conn, path, with_unitless, since):
+        yield AuditLine(parse(r[0]), r[1], r[2], r[3], r[4], r[5])
 
 
 def accepted_files(
