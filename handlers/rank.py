@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from domain.messages import Reply
+from domain import screen
+from domain.messages import Choice, Reply
+from handlers import paging
 from handlers.context import Context
 from handlers.insight_data import collect, heavy, scope_of
 from handlers.lookup import require_plan
 from insight.score import Score
 from locales import Translator
 
-LISTED = 50
+LEGEND_WORDS = ("说明", "legend")  # `/rank 说明`: how the scores are made
 
 
 def _percent(t: Translator, part: float | None) -> str:
@@ -39,8 +41,12 @@ def _line(t: Translator, s: Score, label: str, praised: bool) -> str:
 
 
 async def rank(ctx: Context, args: str) -> Reply:
-    """Scores from completeness, timeliness, first-pass acceptance and 签收, weighted by the plan."""
+    """Scores from completeness, timeliness, first-pass acceptance and 签收, weighted by the plan;
+    a phone screen a page (`/rank p2`); `/rank 说明` says how the scores are made."""
     plan = require_plan(ctx)
+    query, number = paging.split_page(args)
+    if query.lower() in LEGEND_WORDS:
+        return Reply("\n".join(screen.wrap(ctx.t("insight.rank_legend"))), private=True)
     scope = scope_of(ctx)
     settings = ctx.app.settings
     data = await heavy(collect, settings.db_path, plan, scope.path, ctx.now, settings.due_soon_days)
@@ -53,15 +59,19 @@ async def rank(ctx: Context, args: str) -> Reply:
     if not ranked:
         lines.append(t("insight.rank_nobody", count=len(unranked)))
         return Reply("\n".join(lines), private=True)
-    for s in ranked[:LISTED]:
+    shown = paging.page(ranked, number)
+    for s in shown.items:
         praised = data.progress.praised(s.unit_id)
         lines.append(_line(t, s, data.units[s.unit_id].label, praised))
-    if len(ranked) > LISTED:
-        lines.append(t("insight.rank_more", shown=LISTED, total=len(ranked)))
+    lines += paging.footer(ctx, shown)
     if unranked:
-        names = t.join(data.units[s.unit_id].label for s in unranked)
-        lines.append(t("insight.rank_unranked", count=len(unranked), units=names))
+        names = [data.units[s.unit_id].label for s in unranked]
+        listed = t.listed(names, screen.fitting(names))
+        lines.append(t("insight.rank_unranked", count=len(unranked), units=listed))
     if data.withheld:
         lines.append(t("insight.rank_no_awards"))
-    lines.append(t("insight.rank_legend"))
-    return Reply("\n".join(lines), private=True)
+    lines.append(t("screen.rank_legend_hint"))
+    word = f"{plan.prefix} " if ctx.plan_named else ""
+    choices = paging.nav(ctx, f"/rank {word}".strip(), shown)
+    choices.append([Choice(t("screen.rank_legend_button"), f"/rank {word}{LEGEND_WORDS[0]}")])
+    return Reply("\n".join(lines), choices=choices, private=True)

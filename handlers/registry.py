@@ -14,6 +14,7 @@ from handlers import (
     audit_log,
     board,
     bulletin,
+    command_help,
     export,
     groups,
     invites,
@@ -57,19 +58,8 @@ class Command:
 
 
 async def help_(ctx: Context, args: str) -> Reply:
-    """`/help`: only the commands this person may use."""
-    lines = [ctx.t("help.header")]
-    for command in COMMANDS:
-        if command.listed and ctx.role in command.roles:
-            alias = (
-                f" ({'/'.join(command.aliases)})"
-                if command.aliases and ctx.t.locale == "zh_CN"
-                else ""
-            )
-            lines.append(f"/{command.name}{alias} — {ctx.t(f'cmd.{command.name}')}")
-    if ctx.role is None:
-        lines.append(ctx.t("help.unregistered"))
-    return Reply("\n".join(lines))
+    """`/help`: only the commands this person may use, grouped by task (handlers.command_help)."""
+    return await command_help.help_(ctx, args, COMMANDS)
 
 
 COMMANDS: list[Command] = [

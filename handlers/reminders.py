@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from domain import screen
 from domain.deadlines import DeadlineError, parse_user_date
 from domain.messages import Choice, Reply
 from domain.text import clip
@@ -18,7 +19,6 @@ from storage import acks, people
 from storage.models import Unit
 from storage.people import Prefs
 
-NAMED = 30  # units named in one /status line
 OFF = {"off", "关", "关闭", "停止"}
 ON = {"on", "开", "开启", "打开"}
 
@@ -193,10 +193,10 @@ async def unacknowledged_lines(ctx: Context, scope: list[Unit]) -> list[str]:
     lines = []
     names = [u.label for u in behind if u.id in staffed]
     if names:
-        shown = ctx.t.listed(names, NAMED)
+        shown = ctx.t.listed(names, screen.fitting(names))
         lines.append(ctx.t("sched.status_unacked", count=len(names), names=shown))
     nobody = [u.label for u in behind if u.id not in staffed]
     if nobody:
-        shown = ctx.t.listed(nobody, NAMED)
+        shown = ctx.t.listed(nobody, screen.fitting(nobody))
         lines.append(ctx.t("sched.status_uncontacted", count=len(nobody), names=shown))
     return lines

@@ -31,7 +31,7 @@ async def test_a_unit_admin_urging_with_only_its_own_unit_late_is_told_why(
     await bot.invite_and_bind("郑州", "zz")
     await bot.invite_and_bind("郑州", "zzadmin", "admin")
     bot.clock.set(local("2016-06-20T10:00"))
-    assert "郑州" in await bot.say("/overdue", as_="zzadmin")  # its own unit is overdue
+    assert "郑州" in await bot.say("/overdue 1", as_="zzadmin")  # its own unit is overdue
     out = await bot.say("/urge all-overdue", as_="zzadmin")
     assert "没有需要催办的材料" not in out
     assert "管辖范围内没有" in out and "本单位的材料由省局催办" in out

@@ -96,7 +96,8 @@ async def test_rank_lists_scope_with_flags_and_awards(world: World) -> None:
     assert "拟推荐:服务型行政执法单项奖" in lines[1]
     flagged = {line.split()[1] for line in lines if "🚩" in line}
     assert flagged == {"郑州市", "洛阳市", "巩义市"}
-    ranks = [int(line.split(".")[0]) for line in lines[1:-1]]
+    assert lines[-2:] == ["评分方法:/rank 说明。", "[1] 评分说明"]  # the legend one tap on
+    ranks = [int(line.split(".")[0]) for line in lines[1:-2]]
     # The 28 cities and counties; the province issues the plan and is not ranked.
     assert len(ranks) == 28 and ranks == sorted(ranks) and " 省局 " not in out
     assert ranks.count(ranks[-1]) > 1  # units with nothing done share the last place

@@ -61,8 +61,8 @@ async def test_the_province_owes_only_its_own_target_and_is_never_judged(year: S
     assert any("· 郑州市" in escalated(text) for text in to_admin)  # 郑州 owes 1, 2.1…
     assert not [text for text in to_admin if "省局" in escalated(text)]
 
-    overdue = await bot.say("/overdue", as_="admin")
-    assert "河南省安全生产监督管理局" in overdue  # the fact stays visible
+    overdue = await bot.say("/overdue 3.2", as_="admin")  # /overdue by material, one tap on
+    assert "省局" in overdue  # the fact stays visible
     ranking = await bot.say("/rank", as_="admin")
     assert not re.search(r"^\d+\. 省局 ", ranking, re.M) and "省局" not in ranking
     document = document_lines(await bot.say("/bulletin", as_="admin"))
