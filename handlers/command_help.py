@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from domain import screen
 from domain.messages import Choice, Reply
 from handlers.context import Context
 
@@ -78,7 +79,8 @@ async def help_(ctx: Context, args: str, commands: Sequence[Command]) -> Reply:
     lines = [ctx.t("help.grouped_header")]
     for group, cs in groups.items():
         names = " ".join(f"/{c.name}" for c in cs)
-        lines.append(ctx.t("help.group_line", group=ctx.t(f"help.group.{group}"), commands=names))
+        line = ctx.t("help.group_line", group=ctx.t(f"help.group.{group}"), commands=names)
+        lines += screen.wrap(line)
     lines.append(ctx.t("help.more"))
     buttons = [
         Choice(ctx.t(f"help.group.{g}"), f"/help {ctx.t(f'help.group.{g}')}") for g in groups
