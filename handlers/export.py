@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from datetime import datetime
@@ -12,18 +14,20 @@ from typing import TYPE_CHECKING
 
 from domain.messages import OutgoingFile, Reply
 from handlers.context import Context
-from handlers.export_worker import render_long_sheet, render_sheet
+from handlers.export_worker import audit_since, render_long_sheet, render_sheet
 from handlers.insight_data import Scope, collect_from, download_name, heavy, output_path, scope_of
 from handlers.lookup import require_plan
+from insight.xlsx_long import part_path
 from locales import Translator
 from storage import insight as snap
 from storage.models import Plan
 
 if TYPE_CHECKING:
-    from insight.xlsx import ExportSummary
+    from insight.xlsx import ExportSummary, Rendered
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PARALLEL_REPORTS = 20_000  # below this, other processes cost more than they save
+PER_SHEET = 1_048_575  # Excel's 1,048,576 rows per sheet, less the header row
 
 
 def build_export(
@@ -40,7 +44,8 @@ def build_export(
     from insight.xlsx import ExportData, Rendered, write_export
 
     with snap.snapshot(db_path) as conn, ExitStack() as stack:
-        parallel = snap.report_count(conn, plan.id) >= PARALLEL_REPORTS
+        plan_reports = snap.report_count(conn, plan.id)
+        parallel = plan_reports >= PARALLEL_REPORTS
         if parallel:
             # The two long sheets render in two other processes while this one reads the
             # matrix and writes the rest. Each reads its own snapshot, a moment apart: a
@@ -48,26 +53,26 @@ def build_export(
             pool = stack.enter_context(
                 ProcessPoolExecutor(max_workers=2, mp_context=get_context("spawn"))
             )
-        rendered = []
-        for kind in ("reports", "audit"):
+        rendered: list[list[Rendered]] = []
+        for kind, sheets in (
+            ("reports", _report_sheets(conn, plan, scope, plan_reports)),
+            ("audit", _audit_sheets(conn, plan, scope, t)),
+        ):
             dest = out.with_name(f"{out.name}.{kind}")
-            stack.callback(dest.unlink, missing_ok=True)
+            for part in range(1, sheets + 1):
+                stack.callback(part_path(dest, part).unlink, missing_ok=True)
+            args = (kind, plan.id, plan.year, scope.path)
             if parallel:
                 job = pool.submit(
-                    render_long_sheet,
-                    kind,
-                    db_path,
-                    plan.id,
-                    plan.year,
-                    scope.path,
-                    t.locale,
-                    t.tz.key,
-                    dest,
-                )
-                rendered.append(Rendered(dest, job.result))
+                    render_long_sheet, kind, db_path, *args[1:], t.locale, t.tz.key, dest,
+                    PER_SHEET, sheets,
+                )  # fmt: skip
+                counts = job.result
             else:
-                written = render_sheet(conn, kind, plan.id, plan.year, scope.path, t, dest)
-                rendered.append(Rendered(dest, partial(int, written)))
+                counts = partial(list, render_sheet(conn, *args, t, dest, PER_SHEET, sheets))
+            rendered.append(
+                [Rendered(part_path(dest, k + 1), partial(_nth, counts, k)) for k in range(sheets)]
+            )
         reports, audit = rendered
         data = collect_from(conn, plan, scope.path, now, due_soon_days)
         export = ExportData(
@@ -82,6 +87,26 @@ def build_export(
         return write_export(export, t, out)
 
 
+def _report_sheets(conn: sqlite3.Connection, plan: Plan, scope: Scope, plan_reports: int) -> int:
+    """Sheets the reports take: past Excel's rows per sheet, they go on in a second one…"""
+    if plan_reports <= PER_SHEET:
+        return 1
+    return max(1, -(-snap.report_count_under(conn, plan.id, scope.path) // PER_SHEET))
+
+
+def _audit_sheets(conn: sqlite3.Connection, plan: Plan, scope: Scope, t: Translator) -> int:
+    if snap.audit_last_id(conn) <= PER_SHEET:
+        return 1  # the common case, told by one index probe
+    since = audit_since(plan.year, t)
+    rows = snap.audit_count(conn, scope.path, with_unitless=scope.path == "/", since=since)
+    return max(1, -(-rows // PER_SHEET))
+
+
+def _nth(counts: Callable[[], list[int]], k: int) -> int:
+    found = counts()
+    return found[k] if k < len(found) else 0
+
+
 async def export(ctx: Context, args: str) -> Reply:
     """`/export`: progress, reports, targets, overdue, ranking and audit sheets in one workbook."""
     plan = require_plan(ctx)
@@ -91,15 +116,24 @@ async def export(ctx: Context, args: str) -> Reply:
     summary = await heavy(
         build_export, settings.db_path, plan, scope, ctx.now, settings.due_soon_days, ctx.t, out
     )
+    text = ctx.t(
+        "insight.export_done",
+        scope=scope.label,
+        units=summary.units,
+        materials=summary.materials,
+        reports=summary.reports,
+        overdue=summary.overdue,
+    )
+    if summary.report_sheets > 1 or summary.audit_sheets > 1:
+        split = ctx.t(
+            "export_scale.split",
+            rows=PER_SHEET,
+            reports=summary.report_sheets,
+            audit=summary.audit_sheets,
+        )
+        text = f"{text}\n{split}"
     return Reply(
-        ctx.t(
-            "insight.export_done",
-            scope=scope.label,
-            units=summary.units,
-            materials=summary.materials,
-            reports=summary.reports,
-            overdue=summary.overdue,
-        ),
+        text,
         files=[
             OutgoingFile(
                 str(out), download_name(ctx.t, "export", scope, ctx.now, ".xlsx"), XLSX_MIME

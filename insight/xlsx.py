@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -13,19 +13,15 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from domain.model import Light
 from domain.palette import PALETTE, Colour
-from domain.progress_rows import AuditLine, ReportLine, UnitRow
+from domain.progress_rows import UnitRow
 from insight import xlsx_rows as rows
 from insight.progress import Progress
 from insight.score import Score
 from insight.xlsx_rows import (
     AUDIT_KEYS,
-    AUDIT_TIMES,
-    AUDIT_UNIQUE,
     REPORT_KEYS,
-    REPORT_TIMES,
-    REPORT_UNIQUE,
 )
-from insight.xlsx_stream import PALETTE_ROW, Cell, LongSheet, column_letter, splice
+from insight.xlsx_stream import PALETTE_ROW, LongSheet, column_letter, splice
 from locales import Translator
 
 
@@ -56,8 +52,8 @@ class ExportData:
     progress: Progress
     scores: list[Score]
     units: dict[int, UnitRow]  # every unit in scope, by id
-    reports: Iterator[ReportLine] | Rendered  # Rendered: rows rendered by `render_reports`
-    audit: Iterator[AuditLine] | Rendered
+    reports: list[Rendered]  # one per sheet: past Excel's rows per sheet, the rows go on
+    audit: list[Rendered]  # in a second sheet, a third…
     title: str
     scope: str
 
@@ -70,6 +66,8 @@ class ExportSummary:
     reports: int
     audit: int
     overdue: int
+    report_sheets: int = 1
+    audit_sheets: int = 1
 
 
 def _lay_out(
@@ -105,17 +103,15 @@ def _cols(t: Translator, *keys: str) -> list[str]:
     return [t(f"insight.col_{k}") for k in keys]
 
 
-def _long(
-    title: str,
-    source: Iterator[T] | Rendered,
-    width: int,
-    make_rows: Callable[[Iterator[T]], Iterable[Sequence[Cell]]],
-    unique: frozenset[int],
-    safe: frozenset[int],
-) -> LongSheet:
-    if isinstance(source, Rendered):
-        return LongSheet(title, (), width, prerendered=source.path, finish=source.finish)
-    return LongSheet(title, make_rows(source), width, unique_columns=unique, safe_columns=safe)
+def _parts(title: str, t: Translator, parts: list[Rendered]) -> list[str]:
+    """The sheet titles of a long sheet's parts: 报送明细, 报送明细(2)…"""
+    return [title] + [
+        t("export_scale.sheet_part", sheet=title, part=k) for k in range(2, len(parts) + 1)
+    ]
+
+
+def _long(title: str, source: Rendered, width: int) -> LongSheet:
+    return LongSheet(title, (), width, prerendered=source.path, finish=source.finish)
 
 
 def write_export(data: ExportData, t: Translator, out: Path) -> ExportSummary:
@@ -143,13 +139,10 @@ def write_export(data: ExportData, t: Translator, out: Path) -> ExportSummary:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_title_rows = "1:1"
     report_cols = _cols(t, *REPORT_KEYS)
-    _lay_out(
-        wb,
-        t("insight.sheet_reports"),
-        report_cols,
-        [9, 20, 8, 36, 17, 12, 7, 36, 9, 12, 17, 30, 40],
-        (),
-    )
+    report_titles = _parts(t("insight.sheet_reports"), t, data.reports)
+    for title in report_titles:
+        widths = [9, 20, 8, 36, 17, 12, 7, 36, 9, 12, 17, 30, 40]
+        _lay_out(wb, title, report_cols, widths, ())
     target_cols = _cols(
         t, "unit", "code", "material", "target", "reported", "progress", "rate", "state"
     )
@@ -172,11 +165,12 @@ def write_export(data: ExportData, t: Translator, out: Path) -> ExportSummary:
         wb, t("insight.sheet_ranking"), rank_cols, [7, 20, 8, 11, 11, 12, 11, 22, 7], ["percent"]
     )
     audit_cols = _cols(t, *AUDIT_KEYS)
-    _lay_out(wb, t("insight.sheet_audit"), audit_cols, [17, 20, 16, 24, 14, 50], ())
+    audit_titles = _parts(t("insight.sheet_audit"), t, data.audit)
+    for title in audit_titles:
+        _lay_out(wb, title, audit_cols, [17, 20, 16, 24, 14, 50], ())
     wb.properties.title = data.title
     wb.properties.subject = data.scope
 
-    materials = {m.id: m for m in p.materials}
     sheets = [
         LongSheet(
             t("insight.sheet_progress"),
@@ -185,13 +179,9 @@ def write_export(data: ExportData, t: Translator, out: Path) -> ExportSummary:
             rows.PALETTE,
             filtered=len(p.units),
         ),
-        _long(
-            t("insight.sheet_reports"),
-            data.reports,
-            len(report_cols),
-            lambda lines: rows.report_rows(t, materials, data.units, lines),
-            REPORT_UNIQUE,
-            REPORT_TIMES,
+        *(
+            _long(title, part, len(report_cols))
+            for title, part in zip(report_titles, data.reports, strict=True)
         ),
         LongSheet(
             t("insight.sheet_targets"),
@@ -208,13 +198,9 @@ def write_export(data: ExportData, t: Translator, out: Path) -> ExportSummary:
             ["percent"],
             {3: "percent", 4: "percent", 5: "percent", 6: "percent"},
         ),
-        _long(
-            t("insight.sheet_audit"),
-            data.audit,
-            len(audit_cols),
-            lambda lines: rows.audit_rows(t, data.units, lines),
-            AUDIT_UNIQUE,
-            AUDIT_TIMES,
+        *(
+            _long(title, part, len(audit_cols))
+            for title, part in zip(audit_titles, data.audit, strict=True)
         ),
     ]
     laid_out = out.with_name(out.name + ".layout")
@@ -227,7 +213,9 @@ def write_export(data: ExportData, t: Translator, out: Path) -> ExportSummary:
         path=out,
         units=len(p.units),
         materials=len(p.materials),
-        reports=sheets[1].written,
-        audit=sheets[5].written,
-        overdue=sheets[3].written,
+        reports=sum(s.written for s in sheets if s.title in report_titles),
+        audit=sum(s.written for s in sheets if s.title in audit_titles),
+        overdue=next(s.written for s in sheets if s.title == t("insight.sheet_overdue")),
+        report_sheets=len(report_titles),
+        audit_sheets=len(audit_titles),
     )

@@ -10,10 +10,10 @@ same cells, so the workbook reads back the same.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
+from itertools import chain
 from pathlib import Path
-from typing import IO
 
 from domain.progress_rows import MaterialCol, UnitRow
 from insight.xlsx_rows import NUMBERS_ONLY, LocalTime, detail_text
@@ -22,6 +22,8 @@ from locales import Translator
 from storage.insight import AuditRecord, ReportRecord
 
 _FLUSH = 1 << 20
+# Excel's rows per sheet; one is the header, so a sheet holds this many minus one rows.
+SHEET_ROWS = 1_048_576
 _CACHED = 100_000
 _ROW = "\x00"  # stands for the row number; escaping drops it from every text
 _COUNT = f'<c r="G{_ROW}"><v>{{}}</v></c>'
@@ -95,8 +97,10 @@ def report_rows_xml(
     materials: dict[int, MaterialCol],
     units: dict[int, UnitRow],
     records: Iterable[ReportRecord],
+    per_sheet: int = SHEET_ROWS - 1,
 ) -> Iterable[str]:
-    """The reports sheet's row XML, row 2 onwards (columns as `xlsx_rows.REPORT_KEYS`)."""
+    """The reports sheet's row XML, row 2 onwards (columns as `xlsx_rows.REPORT_KEYS`);
+    numbering starts again at 2 after `per_sheet` rows, where the next sheet begins."""
     unit = _Cells("B")
     unit_of = {u.id: unit[u.label] for u in units.values()}
     code, title = _Cells("C"), _Cells("D")
@@ -110,7 +114,7 @@ def report_rows_xml(
         for s in ("pending", "accepted", "returned", "withdrawn")
     }
     note, reason, files = _once("H"), _once("L"), _once("M")
-    number = PALETTE_ROW
+    number, last = PALETTE_ROW, PALETTE_ROW + per_sheet - 1
     for r in records:
         code_cell, title_cell = material_of.get(r[2], no_material)
         count = r[5]
@@ -121,13 +125,17 @@ def report_rows_xml(
             f"{reviewer[r[8]]}{reviewed(r[9])}{reason(r[10])}{files(r[11])}</row>"
         )
         yield row.replace(_ROW, str(number))
-        number += 1
+        number = number + 1 if number < last else PALETTE_ROW
 
 
 def audit_rows_xml(
-    t: Translator, units: dict[int, UnitRow], records: Iterable[AuditRecord]
+    t: Translator,
+    units: dict[int, UnitRow],
+    records: Iterable[AuditRecord],
+    per_sheet: int = SHEET_ROWS - 1,
 ) -> Iterable[str]:
-    """The audit sheet's row XML, row 2 onwards (columns as `xlsx_rows.AUDIT_KEYS`)."""
+    """The audit sheet's row XML, row 2 onwards (columns as `xlsx_rows.AUDIT_KEYS`); numbering
+    starts again at 2 after `per_sheet` rows."""
     at = _time_cell("A", t.tz)
     unit = _Cells("B")
     unit_of: dict[int | None, str] = {u.id: unit[u.label] for u in units.values()}
@@ -136,7 +144,7 @@ def audit_rows_xml(
     subject, actor = _once("D"), _Cells("E")
     detail = _once("F")
     numbers_only = NUMBERS_ONLY.fullmatch
-    number = PALETTE_ROW
+    number, last = PALETTE_ROW, PALETTE_ROW + per_sheet - 1
     for r in records:
         action = actions.get(r[3])
         if action is None:
@@ -148,7 +156,7 @@ def audit_rows_xml(
             f"{action}{subject(r[4])}{actor[r[2]]}{about}</row>"
         )
         yield row.replace(_ROW, str(number))
-        number += 1
+        number = number + 1 if number < last else PALETTE_ROW
 
 
 def numbers(detail: str) -> str:
@@ -158,19 +166,38 @@ def numbers(detail: str) -> str:
     return f'<c r="F{_ROW}" t="inlineStr"><is><t>{text}</t></is></c>'
 
 
-def write_xml_rows(rows: Iterable[str], dest: IO[bytes]) -> int:
-    """Write row XML to `dest` in chunks of about a megabyte; returns how many rows."""
-    buffer: list[str] = []
-    size = written = 0
-    for row in rows:
-        buffer.append(row)
-        size += len(row)
-        if size > _FLUSH:
-            dest.write("".join(buffer).encode("utf-8"))
-            written += len(buffer)
-            buffer, size = [], 0
-    dest.write("".join(buffer).encode("utf-8"))
-    return written + len(buffer)
+def part_path(dest: Path, part: int) -> Path:
+    """Where the rows of the `part`th sheet (1-based) go: `dest`, then `dest.2`, `dest.3`…"""
+    return dest if part == 1 else dest.with_name(f"{dest.name}.{part}")
+
+
+def write_xml_rows(
+    source: Iterable[str], dest: Path, per_sheet: int, max_sheets: int = 1 << 30
+) -> list[int]:
+    """Write row XML to `dest` (and further parts of `per_sheet` rows each, at most
+    `max_sheets`) in chunks of about a megabyte; returns how many rows each part holds."""
+    counts: list[int] = []
+    rows: Iterator[str] = iter(source)
+    while True:
+        buffer: list[str] = []
+        size = written = 0
+        with part_path(dest, len(counts) + 1).open("wb") as f:
+            for row in rows:
+                buffer.append(row)
+                size += len(row)
+                if len(buffer) + written == per_sheet:
+                    break
+                if size > _FLUSH:
+                    f.write("".join(buffer).encode("utf-8"))
+                    written += len(buffer)
+                    buffer, size = [], 0
+            f.write("".join(buffer).encode("utf-8"))
+        counts.append(written + len(buffer))
+        full = counts[-1] == per_sheet and len(counts) < max_sheets
+        following = next(rows, None) if full else None
+        if following is None:
+            return counts
+        rows = chain((following,), rows)
 
 
 def render_reports(
@@ -179,15 +206,23 @@ def render_reports(
     units: dict[int, UnitRow],
     records: Iterable[ReportRecord],
     dest: Path,
-) -> int:
-    """Write the reports sheet's rows to `dest`; returns how many."""
-    with dest.open("wb") as f:
-        return write_xml_rows(report_rows_xml(t, materials, units, records), f)
+    per_sheet: int = SHEET_ROWS - 1,
+    max_sheets: int = 1 << 30,
+) -> list[int]:
+    """Write the reports sheet's rows to `dest` (and `dest.2`… past a sheet's rows); returns
+    how many rows each sheet holds."""
+    rows = report_rows_xml(t, materials, units, records, per_sheet)
+    return write_xml_rows(rows, dest, per_sheet, max_sheets)
 
 
 def render_audit(
-    t: Translator, units: dict[int, UnitRow], records: Iterable[AuditRecord], dest: Path
-) -> int:
-    """Write the audit sheet's rows to `dest`; returns how many."""
-    with dest.open("wb") as f:
-        return write_xml_rows(audit_rows_xml(t, units, records), f)
+    t: Translator,
+    units: dict[int, UnitRow],
+    records: Iterable[AuditRecord],
+    dest: Path,
+    per_sheet: int = SHEET_ROWS - 1,
+    max_sheets: int = 1 << 30,
+) -> list[int]:
+    """Write the audit sheet's rows to `dest` (and `dest.2`…); returns the rows per sheet."""
+    rows = audit_rows_xml(t, units, records, per_sheet)
+    return write_xml_rows(rows, dest, per_sheet, max_sheets)

@@ -294,3 +294,29 @@ def report_count(conn: sqlite3.Connection, plan_id: int) -> int:
         (plan_id,),
     ).fetchone()
     return int(row[0]) if row else 0
+
+
+def report_count_under(conn: sqlite3.Connection, plan_id: int, path: str) -> int:
+    """How many reports units under `path` filed for the plan."""
+    row = conn.execute(
+        "SELECT COUNT(*) FROM reports r JOIN assignments a ON a.id = r.assignment_id"
+        " JOIN units u ON u.id = a.unit_id WHERE a.plan_id = ? AND u.path LIKE ?",
+        (plan_id, path + "%"),
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def audit_last_id(conn: sqlite3.Connection) -> int:
+    """The audit trail's last row id: no scope holds more rows than that (one index probe)."""
+    row = conn.execute("SELECT MAX(id) FROM audit").fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def audit_count(conn: sqlite3.Connection, path: str, with_unitless: bool, since: datetime) -> int:
+    """How many rows `audit_records` gives for the same arguments."""
+    row = conn.execute(
+        "SELECT COUNT(*) FROM audit au LEFT JOIN units u ON u.id = au.unit_id"
+        " WHERE au.at >= ? AND (u.path LIKE ? OR (au.unit_id IS NULL AND ?))",
+        (to_db(since), path + "%", int(with_unitless)),
+    ).fetchone()
+    return int(row[0]) if row else 0

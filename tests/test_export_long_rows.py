@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from openpyxl import load_workbook
 
 from domain.model import ReportStatus, UnitKind
 from domain.progress_rows import AuditLine, MaterialCol, ReportLine, UnitRow
+from handlers import export
 from insight import xlsx_long, xlsx_rows
 from insight.xlsx_stream import LongSheet, write_rows
 from locales import Translator
 from storage.insight import AuditRecord, ReportRecord
+from tests.insight_world import World, sent_file
 
 UNITS = {
     1: UnitRow(1, "u1", "郑州市市场监督管理局", "郑州市", UnitKind.CITY, None, None, "/1/", 0),
@@ -89,8 +94,54 @@ def test_audit_rows_match_the_general_streamer(zone: str) -> None:
     assert "report=1; files=2" in fast
 
 
-def test_rows_are_counted_as_written() -> None:
+def test_rows_past_a_sheet_go_on_in_the_next_numbered_from_two(tmp_path: Path) -> None:
     t = Translator("zh_CN", ZoneInfo("Asia/Shanghai"))
-    out = io.BytesIO()
-    assert xlsx_long.write_xml_rows(xlsx_long.audit_rows_xml(t, UNITS, AUDIT * 3000), out) == 15000
-    assert out.getvalue().decode().count("<row ") == 15000
+    dest = tmp_path / "audit"
+    assert xlsx_long.render_audit(t, UNITS, AUDIT * 3, dest, per_sheet=6) == [6, 6, 3]
+    parts = [dest, tmp_path / "audit.2", tmp_path / "audit.3"]
+    rows = [re.findall(r'<row r="(\d+)">', p.read_text()) for p in parts]
+    assert rows == [["2", "3", "4", "5", "6", "7"]] * 2 + [["2", "3", "4"]]
+    # A full last sheet opens no empty one; the sheets laid out are the most there will be.
+    assert xlsx_long.render_audit(t, UNITS, AUDIT * 2, dest, per_sheet=5) == [5, 5]
+    assert xlsx_long.render_audit(t, UNITS, AUDIT * 3, dest, per_sheet=5, max_sheets=2) == [5, 5]
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+async def test_rows_past_excels_limit_go_on_in_numbered_sheets_and_the_reply_says_so(
+    world: World, monkeypatch: pytest.MonkeyPatch, parallel: bool
+) -> None:
+    first = await world.bot.say("/export", as_="admin")
+    assert "上限" not in first  # under the limit nothing is said
+    whole = load_workbook(sent_file(first))
+    # Excel's limit is 1,048,575 rows below the header; a national store at 30,000 units
+    # passes it. Five rows per sheet make the same happen here.
+    monkeypatch.setattr(export, "PER_SHEET", 5)
+    if parallel:
+        monkeypatch.setattr(export, "PARALLEL_REPORTS", 1)
+    out = await world.bot.say("/export", as_="admin")
+    split = load_workbook(sent_file(out))
+    reports = len(list(whole["报送明细"].iter_rows())) - 1
+    audit = len(list(whole["操作记录"].iter_rows())) - 1
+    report_sheets, audit_sheets = -(-reports // 5), -(-audit // 5)
+    assert report_sheets > 1 and audit_sheets > 1
+    assert f"报送明细分在{report_sheets}张表中,操作记录分在{audit_sheets}张表中" in out
+    assert "每表最多5行" in out
+    names = split.sheetnames
+    assert names[:3] == ["进度", "报送明细", "报送明细(2)"]
+    assert names[report_sheets + 1 : report_sheets + 4] == ["目标", "逾期", "考评"]
+    assert names[-audit_sheets:] == ["操作记录"] + [
+        f"操作记录({k})" for k in range(2, audit_sheets + 1)
+    ]
+    for title, sheets in (("报送明细", report_sheets), ("操作记录", audit_sheets)):
+        parts = [split[title]] + [split[f"{title}({k})"] for k in range(2, sheets + 1)]
+        head = next(parts[0].iter_rows(values_only=True))
+        got = []
+        for part in parts:
+            part_rows = list(part.iter_rows(values_only=True))
+            assert part_rows[0] == head and len(part_rows) <= 6
+            assert (
+                part.auto_filter.ref
+                == f"A1:{part.cell(1, part.max_column).column_letter}{len(part_rows)}"
+            )
+            got += part_rows[1:]
+        assert got == list(whole[title].iter_rows(values_only=True))[1:], title
