@@ -102,7 +102,7 @@ async def route(app: Services, msg: Incoming) -> Outcome:
             event_groups=session.event_groups,
             plans=every,
         )
-        replies = await _dispatch(ctx)
+        replies = await _dispatch(ctx, session.prompt_waiting)
         if msg.remember and not ctx.marked:
             async with ctx.write():
                 pass  # nothing was written: record the delivery as handled all the same
@@ -172,14 +172,17 @@ async def notice(app: Services, msg: Incoming, key: str, **params: object) -> Ou
     return Outcome([Reply(t(key, **params))], t, session.contact)
 
 
-async def _dispatch(ctx: Context) -> list[Reply]:
+async def _dispatch(ctx: Context, prompt_waiting: bool) -> list[Reply]:
     text = ctx.msg.text
     if len(text) > MAX_TEXT:
         raise UserError("error.too_long", limit=MAX_TEXT)
     command, args, typed = split_command(text)
+    left = prompt_waiting  # a question still waiting once the message is dispatched
     # `/cancel` ends an open question itself, saying so (any other command drops it here).
     if ctx.contact.registered and not (command is not None and command.name == "cancel"):
-        answer = await _answer_prompt(ctx, text, command is None and not typed)
+        plain = command is None and not typed
+        answer = await _answer_prompt(ctx, text, plain, prompt_waiting)
+        left = prompt_waiting and plain and not text.strip()  # else dropped or taken
         if answer is not None:
             command, args, typed = split_command(answer)
     if command is None:
@@ -204,18 +207,20 @@ async def _dispatch(ctx: Context) -> list[Reply]:
             raise
         return [*closed, Reply(ctx.t(err.key, **err.params), is_error=True)]
     replies = [*closed, *(result if isinstance(result, list) else [result])]
-    if replies and await _asked(ctx):  # the command asked a question (a reason, a part)
+    if replies and await _asked(ctx, left):  # the command asked a question (a reason, a part)
         replies[-1] = replace(replies[-1], expects_answer=True)
     if ctx.in_group and any(r.private for r in replies):
         replies = [*replies, Reply(ctx.t("group.sent_private"), private_notice=True)]
     return replies
 
 
-async def _asked(ctx: Context) -> bool:
+async def _asked(ctx: Context, left: bool) -> bool:
     """Whether a question now awaits the sender: any left before this command was dropped or
     answered on the way in, so one waiting was asked by the command just handled."""
     if not ctx.contact.registered:
         return False
+    if not left and not ctx.marked:
+        return False  # questions are asked in `ctx.write()`: a command that wrote none asked none
     async with ctx.read() as db:
         return await prompts.waiting(db, ctx.contact.id)
 
@@ -244,15 +249,13 @@ def _which_plan(ctx: Context, command: Command, args: str, candidates: list[Plan
     return Reply("\n".join(lines), choices=choices)
 
 
-async def _answer_prompt(ctx: Context, text: str, plain: bool) -> str | None:
+async def _answer_prompt(ctx: Context, text: str, plain: bool, waiting: bool) -> str | None:
     """The command a plain-text answer completes (`/refuse 3` + the reason), or None.
 
     A question acts only on the very next message, within `BOT_PROMPT_MINUTES`: any command
     drops it, and a late answer is refused rather than applied days later."""
     if not plain:
-        async with ctx.read() as db:
-            waiting = await prompts.waiting(db, ctx.contact.id)
-        if waiting:
+        if waiting:  # read with the sender's session: no trip of its own
             async with ctx.app.store.write() as db:
                 await prompts.drop(db, ctx.contact.id)
         return None

@@ -14,12 +14,13 @@ _SQL = (
     "SELECT EXISTS(SELECT 1 FROM processed WHERE channel = ? AND key = ?),"
     " EXISTS(SELECT 1 FROM chats WHERE subscribed = 1 AND events = 1),"
     f" {plans.STAMP}, (SELECT plan_id FROM plan_focus WHERE contact_id = c.id),"
+    " EXISTS(SELECT 1 FROM prompts WHERE contact_id = c.id),"
     f" {qualified(contacts.COLUMNS, 'c')}, {qualified(units.COLUMNS, 'u')}"
     " FROM (SELECT 1) AS one"
     " LEFT JOIN contacts c ON c.channel = ? AND c.user_ref = ?"
     " LEFT JOIN units u ON u.id = c.unit_id"
 )
-_CONTACT = 4
+_CONTACT = 5
 _UNIT = _CONTACT + len(contacts.COLUMNS)  # where the unit's columns start
 
 
@@ -31,6 +32,7 @@ class Session:
     plans_stamp: str  # moves with any change to any plan (see `plans.STAMP`)
     focus: int | None  # the plan this sender named last
     event_groups: bool  # some group wants to hear of each report and review
+    prompt_waiting: bool = False  # a question awaits this sender's answer (storage.prompts)
 
 
 async def load(
@@ -48,4 +50,5 @@ async def load(
         plans_stamp=str(values[2]),
         focus=values[3],
         event_groups=bool(values[1]),
+        prompt_waiting=bool(values[4]),
     )
