@@ -75,6 +75,8 @@ class Context:
     plan_named: bool = False  # the sender named the plan in this command (`/pending fw`)
     # False when, as the message arrived, no group had asked for report events (saves a query).
     event_groups: bool = True
+    # False when, as the message arrived, the sender had no report draft (saves a query).
+    draft_open: bool = True
     _marked: bool = field(default=False, repr=False)
 
     @property

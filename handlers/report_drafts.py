@@ -57,7 +57,7 @@ async def before(ctx: Context, command: str | None) -> list[Reply]:
     """What closing the sender's draft says, before their message is handled: a stale draft
     closes on any message; a command outside the draft's flow closes it at once, except
     files that wait for a material (the sender may be looking up its code)."""
-    if command in DRAFT_FLOW:
+    if command in DRAFT_FLOW or not ctx.draft_open:
         return []
     draft = await current(ctx)
     if draft is None:

@@ -100,6 +100,7 @@ async def route(app: Services, msg: Incoming) -> Outcome:
             t=t,
             now=now,
             event_groups=session.event_groups,
+            draft_open=session.draft_open,
             plans=every,
         )
         replies = await _dispatch(ctx, session.prompt_waiting)

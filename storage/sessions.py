@@ -15,12 +15,13 @@ _SQL = (
     " EXISTS(SELECT 1 FROM chats WHERE subscribed = 1 AND events = 1),"
     f" {plans.STAMP}, (SELECT plan_id FROM plan_focus WHERE contact_id = c.id),"
     " EXISTS(SELECT 1 FROM prompts WHERE contact_id = c.id),"
+    " EXISTS(SELECT 1 FROM drafts WHERE contact_id = c.id),"
     f" {qualified(contacts.COLUMNS, 'c')}, {qualified(units.COLUMNS, 'u')}"
     " FROM (SELECT 1) AS one"
     " LEFT JOIN contacts c ON c.channel = ? AND c.user_ref = ?"
     " LEFT JOIN units u ON u.id = c.unit_id"
 )
-_CONTACT = 5
+_CONTACT = 6
 _UNIT = _CONTACT + len(contacts.COLUMNS)  # where the unit's columns start
 
 
@@ -33,6 +34,7 @@ class Session:
     focus: int | None  # the plan this sender named last
     event_groups: bool  # some group wants to hear of each report and review
     prompt_waiting: bool = False  # a question awaits this sender's answer (storage.prompts)
+    draft_open: bool = False  # this sender has a report draft (storage.drafts)
 
 
 async def load(
@@ -51,4 +53,5 @@ async def load(
         focus=values[3],
         event_groups=bool(values[1]),
         prompt_waiting=bool(values[4]),
+        draft_open=bool(values[5]),
     )
