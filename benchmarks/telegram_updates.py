@@ -257,7 +257,11 @@ def report(workload: str, runs: dict[str, list[dict[str, Any]]], loads: list[flo
     for kind in KINDS:
         print(f"  {kind:13} {_mmm(per[kind], lambda v: f'{v:.3f}')} ms per update")
     threads = [(r["cpu"] - r["loop"]) / r["cpu"] for r in bot]
-    print(f"  (the bot's CPU outside its event loop: {_mmm(threads, lambda v: f'{v:.0%}')})")
+    kernel = [r["sys"] / r["cpu"] for r in bot]
+    print(
+        f"  (the bot's CPU outside its event loop: {_mmm(threads, lambda v: f'{v:.0%}')};"
+        f" in the kernel: {_mmm(kernel, lambda v: f'{v:.0%}')})"
+    )
     for floor in KINDS[1:]:
         ratios = [b / e for b, e in zip(per["bot"], per[floor], strict=True)]
         goal = GOALS.get(workload) if floor == "echo-aiohttp" else None
