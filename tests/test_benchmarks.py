@@ -76,6 +76,15 @@ def test_startup_against_import_telegram() -> None:
 
 @pytest.mark.slow
 def test_telegram_updates_stores_every_report_of_the_mix() -> None:
-    out = bench("telegram_updates.py", "--updates", "60", "--rounds", "1", real=True)
-    assert "reports stored by the bot: 24 " in out  # 2 in 5 of the mix carry a PDF
-    assert "CPU per update, bot ÷ echo:" in out
+    out = bench(
+        "telegram_updates.py",
+        "--workloads",
+        "file200k",
+        "--scale",
+        "0.05",
+        "--rounds",
+        "1",
+        real=True,
+    )
+    assert "file200k: 20 updates per round" in out and "reports stored 20" in out
+    assert "bot ÷ echo-aiohttp" in out and "bot ÷ echo-httpx" in out  # both floors
