@@ -220,6 +220,7 @@ class Sender:
         try:
             await channel.deliver(message.chat_ref, reply_from_body(message.body))
         except ChatBusy as err:
+            counted("busy")
             self.stats["chat_busy"] += 1
             later = self.clock.now() + timedelta(seconds=err.after)
             async with self.store.write() as db:
