@@ -11,10 +11,10 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from domain.export_records import AuditRecord
 from insight.xlsx_long import render_audit, render_reports
 from locales import Translator
 from storage import insight as snap
-from storage.insight import AuditRecord
 
 
 def render_long_sheet(

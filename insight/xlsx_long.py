@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 from itertools import chain
 from pathlib import Path
 
+from domain.export_records import AuditRecord, ReportRecord
 from domain.progress_rows import MaterialCol, UnitRow
 from insight.xlsx_rows import NUMBERS_ONLY, LocalTime, detail_text
 from insight.xlsx_stream import PALETTE_ROW, text_xml
 from locales import Translator
-from storage.insight import AuditRecord, ReportRecord
 
 _FLUSH = 1 << 20
 # Excel's rows per sheet; one is the header, so a sheet holds this many minus one rows.

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from domain.export_records import AuditRecord, ReportRecord
 from domain.model import AssignmentState, ReportStatus, UnitKind
 from domain.progress_rows import (
     AcceptedFile,
@@ -158,13 +159,6 @@ def _attachment_names(conn: sqlite3.Connection) -> Iterator[tuple[int, str]]:
             names.append(name)
     if current is not None:
         yield current, "; ".join(names)
-
-
-ReportRecord = tuple[
-    int, int, int, str, str | None, int | None, str | None, str, str | None, str | None,
-    str | None, str,
-]  # fmt: skip
-AuditRecord = tuple[str, int | None, str | None, str, str | None, str]
 
 
 def report_records(conn: sqlite3.Connection, plan_id: int, path: str) -> Iterator[ReportRecord]:
