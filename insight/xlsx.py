@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -34,7 +33,6 @@ def _fill(colour: Colour) -> PatternFill:
 
 FILLS = {light: _fill(colour) for light, colour in PALETTE.items()}
 HEADER_FILL = PatternFill("solid", fgColor="DDE3EA")
-T = TypeVar("T")
 BOLD = Font(bold=True)
 WRAP = Alignment(wrap_text=True, vertical="center")
 

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from domain.model import Light
 from domain.progress_rows import AuditLine, MaterialCol, ReportLine, UnitRow
 from insight.progress import Progress
 from insight.score import Score
-from insight.xlsx_stream import Cell, LongSheet, Styled, write_rows
+from insight.xlsx_stream import Cell, Styled
 from locales import Translator
 
 REPORT_KEYS = (
@@ -190,6 +189,8 @@ def report_rows(
     units: dict[int, UnitRow],
     reports: Iterator[ReportLine],
 ) -> Iterator[list[Cell]]:
+    """The reports sheet as cells. The export writes it with `xlsx_long.report_rows_xml`, which
+    must give the XML these cells stream to (tests/test_export_long_rows.py holds it to that)."""
     status = {s: t(f"report_status.{s}") for s in ("pending", "accepted", "returned", "withdrawn")}
     local = LocalTime(t.tz)
     for r in reports:
@@ -215,6 +216,7 @@ def report_rows(
 def audit_rows(
     t: Translator, units: dict[int, UnitRow], entries: Iterator[AuditLine]
 ) -> Iterator[list[Cell]]:
+    """The audit sheet as cells; written by `xlsx_long.audit_rows_xml` (as `report_rows`)."""
     local = LocalTime(t.tz)
     actions: dict[str, str] = {}
     for a in entries:
@@ -250,40 +252,3 @@ def detail_text(text: str) -> str | None:
     if not isinstance(detail, dict):
         return text
     return "; ".join(f"{k}={v}" for k, v in detail.items() if v is not None) or None
-
-
-def _render(
-    lines: Iterable[Sequence[Cell]],
-    width: int,
-    unique: frozenset[int],
-    safe: frozenset[int],
-    dest: Path,
-) -> int:
-    sheet = LongSheet("", lines, width, unique_columns=unique, safe_columns=safe)
-    with dest.open("wb") as f:
-        write_rows(sheet, {}, f)
-    return sheet.written
-
-
-def render_reports(
-    t: Translator,
-    materials: dict[int, MaterialCol],
-    units: dict[int, UnitRow],
-    reports: Iterator[ReportLine],
-    dest: Path,
-) -> int:
-    """Write the reports sheet's rows to `dest` (in another process); returns how many."""
-    return _render(
-        report_rows(t, materials, units, reports),
-        len(REPORT_KEYS),
-        REPORT_UNIQUE,
-        REPORT_TIMES,
-        dest,
-    )
-
-
-def render_audit(
-    t: Translator, units: dict[int, UnitRow], audit: Iterator[AuditLine], dest: Path
-) -> int:
-    """Write the audit sheet's rows to `dest` (in another process); returns how many."""
-    return _render(audit_rows(t, units, audit), len(AUDIT_KEYS), AUDIT_UNIQUE, AUDIT_TIMES, dest)
