@@ -10,10 +10,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from itertools import groupby
 
 from domain.model import UnitKind
 from domain.progress_rows import UnitRow
+from insight.bulletin_text import ranking
 from insight.progress import Progress, Tally
 from insight.score import Score
 from locales import Translator
@@ -200,7 +200,7 @@ def notice(
     else:
         body.append(Para(t("bulletin_doc.named_none")))
     body.append(Para(t("bulletin_doc.h_rank"), Kind.HEADING))
-    body += [Para(line) for line in _ranking(scores, units, t)]
+    body += [Para(line) for line in ranking(scores, units, t, "bulletin_doc.rank")]
     if remark:
         body.append(Para(t("bulletin_doc.h_remark"), Kind.HEADING))
         body += [Para(line.strip()) for line in remark.splitlines() if line.strip()]
@@ -228,25 +228,6 @@ def _items(progress: Progress) -> list[tuple[str, Tally]]:
         item.not_applicable += tally.not_applicable
         titles[m.item_no] = m.item_title
     return [(titles[no], tally) for no, tally in by_item.items()]
-
-
-def _ranking(scores: list[Score], units: dict[int, UnitRow], t: Translator) -> list[str]:
-    """The ranks down to TOP, a tie in one sentence: a tie is never cut to fit the count."""
-    lines = []
-    for rank, tie in groupby((s for s in scores if s.rank is not None), key=lambda s: s.rank):
-        if rank is None or rank > TOP:
-            break
-        members = list(tie)
-        score = f"{members[0].total:.1f}"
-        if len(members) == 1:
-            unit = units[members[0].unit_id].label
-            lines.append(t("bulletin_doc.rank", rank=rank, unit=unit, score=score))
-            continue
-        names = t.join(units[s.unit_id].label for s in members)
-        lines.append(
-            t("bulletin_doc.rank_tie", rank=rank, count=len(members), units=names, score=score)
-        )
-    return lines or [t("bulletin_doc.rank_none")]
 
 
 def worst(progress: Progress, limit: int = WORST) -> list[tuple[UnitRow, int, int]]:

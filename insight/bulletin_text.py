@@ -89,13 +89,19 @@ def compose(
             lines.append(t("insight.bulletin_named_line", unit=unit.label, items=items))
     else:
         lines.append(t("insight.bulletin_named_none"))
-    lines += ["", t("insight.bulletin_rank_header"), *_ranking(scores, units, t)]
+    lines += ["", t("insight.bulletin_rank_header"), *ranking(scores, units, t)]
     lines += ["", t("insight.bulletin_signature", date=today)]
     return "\n".join(lines)
 
 
-def _ranking(scores: list[Score], units: dict[int, UnitRow], t: Translator) -> list[str]:
-    """The ranks down to TOP, a tie on one line: a tie is never cut to fit the count."""
+def ranking(
+    scores: list[Score],
+    units: dict[int, UnitRow],
+    t: Translator,
+    keys: str = "insight.bulletin_rank",
+) -> list[str]:
+    """The ranks down to TOP, a tie on one line: a tie is never cut to fit the count. `keys`:
+    the catalogue's `{keys}_line`, `{keys}_tie` and `{keys}_none` (chat text or the 通报)."""
     lines = []
     for rank, tie in groupby((s for s in scores if s.rank is not None), key=lambda s: s.rank):
         if rank is None or rank > TOP:
@@ -104,13 +110,11 @@ def _ranking(scores: list[Score], units: dict[int, UnitRow], t: Translator) -> l
         score = f"{members[0].total:.1f}"
         if len(members) == 1:
             unit = units[members[0].unit_id].label
-            lines.append(t("insight.bulletin_rank_line", rank=rank, unit=unit, score=score))
+            lines.append(t(f"{keys}_line", rank=rank, unit=unit, score=score))
             continue
         names = t.join(units[s.unit_id].label for s in members)
-        lines.append(
-            t("insight.bulletin_rank_tie", rank=rank, count=len(members), units=names, score=score)
-        )
-    return lines or [t("insight.bulletin_rank_none")]
+        lines.append(t(f"{keys}_tie", rank=rank, count=len(members), units=names, score=score))
+    return lines or [t(f"{keys}_none")]
 
 
 def with_remark(t: Translator, text: str, remark: str | None) -> str:
