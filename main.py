@@ -3,6 +3,8 @@
 import os
 import sys
 
+from pydantic import ValidationError
+
 from bot.cli import main
 from bot.instance import AlreadyRunning, running_failure
 from bot.ops import store_failure
@@ -15,6 +17,13 @@ if __name__ == "__main__":
         # A damaged or unwritable database, from whichever command met it first: one line
         # saying which file, what is wrong and what to do, instead of a traceback.
         print(store_failure(err), file=sys.stderr)
+        sys.exit(2)
+    except ValidationError as err:
+        # A setting the bot cannot use (BOT_BACKUP_AT=25:00, a missing BOT_SAMPLE_PLAN file):
+        # one line per setting, naming it, instead of a traceback.
+        for problem in err.errors():
+            name = ".".join(str(part) for part in problem["loc"]) or err.title
+            print(f"{name}: {problem['msg']}", file=sys.stderr)
         sys.exit(2)
     except AlreadyRunning as err:
         # Another serve/telegram/wecom/shell holds this data folder: say which process.

@@ -181,6 +181,8 @@ class Settings(BaseSettings):
                 return None
             if word in _ON:
                 return BUNDLED_SAMPLE
+            if not Path(value).is_file():
+                raise ValueError(f"BOT_SAMPLE_PLAN names no plan file: {value}")
         return value
 
     @field_validator("backup_dir", "replica_dir", "replica_url", mode="before")

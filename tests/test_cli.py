@@ -288,3 +288,14 @@ def test_main_py_in_this_process_prints_what_the_real_process_prints(tmp_path: P
         there.stdout,
         untimed(there.stderr),
     )
+
+
+def test_a_setting_the_bot_cannot_use_is_one_line_naming_it(tmp_path: Path) -> None:
+    for env, name in (
+        ({"BOT_SAMPLE_PLAN": str(tmp_path / "missing.yaml")}, "BOT_SAMPLE_PLAN"),
+        ({"BOT_BACKUP_AT": "25:00"}, "BOT_BACKUP_AT"),
+    ):
+        done = run(["doctor"], tmp_path / "data", **env)
+        assert done.returncode == 2
+        assert "Traceback" not in done.stderr
+        assert done.stderr.strip().startswith(f"{name}:"), done.stderr
