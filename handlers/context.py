@@ -17,7 +17,7 @@ from domain.metrics import Metrics
 from domain.model import Role
 from locales import Speaker, Translator, locale_for
 from schedules.policy import DEFAULT, ReminderPolicy, policy_from
-from storage import audit, processed
+from storage import audit, processed, prompts
 from storage.db import Store
 from storage.files import FileStore
 from storage.models import Contact, Material, Plan, Unit
@@ -78,6 +78,8 @@ class Context:
     # False when, as the message arrived, the sender had no report draft (saves a query).
     draft_open: bool = True
     _marked: bool = field(default=False, repr=False)
+    # Whether a question awaited the sender as this message's last write committed.
+    _asking: bool = field(default=False, repr=False)
 
     @property
     def role(self) -> Role | None:
@@ -126,6 +128,12 @@ class Context:
         """Whether this delivery is recorded as handled (a write of this message committed)."""
         return self._marked
 
+    @property
+    def asking(self) -> bool:
+        """Whether a question awaits the sender's answer after this message's writes (read in
+        the same transaction as the last one: no trip of its own)."""
+        return self._asking
+
     @asynccontextmanager
     async def write(self) -> AsyncIterator[aiosqlite.Connection]:
         """A transaction that also records this delivery as handled, atomically with its effect."""
@@ -134,7 +142,8 @@ class Context:
                 if not await processed.mark(db, self.msg.channel, self.msg.message_key, self.now):
                     raise AlreadyHandled()
             yield db
-        self._marked = True
+            asking = self.contact.registered and await prompts.waiting(db, self.contact.id)
+        self._marked, self._asking = True, asking
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:

@@ -22,6 +22,7 @@ from insight import score
 from insight.progress import Progress
 from insight.score import Score
 from locales import Translator
+from storage import hops
 from storage import insight as snap
 from storage.models import Material, Plan
 
@@ -103,8 +104,9 @@ def collect_from(
 
 async def heavy(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """Run a CPU-bound generator off the event loop, two at a time at most."""
+    await hops.to_loop()  # the semaphore is the loop's
     async with _HEAVY:
-        return await asyncio.to_thread(fn, *args, **kwargs)
+        return await hops.in_thread(fn, *args, **kwargs)
 
 
 def exports_dir(settings: Settings) -> Path:

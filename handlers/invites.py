@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from handlers.errors import UserError
 from handlers.insight_data import output_path
 from handlers.lookup import can_see, resolve_unit
 from schedules.outbox import queue
-from storage import audit, contacts, invites, units
+from storage import audit, contacts, hops, invites, units
 from storage.models import Contact, Invite, Unit
 
 # Crockford base32: no I, L, O, U, so a code read aloud or typed on a phone survives.
@@ -133,7 +132,7 @@ async def invite(ctx: Context, args: str) -> Reply:
     if link is None:
         return Reply(text, private=True)
     out = output_path(ctx.app.settings, "invite", ".png", ctx.now)
-    await asyncio.to_thread(out.write_bytes, qr_code.png(link))
+    await hops.in_thread(out.write_bytes, qr_code.png(link))
     return Reply(
         f"{text}\n{ctx.t('invite.join_link', url=link)}",
         files=[OutgoingFile(str(out), f"invite-{unit.code}.png", "image/png")],

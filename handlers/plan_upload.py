@@ -28,7 +28,7 @@ from handlers.plan_scope import named
 from handlers.render import deadline_text, plan_issue_text
 from locales import Translator
 from schedules import policy as reminder_policy
-from storage import assignments, audit, holidays, material_templates, plans, units
+from storage import assignments, audit, holidays, hops, material_templates, plans, units
 from storage.files import FileRejected
 from storage.material_templates import MaterialTemplate
 from storage.models import Plan
@@ -122,6 +122,7 @@ async def _read(ctx: Context, incoming: IncomingFile, name: str) -> bytes:
     """The file's bytes, refused past the store's size limit as any attachment is."""
     limit = ctx.app.files.policy.max_bytes
     ctx.app.files.policy.check_size(name, incoming.size)
+    await hops.to_loop()  # the bytes come from the network
     data = bytearray()
     async for chunk in incoming.read():
         data += chunk

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
 
@@ -13,6 +12,7 @@ from domain.text import clip
 from handlers.context import Context
 from handlers.lookup import scope_path
 from storage import backup as backups
+from storage import hops
 from storage import pushes as store
 
 DAYS = 14
@@ -73,7 +73,7 @@ async def _backups(ctx: Context) -> str:
     settings = ctx.app.settings
     if settings.backup_dir is None:
         return ctx.t("backups.pushes_off")
-    made = await asyncio.to_thread(backups.made, settings.backup_dir, settings.tz)
+    made = await hops.in_thread(backups.made, settings.backup_dir, settings.tz)
     if not made:
         return ctx.t("backups.pushes_none", dir=settings.backup_dir)
     key = "backups.pushes_stale" if backup_rules.stale(made[0].at, ctx.now) else "backups.pushes_ok"

@@ -71,7 +71,12 @@ async def route(app: Services, msg: Incoming) -> Outcome:
     """Turn one incoming message into replies; never raises.
 
     A delivery seen before (its `message_key` is recorded as processed) is not applied again:
-    this is the one place that decides it."""
+    this is the one place that decides it. The whole request is carried (`Store.carry`): its
+    reads make one trip to the database thread, each write transaction one more."""
+    return await app.store.carry(_route(app, msg))
+
+
+async def _route(app: Services, msg: Incoming) -> Outcome:
     msg = _cleaned(msg)
     now = app.clock.now()
     app.metrics.update(msg.channel, now)
@@ -220,8 +225,10 @@ async def _asked(ctx: Context, left: bool) -> bool:
     answered on the way in, so one waiting was asked by the command just handled."""
     if not ctx.contact.registered:
         return False
-    if not left and not ctx.marked:
-        return False  # questions are asked in `ctx.write()`: a command that wrote none asked none
+    if ctx.marked:
+        return ctx.asking  # questions are asked in `ctx.write()`, which tells of them
+    if not left:
+        return False  # a command that wrote nothing asked nothing
     async with ctx.read() as db:
         return await prompts.waiting(db, ctx.contact.id)
 

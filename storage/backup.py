@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import re
 import shutil
@@ -14,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import aiosqlite
 
+from storage import hops
 from storage.db import Store
 
 DB_NAME = "bot.sqlite3"
@@ -40,7 +40,7 @@ async def backup(store: Store, files_root: Path, dest: Path) -> BackupResult:
     immutable and written before the rows that refer to them, so every blob in the snapshot
     is already complete on disk.
     """
-    await asyncio.to_thread(dest.mkdir, parents=True, exist_ok=False)
+    await hops.in_thread(dest.mkdir, parents=True, exist_ok=False)
     target = await aiosqlite.connect(dest / DB_NAME)
     try:
         async with store.read() as db:
@@ -50,7 +50,7 @@ async def backup(store: Store, files_root: Path, dest: Path) -> BackupResult:
     finally:
         await target.close()
     on_disk = [rel for rel, _, inline in blobs if not inline]
-    copied = await asyncio.to_thread(_copy_files, files_root, dest / FILES_DIR, on_disk)
+    copied = await hops.in_thread(_copy_files, files_root, dest / FILES_DIR, on_disk)
     inline_bytes = sum(size for _, size, inline in blobs if inline)
     return BackupResult(path=dest, files=len(blobs), bytes=copied + inline_bytes)
 
@@ -80,7 +80,7 @@ async def check_backup(source: Path) -> str:
 
 async def check_backup_file(db_path: Path) -> str:
     """Integrity of a database file that is not the bot's (a copy, a restored replica)."""
-    if not await asyncio.to_thread(db_path.is_file):
+    if not await hops.in_thread(db_path.is_file):
         return "missing"
     try:
         async with aiosqlite.connect(db_path) as db:
@@ -161,8 +161,8 @@ async def scheduled(store: Store, files_root: Path, root: Path, now: datetime) -
     """One scheduled backup, named by `now` (the caller's zone): written under a partial name,
     integrity-checked, then renamed. Partial folders left by an earlier crash are removed."""
     stamp = now.strftime(STAMP)
-    await asyncio.to_thread(root.mkdir, parents=True, exist_ok=True)
-    await asyncio.to_thread(_drop_partials, root)
+    await hops.in_thread(root.mkdir, parents=True, exist_ok=True)
+    await hops.in_thread(_drop_partials, root)
     partial = root / f".duban-auto-{stamp}.partial"
     try:
         result = await backup(store, files_root, partial)
@@ -170,9 +170,9 @@ async def scheduled(store: Store, files_root: Path, root: Path, now: datetime) -
         if verdict != "ok":
             raise BackupFailed(f"integrity check of the copy: {verdict}")
         final = root / f"duban-auto-{stamp}"
-        await asyncio.to_thread(partial.rename, final)
+        await hops.in_thread(partial.rename, final)
     except BaseException:
-        await asyncio.to_thread(shutil.rmtree, partial, True)
+        await hops.in_thread(shutil.rmtree, partial, True)
         raise
     return BackupResult(final, result.files, result.bytes)
 

@@ -5,18 +5,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 import aiosqlite
 
-from storage import signals
+from storage import hops, signals
 from storage.failures import StoreDamaged, StoreUnwritable, WriteHealth, classify
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -65,6 +68,8 @@ class Store:
         self._read_lock = asyncio.Lock()
         self.signals = signals.Signals()  # e.g. the sender listens for committed outbox rows
         self.health = WriteHealth(path)  # writes failing now: logged once a minute, alarm
+        self.trips = 0  # trips to the database threads so far (see `storage.hops`)
+        self._places: hops.Places | None = None
 
     async def open(self) -> None:
         """Open, check and migrate; raises StoreDamaged / StoreUnwritable with one clear cause.
@@ -84,6 +89,7 @@ class Store:
     async def _open(self) -> None:
         conn = await _connect(str(self.path))
         self._conn = conn
+        self._count_trips(conn)
         conn.row_factory = aiosqlite.Row
         await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         # Before anything is served or migrated: a file with a few damaged pages opens and
@@ -98,6 +104,18 @@ class Store:
         await conn.execute("PRAGMA foreign_keys = ON")
         await self._migrate()
         self._reader = await self._open_reader()
+        self._count_trips(self._reader)
+        self._places = hops.Places(self._reader, conn, self._read_lock)
+
+    def _count_trips(self, conn: aiosqlite.Connection) -> None:
+        """Count every trip to the connection's thread (benchmarks and tests read `trips`)."""
+        trip = conn._execute
+
+        async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
+            self.trips += 1
+            return await trip(fn, *args, **kwargs)
+
+        conn._execute = counted  # type: ignore[method-assign]
 
     async def _open_reader(self) -> aiosqlite.Connection:
         """Read-only, autocommit: no read transaction stays open between `read()` blocks."""
@@ -116,6 +134,7 @@ class Store:
         return reader
 
     async def close(self) -> None:
+        self._places = None
         # The writer closes last: the last connection checkpoints the WAL and removes it.
         if self._reader is not None:
             await self._reader.close()
@@ -131,6 +150,14 @@ class Store:
             raise RuntimeError("store is not open")
         return self._conn
 
+    async def carry(self, work: Coroutine[Any, Any, T]) -> T:
+        """Run `work` (a whole request) with as few trips to the database threads as it
+        needs: its reads and each of its write transactions run on the connection's thread,
+        statement after statement, instead of one trip each (see `storage.hops`)."""
+        if self._places is None:
+            raise RuntimeError("store is not open")
+        return await hops.carry(work, self._places)
+
     @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
         """The read-only connection: each statement sees what was committed when it started.
@@ -139,6 +166,9 @@ class Store:
         thread for every block, and most blocks run one statement. A block whose statements
         must agree with each other under concurrent writes uses `snapshot()`. The lock keeps a
         read out of another task's open snapshot (it would see that older state)."""
+        if hops.carried():
+            yield await self._resident_reader()
+            return
         async with self._read_lock:
             if self._reader is None:
                 raise RuntimeError("store is not open")
@@ -148,6 +178,15 @@ class Store:
     async def snapshot(self) -> AsyncIterator[aiosqlite.Connection]:
         """One read transaction: every statement inside sees the same committed state (it
         starts at the first SELECT, after anything this task has committed)."""
+        if hops.carried():
+            db = await self._resident_reader()
+            await db.execute("BEGIN")
+            try:
+                yield db
+            finally:
+                if db.in_transaction:
+                    await db.execute("ROLLBACK")
+            return
         async with self._read_lock:
             if self._reader is None:
                 raise RuntimeError("store is not open")
@@ -159,6 +198,14 @@ class Store:
                 if db.in_transaction:
                     await db.execute("ROLLBACK")
 
+    async def _resident_reader(self) -> aiosqlite.Connection:
+        """The reader for carried code, which moves to its thread (holding the read lock)."""
+        if self._reader is None:
+            raise RuntimeError("store is not open")
+        await hops.hop(hops.READER)
+        # Quacks as aiosqlite's Connection does, for every function in storage/.
+        return cast(aiosqlite.Connection, hops.Resident(self._reader, hops.READER))
+
     @asynccontextmanager
     async def write(self) -> AsyncIterator[aiosqlite.Connection]:
         """One transaction: everything inside commits together or not at all.
@@ -166,20 +213,30 @@ class Store:
         What the transaction emitted (`storage.signals.emit`) is told to the listeners once it
         has committed, never before and never after a rollback. Raises StoreUnwritable when the
         database cannot be written now (read-only file, disk full, I/O error); `health` logs
-        that once a minute, so callers need not log it again."""
+        that once a minute, so callers need not log it again. Carried code (`carry`) runs the
+        whole transaction on the writer's thread: one trip, however many statements."""
+        carried = hops.carried()
+        if carried:
+            await hops.to_loop()  # the lock is the loop's
         async with self._lock:
             conn = self.conn
+            if carried:
+                conn = cast(aiosqlite.Connection, hops.Resident(conn, hops.WRITER))
             with signals.collecting(self.signals) as pending:
                 try:
-                    await conn.execute("BEGIN IMMEDIATE")
                     try:
-                        yield conn
-                        await conn.execute("COMMIT")
-                    except BaseException:
-                        # After a failed COMMIT too; SQLite may have rolled back itself (disk full).
-                        if conn.in_transaction:
-                            await conn.execute("ROLLBACK")
-                        raise
+                        await conn.execute("BEGIN IMMEDIATE")
+                        try:
+                            yield conn
+                            await conn.execute("COMMIT")
+                        except BaseException:
+                            # After a failed COMMIT too; SQLite may have rolled back itself
+                            # (disk full).
+                            if conn.in_transaction:
+                                await conn.execute("ROLLBACK")
+                            raise
+                    finally:
+                        await hops.to_loop()  # the lock is released, and listeners run, there
                 except sqlite3.Error as err:
                     failure = classify(self.path, err)
                     if not isinstance(failure, StoreUnwritable):

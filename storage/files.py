@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import mimetypes
 import os
@@ -17,7 +16,7 @@ import aiofiles
 import aiofiles.os
 
 from domain.file_names import extension, sanitize_name
-from storage import blobs
+from storage import blobs, hops
 from storage.db import Store
 from storage.models import StoredFile
 
@@ -84,6 +83,7 @@ class FileStore:
         SMALL_FILE they are written in one trip to a worker thread; a larger file is streamed
         to disk with aiofiles as it arrives, never held whole.
         """
+        await hops.to_loop()  # the chunks come from the network
         clean = sanitize_name(name, fallback=_fallback_name(mime))
         self.policy.check_name(clean)
         self.policy.check_size(clean, size_hint)
@@ -104,7 +104,7 @@ class FileStore:
         sha = hashlib.sha256(data).hexdigest()
         inline = data if len(data) <= INLINE_MAX else None
         if inline is None:
-            await asyncio.to_thread(self._write_whole, data, sha)
+            await hops.in_thread(self._write_whole, data, sha)
         return StoredFile(
             sha256=sha, name=clean, mime=_mime(mime, clean), size=len(data), content=inline
         )
@@ -131,7 +131,7 @@ class FileStore:
         inline = await self._inline(sha256)
         if inline is None:
             return None
-        await asyncio.to_thread(self._write_whole, inline, sha256)
+        await hops.in_thread(self._write_whole, inline, sha256)
         return path
 
     async def _inline(self, sha256: str) -> bytes | None:
@@ -159,6 +159,7 @@ class FileStore:
             tmp.unlink(missing_ok=True)
 
     async def _stream(self, name: str, head: bytes, rest: AsyncIterator[bytes]) -> tuple[str, int]:
+        await hops.to_loop()
         await aiofiles.os.makedirs(self._tmp, exist_ok=True)
         tmp = self._tmp / f"{secrets.token_hex(8)}.part"
         digest = hashlib.sha256(head)
@@ -172,7 +173,7 @@ class FileStore:
                     digest.update(chunk)
                     await out.write(chunk)
                 await out.flush()
-                await asyncio.to_thread(os.fsync, out.fileno())
+                await hops.in_thread(os.fsync, out.fileno())
             sha = digest.hexdigest()
             final = self.path_for(sha)
             await aiofiles.os.makedirs(final.parent, exist_ok=True)
@@ -196,7 +197,7 @@ class FileStore:
             leftover.unlink(missing_ok=True)
             removed += 1
         for area in self._tmp.glob(f"*{STAGED}"):
-            await asyncio.to_thread(shutil.rmtree, area, True)
+            await hops.in_thread(shutil.rmtree, area, True)
             removed += 1
         return removed
 
@@ -206,6 +207,7 @@ async def _once(content: bytes) -> AsyncIterator[bytes]:
 
 
 async def read_path(path: Path, chunk_size: int = 256 * 1024) -> AsyncIterator[bytes]:
+    await hops.to_loop()
     async with aiofiles.open(path, "rb") as src:
         while chunk := await src.read(chunk_size):
             yield chunk

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import sqlite3
 from collections.abc import Iterable, Sequence
@@ -12,6 +11,7 @@ from pathlib import Path
 import aiosqlite
 
 from domain.holiday_calendar import HolidayDay
+from storage import hops
 from storage.db import fetch_all, fetch_one, marks, to_db
 
 
@@ -74,7 +74,7 @@ async def published_due_years(db: aiosqlite.Connection) -> set[int]:
 async def calendar_facts(db_path: Path) -> tuple[set[int], set[int]]:
     """(years of published plans' due dates, years with an imported schedule), read from the
     file as it is, read-only, for doctor; an older schema without the table has none."""
-    return await asyncio.to_thread(_calendar_facts, db_path)
+    return await hops.in_thread(_calendar_facts, db_path)
 
 
 def _calendar_facts(db_path: Path) -> tuple[set[int], set[int]]:

@@ -7,11 +7,11 @@ another report's file of the same content, and nothing could tell which to remov
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator
 
+from storage import hops
 from storage.files import FileStore
 from storage.models import StoredFile
 
@@ -34,11 +34,11 @@ class StagedFiles:
 
     async def keep(self) -> None:
         """Move every staged file to its place; content already there stays as it is."""
-        await asyncio.to_thread(self._move_in)
+        await hops.in_thread(self._move_in)
 
     async def drop(self) -> None:
         """Remove everything staged: nothing of a refused form remains."""
-        await asyncio.to_thread(shutil.rmtree, self._area.root, True)
+        await hops.in_thread(shutil.rmtree, self._area.root, True)
         self.saved = []
 
     def _move_in(self) -> None:

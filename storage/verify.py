@@ -7,13 +7,13 @@ check a backup before anything of it is put in place.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from storage import hops
 from storage.db import marks
 
 CHUNK = 1024 * 1024
@@ -38,7 +38,7 @@ class BadBlob:
 
 async def check_database(db_path: Path) -> DatabaseCheck:
     """SQLite's full integrity check and the schema version, without changing the file."""
-    return await asyncio.to_thread(_check_database, db_path)
+    return await hops.in_thread(_check_database, db_path)
 
 
 async def bad_blobs(db_path: Path, files_root: Path) -> tuple[int, list[BadBlob]]:
@@ -46,7 +46,7 @@ async def bad_blobs(db_path: Path, files_root: Path) -> tuple[int, list[BadBlob]
 
     Small ones are in `blobs.content`, the others files under `files_root`; every one is read
     and hashed, so this takes as long as reading all attachments once."""
-    return await asyncio.to_thread(_bad_blobs, db_path, files_root)
+    return await hops.in_thread(_bad_blobs, db_path, files_root)
 
 
 def _connect(db_path: Path) -> sqlite3.Connection:

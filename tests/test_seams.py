@@ -77,3 +77,11 @@ def test_whether_a_delivery_was_handled_is_decided_in_one_place() -> None:
         place.split(":")[0] in {"handlers/router.py", "handlers/context.py", "storage/wecom.py"}
         for place in _where(r"processed\.(seen|mark)\(")
     )
+
+
+def test_handlers_and_storage_leave_the_database_thread_before_other_awaits() -> None:
+    """A request runs on the database threads between statements (storage/hops.py): work
+    handed to another thread goes through `hops.in_thread`, which comes back to the loop
+    first; a bare `asyncio.to_thread` there would fail on the database thread."""
+    places = _where(r"asyncio\.to_thread\(|run_in_executor\(", ("handlers", "storage"))
+    assert [place.split(":")[0] for place in places] == ["storage/db.py", "storage/hops.py"]
