@@ -11,11 +11,12 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import closing
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -204,7 +205,7 @@ async def test_reads_beside_a_carried_request_see_only_committed_rows(store: Sto
         assert count % 2 == 0  # never half a transaction
         return count
 
-    work = []
+    work: list[Coroutine[Any, Any, object]] = []
     for n in range(40):
         work.append(store.carry(writer(n)) if n % 2 else writer(n))
         work.append(store.carry(reader()) if n % 3 else reader())
