@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from datetime import datetime
-from functools import partial
-from multiprocessing import get_context
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from domain.messages import OutgoingFile, Reply
+from handlers import export_worker
 from handlers.context import Context
-from handlers.export_worker import audit_since, render_long_sheet, render_sheet
+from handlers.export_worker import audit_since, render_sheet
 from handlers.insight_data import Scope, collect_from, download_name, heavy, output_path, scope_of
 from handlers.lookup import require_plan
 from insight.xlsx_long import part_path
@@ -45,15 +45,12 @@ def build_export(
 
     with snap.snapshot(db_path) as conn, ExitStack() as stack:
         plan_reports = snap.report_count(conn, plan.id)
+        # Past this, the two long sheets render in two other processes while this one reads
+        # the matrix and writes the rest. Each reads its own snapshot, a moment apart: a
+        # report filed in that moment may show in one sheet and not yet in another.
         parallel = plan_reports >= PARALLEL_REPORTS
-        if parallel:
-            # The two long sheets render in two other processes while this one reads the
-            # matrix and writes the rest. Each reads its own snapshot, a moment apart: a
-            # report filed in that moment may show in one sheet and not yet in another.
-            pool = stack.enter_context(
-                ProcessPoolExecutor(max_workers=2, mp_context=get_context("spawn"))
-            )
         rendered: list[list[Rendered]] = []
+        counts: Callable[[], list[int]]
         for kind, sheets in (
             ("reports", _report_sheets(conn, plan, scope, plan_reports)),
             ("audit", _audit_sheets(conn, plan, scope, t)),
@@ -63,11 +60,11 @@ def build_export(
                 stack.callback(part_path(dest, part).unlink, missing_ok=True)
             args = (kind, plan.id, plan.year, scope.path)
             if parallel:
-                job = pool.submit(
-                    render_long_sheet, kind, db_path, *args[1:], t.locale, t.tz.key, dest,
-                    PER_SHEET, sheets,
-                )  # fmt: skip
-                counts = job.result
+                process = export_worker.start(
+                    kind, db_path, *args[1:], t.locale, t.tz.key, dest, PER_SHEET, sheets
+                )
+                stack.callback(_stop, process)
+                counts = cache(partial(export_worker.result, process))  # one wait, several parts
             else:
                 counts = partial(list, render_sheet(conn, *args, t, dest, PER_SHEET, sheets))
             rendered.append(
@@ -100,6 +97,13 @@ def _audit_sheets(conn: sqlite3.Connection, plan: Plan, scope: Scope, t: Transla
     since = audit_since(plan.year, t)
     rows = snap.audit_count(conn, scope.path, with_unitless=scope.path == "/", since=since)
     return max(1, -(-rows // PER_SHEET))
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """A sheet process still running when the export ends (it failed) is not left behind."""
+    if process.poll() is None:
+        process.kill()
+        process.communicate()
 
 
 def _nth(counts: Callable[[], list[int]], k: int) -> int:

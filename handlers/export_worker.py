@@ -1,11 +1,18 @@
 """The long export sheets (reports, audit trail) rendered in a separate process.
 
-Imports only what rendering needs, so a spawned process is working within a third of a second.
+Started as `python -m handlers.export_worker ARGS-JSON` rather than by multiprocessing: a
+spawned pool process first imports the parent's main module (the whole bot, or a benchmark),
+which cost more CPU than the rows. This imports only what rendering needs, writes the rows and
+prints how many each sheet holds, as JSON.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +22,8 @@ from domain.export_records import AuditRecord
 from insight.xlsx_long import render_audit, render_reports
 from locales import Translator
 from storage import insight as snap
+
+ROOT = str(Path(__file__).resolve().parent.parent)
 
 
 def render_long_sheet(
@@ -36,6 +45,45 @@ def render_long_sheet(
         return render_sheet(
             conn, kind, plan_id, plan_year, scope_path, t, dest, per_sheet, max_sheets
         )
+
+
+def start(
+    kind: str,
+    db_path: Path,
+    plan_id: int,
+    plan_year: int,
+    scope_path: str,
+    locale: str,
+    zone: str,
+    dest: Path,
+    per_sheet: int,
+    max_sheets: int,
+) -> subprocess.Popen[bytes]:
+    """Start rendering one long sheet in a process of its own (`render_long_sheet` there)."""
+    args = [kind, str(db_path.resolve()), plan_id, plan_year, scope_path, locale, zone]
+    args += [str(dest.resolve()), per_sheet, max_sheets]
+    # The bot may run from any directory and need not be installed: find this package anyway.
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [ROOT, os.getenv("PYTHONPATH")])),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", __name__, json.dumps(args)],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def result(process: subprocess.Popen[bytes]) -> list[int]:
+    """Wait for a process `start` gave; the rows each of its sheets holds."""
+    out, err = process.communicate()
+    if process.returncode != 0:
+        tail = err.decode("utf-8", "replace").strip().splitlines()[-5:]
+        raise RuntimeError(f"export sheet process failed ({process.returncode}): {tail}")
+    counts: list[int] = json.loads(out)
+    return counts
 
 
 def render_sheet(
@@ -72,3 +120,18 @@ def audit_of(
     """This plan year's audit trail in scope; a province-wide export adds plan-wide entries."""
     since = audit_since(plan_year, t)
     return snap.audit_records(conn, scope_path, with_unitless=scope_path == "/", since=since)
+
+
+def main(argv: list[str]) -> None:
+    kind, db, plan_id, plan_year, scope_path, locale, zone, dest, per_sheet, max_sheets = (
+        json.loads(argv[0])
+    )
+    counts = render_long_sheet(
+        kind, Path(db), plan_id, plan_year, scope_path, locale, zone, Path(dest), per_sheet,
+        max_sheets,
+    )  # fmt: skip
+    sys.stdout.write(json.dumps(counts))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -6,14 +6,17 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from domain.model import Light
 from domain.progress_rows import AuditLine, MaterialCol, ReportLine, UnitRow
-from insight.progress import Progress
-from insight.score import Score
 from insight.xlsx_stream import Cell, Styled
 from locales import Translator
+
+if TYPE_CHECKING:  # the sheet-rendering process needs neither (insight.score imports pydantic)
+    from insight.progress import Progress
+    from insight.score import Score
 
 REPORT_KEYS = (
     "report_id",
