@@ -7,7 +7,6 @@ from pydantic import ValidationError
 
 from bot.cli import main
 from bot.instance import AlreadyRunning, running_failure
-from bot.ops import store_failure
 from storage.failures import StoreError
 
 if __name__ == "__main__":
@@ -16,6 +15,8 @@ if __name__ == "__main__":
     except StoreError as err:
         # A damaged or unwritable database, from whichever command met it first: one line
         # saying which file, what is wrong and what to do, instead of a traceback.
+        from bot.ops import store_failure  # here: the shell's start-up does not need it
+
         print(store_failure(err), file=sys.stderr)
         sys.exit(2)
     except ValidationError as err:

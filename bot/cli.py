@@ -1,4 +1,7 @@
-"""Command-line entry points: run a channel, import a plan, issue an invite."""
+"""Command-line entry points: run a channel, import a plan, issue an invite.
+
+A subcommand's own modules are imported in its branch of `main`, so that the shell's start-up
+(benchmarks/startup.py) loads only what the shell runs; the parser's modules stay light."""
 
 from __future__ import annotations
 
@@ -10,34 +13,18 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from bot import (
-    backup_cli,
-    holidays_cli,
-    insight_cli,
-    instance,
-    logs,
-    ops,
-    plan_cli,
-    units_cli,
-    wecom_cli,
-)
+from bot import holidays_cli, insight_cli, instance, logs, units_cli, wecom_cli
 from bot.app import App, open_app
 from bot.demo import ShellTime
-from bot.runner import ChannelStartFailed, configured_channels
-from bot.runner import run as run_channels
 from bot.shell import OPERATOR, ShellChannel
 from domain.clock import OffsetClock, SystemClock
-from domain.plan_file import Overrides
 from domain.settings import Settings
 from handlers.errors import UserError
-from handlers.invites import fits, issue, parse_role, province_unit
-from handlers.lookup import match_units
 from handlers.setup import bootstrap_admins
 from locales import Translator, locale_for
 from schedules.jobs import JobEnv
 from schedules.runtime import ensure_marks, run_due
 from schedules.sender import Sender
-from storage import units
 from storage.failures import StoreUnwritable
 
 
@@ -107,7 +94,44 @@ def main(argv: list[str] | None = None) -> int:
         args.command = "telegram"
     logs.configure(logging.INFO if args.command not in (None, "shell") else logging.WARNING)
     t = Translator(locale_for(configured=settings.locale), settings.tz)
-    if args.command == "plan" and args.plan_command == "import":
+    if args.command == "plan":
+        return _plan(settings, t, args)
+    if args.command == "invite":
+        return asyncio.run(_invite(settings, t, args.unit, args.role))
+    if args.command == "units":
+        return asyncio.run(units_cli.run(settings, t, args))
+    if args.command == "holidays":
+        return asyncio.run(holidays_cli.run(settings, t, args))
+    if args.command == "telegram" and settings.telegram_bot_token is None:
+        print(t("telegram.cli_no_token"), file=sys.stderr)
+        return 2
+    if args.command in ("telegram", "serve"):
+        from bot.runner import configured_channels
+
+        names = ["telegram"] if args.command == "telegram" else configured_channels(settings)
+        if not names:
+            print(t("telegram.cli_no_channels"), file=sys.stderr)
+            return 2
+        return _serve(settings, t, names)
+    if args.command in ("backup", "replicate", "restore", "doctor"):
+        return _ops(settings, t, args)
+    if args.command == "wecom":
+        if not settings.wecom_configured:
+            print(t("wecom.not_configured"), file=sys.stderr)
+            return 2
+        if args.wecom_task is not None:
+            return int(asyncio.run(args.wecom_task(settings, t, args)))
+        return _serve(settings, t, ["wecom"])
+    if args.command in ("export", "archive"):
+        return asyncio.run(insight_cli.run(settings, args))
+    return asyncio.run(run_shell(settings))
+
+
+def _plan(settings: Settings, t: Translator, args: argparse.Namespace) -> int:
+    from bot import plan_cli
+    from domain.plan_file import Overrides
+
+    if args.plan_command == "import":
         given = Overrides(year=args.year, document=args.document, issued=args.issued)
         return asyncio.run(
             plan_cli.run_import(
@@ -122,27 +146,17 @@ def main(argv: list[str] | None = None) -> int:
                 on_request=args.on_request,
             )
         )
-    if args.command == "plan" and args.plan_command == "list":
+    if args.plan_command == "list":
         return asyncio.run(plan_cli.run_list(settings, t))
-    if args.command == "plan" and args.plan_command == "export":
+    if args.plan_command == "export":
         return asyncio.run(plan_cli.run_export(settings, t, args.plan, args.file))
-    if args.command == "plan":
-        return asyncio.run(plan_cli.run_state(settings, t, args.plan_command, args.plan))
-    if args.command == "invite":
-        return asyncio.run(_invite(settings, t, args.unit, args.role))
-    if args.command == "units":
-        return asyncio.run(units_cli.run(settings, t, args))
-    if args.command == "holidays":
-        return asyncio.run(holidays_cli.run(settings, t, args))
-    if args.command == "telegram" and settings.telegram_bot_token is None:
-        print(t("telegram.cli_no_token"), file=sys.stderr)
-        return 2
-    if args.command in ("telegram", "serve"):
-        names = ["telegram"] if args.command == "telegram" else configured_channels(settings)
-        if not names:
-            print(t("telegram.cli_no_channels"), file=sys.stderr)
-            return 2
-        return _serve(settings, t, names)
+    return asyncio.run(plan_cli.run_state(settings, t, args.plan_command, args.plan))
+
+
+def _ops(settings: Settings, t: Translator, args: argparse.Namespace) -> int:
+    """backup, replicate, restore, doctor."""
+    from bot import backup_cli, ops
+
     if args.command == "backup":
         return asyncio.run(ops.run_backup(settings, t, args.dir))
     if args.command == "replicate":
@@ -161,22 +175,14 @@ def main(argv: list[str] | None = None) -> int:
         folder = settings.data_dir
         with instance.held(folder) if folder.is_dir() else contextlib.nullcontext():
             return asyncio.run(ops.run_restore(settings, t, args.backup, args.force))
-    if args.command == "doctor":
-        return asyncio.run(ops.run_doctor(settings, t, args.json))
-    if args.command == "wecom":
-        if not settings.wecom_configured:
-            print(t("wecom.not_configured"), file=sys.stderr)
-            return 2
-        if args.wecom_task is not None:
-            return int(asyncio.run(args.wecom_task(settings, t, args)))
-        return _serve(settings, t, ["wecom"])
-    if args.command in ("export", "archive"):
-        return asyncio.run(insight_cli.run(settings, args))
-    return asyncio.run(run_shell(settings))
+    return asyncio.run(ops.run_doctor(settings, t, args.json))
 
 
 def _serve(settings: Settings, t: Translator, names: list[str]) -> int:
     """Run the networked channels; a channel that cannot start is one line and exit 2."""
+    from bot.runner import ChannelStartFailed
+    from bot.runner import run as run_channels
+
     try:
         asyncio.run(run_channels(settings, names))
     except ChannelStartFailed as err:
@@ -221,6 +227,10 @@ async def _ensure_operator(app: App) -> None:
 
 
 async def _invite(settings: Settings, t: Translator, unit_query: str, role_word: str) -> int:
+    from handlers.invites import fits, issue, parse_role, province_unit
+    from handlers.lookup import match_units
+    from storage import units
+
     try:
         role = parse_role(role_word)
     except UserError as err:

@@ -7,8 +7,12 @@ the next run continues the demo where it stopped, until `:time now` returns to t
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from bot.app import App, open_app
 from bot.shell import ShellChannel
@@ -18,6 +22,9 @@ from domain.settings import BUNDLED_SAMPLE, Settings
 from schedules.jobs import JobEnv
 from schedules.runtime import skip_to
 from storage import plans, schedule_marks
+
+# In the data folder: the sample plan's code and year, by the sha256 of the file it came from.
+SAMPLE_NOTE = ".sample-plan.json"
 
 
 @dataclass
@@ -48,8 +55,9 @@ class ShellTime:
             every = await plans.every(db)
         if at is None:
             return None
-        sample = load_plan_file(self.app.settings.sample_plan or BUNDLED_SAMPLE)
-        if not every or any((p.code, p.year) != (sample.code, sample.year) for p in every):
+        settings = self.app.settings
+        sample = sample_identity(settings.sample_plan or BUNDLED_SAMPLE, settings.data_dir)
+        if not every or any((p.code, p.year) != sample for p in every):
             async with self.app.store.write() as db:
                 await schedule_marks.set_demo_clock(db, None)  # a real plan: the real clock
             return None
@@ -72,3 +80,27 @@ class ShellTime:
         if self.demo_at is not None:
             async with self.app.store.write() as db:
                 await schedule_marks.set_demo_clock(db, self.clock.now())
+
+
+def sample_identity(path: Path, data_dir: Path) -> tuple[str, int]:
+    """The sample plan's (code, year). Parsing the plan is most of a resumed demo's start-up,
+    so the answer is kept in the data folder for the file's content and read back while the
+    file is unchanged."""
+    try:
+        content = path.read_bytes()
+    except OSError:
+        content = None  # load_plan_file says what is wrong with the file
+    digest = hashlib.sha256(content).hexdigest() if content is not None else None
+    note = data_dir / SAMPLE_NOTE
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        kept = json.loads(note.read_text(encoding="utf-8"))
+        if digest is not None and kept["sha256"] == digest and kept["suffix"] == path.suffix:
+            return str(kept["code"]), int(kept["year"])
+    sample = load_plan_file(path)
+    if digest is not None:
+        kept = {"sha256": digest, "suffix": path.suffix, "code": sample.code, "year": sample.year}
+        with contextlib.suppress(OSError):  # a folder we cannot write: parse again next time
+            draft = note.with_name(note.name + ".tmp")
+            draft.write_text(json.dumps(kept), encoding="utf-8")
+            draft.replace(note)
+    return sample.code, sample.year

@@ -12,7 +12,6 @@ from domain.clock import SystemClock
 from domain.model import PlanState
 from domain.settings import Settings
 from handlers.errors import UserError
-from handlers.insight_data import Scope, heavy, pick_materials
 from handlers.plan_scope import plan_named
 from locales import Translator, locale_for
 from storage import plans, units
@@ -67,6 +66,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     # shell and the other commands (they import this module for its parser) never use.
     from handlers.archive import build_archive
     from handlers.export import build_export
+    from handlers.insight_data import Scope, heavy, pick_materials
 
     t = _translator(settings, args.lang)
     app = await open_app(settings, SystemClock(), seed_sample=False)

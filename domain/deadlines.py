@@ -25,7 +25,7 @@ class DeadlineKind(StrEnum):
 
 
 class Deadline(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     expr: str
     kind: DeadlineKind

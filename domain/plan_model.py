@@ -23,7 +23,7 @@ BELOW_ISSUER = ALL_KINDS - {UnitKind.PROVINCE}
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class PlanUnit(_Model):

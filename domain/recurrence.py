@@ -70,7 +70,7 @@ class Recurrence(BaseModel):
       period's last month (0: the last month itself, 1: the month after, −6: six before).
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     unit: PeriodUnit
     month_offset: int = 0

@@ -17,7 +17,7 @@ _COLUMNS = (
 _FROM = " FROM bulletins b JOIN contacts c ON c.id = b.author_id"
 
 
-class Bulletin(BaseModel):
+class Bulletin(BaseModel, defer_build=True):
     id: int
     plan_id: int
     scope_unit_id: int | None

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from storage.db import fetch_all, fetch_one
 
 
-class MaterialTemplate(BaseModel):
+class MaterialTemplate(BaseModel, defer_build=True):
     material_id: int
     seq: int
     path: str  # as the plan file names it, relative to the file

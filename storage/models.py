@@ -1,4 +1,7 @@
-"""Row models: what the store's queries return."""
+"""Row models: what the store's queries return.
+
+Each model builds its validator when first used (`defer_build`): a start-up that reads a few
+kinds of row does not pay for all of them (benchmarks/startup.py)."""
 
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from domain.model import (
 )
 
 
-class Unit(BaseModel):
+class Unit(BaseModel, defer_build=True):
     id: int
     code: str
     name: str
@@ -39,7 +42,7 @@ class Unit(BaseModel):
         return self.retired_at is not None
 
 
-class Plan(BaseModel):
+class Plan(BaseModel, defer_build=True):
     id: int
     code: str
     year: int
@@ -66,13 +69,13 @@ class Plan(BaseModel):
         return self.state is PlanState.PUBLISHED
 
 
-class Item(BaseModel):
+class Item(BaseModel, defer_build=True):
     id: int
     no: int
     title: str
 
 
-class Material(BaseModel):
+class Material(BaseModel, defer_build=True):
     id: int
     plan_id: int
     item_id: int
@@ -93,7 +96,7 @@ class Material(BaseModel):
     requirement: str | None = None  # 报送要求, as the plan file says it
 
 
-class AssignmentRow(BaseModel):
+class AssignmentRow(BaseModel, defer_build=True):
     """One unit × material with its material's facts, as listings show it."""
 
     id: int
@@ -131,7 +134,7 @@ class UnitSummary:
     overdue: int
 
 
-class Contact(BaseModel):
+class Contact(BaseModel, defer_build=True):
     id: int
     channel: str
     user_ref: str
@@ -150,7 +153,7 @@ class Contact(BaseModel):
         return self.display_name or self.user_ref
 
 
-class Invite(BaseModel):
+class Invite(BaseModel, defer_build=True):
     id: int
     unit_id: int
     role: Role
@@ -158,7 +161,7 @@ class Invite(BaseModel):
     used_at: datetime | None
 
 
-class StoredFile(BaseModel):
+class StoredFile(BaseModel, defer_build=True):
     """An attachment as stored: content-addressed blob plus its sanitised name."""
 
     sha256: str
@@ -169,7 +172,7 @@ class StoredFile(BaseModel):
     content: bytes | None = Field(default=None, exclude=True, repr=False)
 
 
-class Report(BaseModel):
+class Report(BaseModel, defer_build=True):
     id: int
     assignment_id: int
     unit_id: int
@@ -187,7 +190,7 @@ class Report(BaseModel):
     files: list[StoredFile] = []
 
 
-class Draft(BaseModel):
+class Draft(BaseModel, defer_build=True):
     contact_id: int
     material_id: int | None
     count: int | None
@@ -197,7 +200,7 @@ class Draft(BaseModel):
     touched_at: datetime | None = None  # its last activity: it closes a while after
 
 
-class Request(BaseModel):
+class Request(BaseModel, defer_build=True):
     id: int
     kind: RequestKind
     assignment_id: int
@@ -211,7 +214,7 @@ class Request(BaseModel):
     created_at: datetime
 
 
-class Chat(BaseModel):
+class Chat(BaseModel, defer_build=True):
     id: int
     channel: str
     chat_ref: str
@@ -220,7 +223,7 @@ class Chat(BaseModel):
     events: bool
 
 
-class OutboxMessage(BaseModel):
+class OutboxMessage(BaseModel, defer_build=True):
     id: int
     idem_key: str
     channel: str
@@ -233,7 +236,7 @@ class OutboxMessage(BaseModel):
     not_before: datetime
 
 
-class AuditEntry(BaseModel):
+class AuditEntry(BaseModel, defer_build=True):
     id: int
     at: datetime
     actor_id: int | None

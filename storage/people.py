@@ -14,7 +14,7 @@ from storage import contacts
 from storage.db import fetch_all, fetch_one, marks, qualified, to_db
 
 
-class Prefs(BaseModel):
+class Prefs(BaseModel, defer_build=True):
     enabled: bool = True
     at_time: str | None = None  # "HH:MM"; None: the plan's reminder time
     away_from: date | None = None

@@ -17,7 +17,7 @@ STALE_CLAIM = timedelta(hours=1)
 PLAN = "plan"  # a link for a plan notice to import, not for a material's report
 
 
-class UploadLink(BaseModel):
+class UploadLink(BaseModel, defer_build=True):
     id: int
     contact_id: int
     unit_id: int

@@ -13,12 +13,12 @@ from storage.db import fetch_all, fetch_one, from_db, to_db
 from storage.models import StoredFile
 
 
-class Robot(BaseModel):
+class Robot(BaseModel, defer_build=True):
     id: int
     title: str | None
 
 
-class BatchItem(BaseModel):
+class BatchItem(BaseModel, defer_build=True):
     """One held message: a report command (text) or a picture/voice/video already stored."""
 
     id: int
