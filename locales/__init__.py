@@ -72,6 +72,15 @@ class _CountedFormatter(string.Formatter):
 _COUNTED = _CountedFormatter()
 
 
+@cache
+def _texts(locale: str) -> dict[str, str]:
+    """A locale's messages over the default's: a message it lacks (or leaves empty) is the
+    default's. One lookup per message rendered, as a /todo renders dozens."""
+    texts = dict(catalog(DEFAULT_LOCALE))
+    texts.update((key, text) for key, text in catalog(locale).items() if text)
+    return texts
+
+
 def placeholders(text: str) -> set[str]:
     return {field for _, field, _, _ in string.Formatter().parse(text) if field}
 
@@ -89,22 +98,23 @@ class Translator:
         return cls(locale_for(person.locale if person else None, None, configured), tz)
 
     def __call__(self, key: str, /, **params: object) -> str:
-        text = catalog(self.locale).get(key) or catalog(DEFAULT_LOCALE).get(key)
+        text = _texts(self.locale).get(key)
         if text is None:
             return key
         if not params:
             return text
         for name, value in params.items():  # one date format per language, wherever it goes
-            if isinstance(value, datetime):
-                params[name] = self.moment(value)
-            elif isinstance(value, date):
-                params[name] = self.day(value, with_year=True)
+            if isinstance(value, date):  # a datetime is a date too
+                if isinstance(value, datetime):
+                    params[name] = self.moment(value)
+                else:
+                    params[name] = self.day(value, with_year=True)
         return _COUNTED.format(text, **params) if ":~" in text else text.format(**params)
 
     def line(self, key: str, /) -> Callable[..., str]:
         """A message's own `format`, looked up once: for listings that render thousands of
         lines of plain text and numbers (no dates, no counted nouns)."""
-        text = catalog(self.locale).get(key) or catalog(DEFAULT_LOCALE).get(key) or key
+        text = _texts(self.locale).get(key) or key
         if ":~" in text:
             return lambda **params: _COUNTED.format(text, **params)
         return text.format

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import date, datetime
+from functools import lru_cache
 from typing import NamedTuple
 
 import aiosqlite
@@ -30,13 +31,40 @@ _OUTSTANDING = "('not_submitted', 'returned')"
 _OPENED = " AND (m.window_start IS NULL OR m.window_start <= ? OR instr(m.code, '/') = 0)"
 
 
-def _row(row: aiosqlite.Row | dict[str, object]) -> AssignmentRow:
-    data = dict(row)
-    targets = json.loads(data.pop("targets"))
-    data["target"] = targets.get(data.pop("unit_kind"))
-    data["due_at"] = from_db(data["due_at"])
-    data["submitted_at"] = from_db(data["submitted_at"])
-    return AssignmentRow(**data)
+def _row(row: aiosqlite.Row) -> AssignmentRow:
+    return AssignmentRow(
+        id=row["id"],
+        plan_id=row["plan_id"],
+        unit_id=row["unit_id"],
+        material_id=row["material_id"],
+        code=row["code"],
+        item_no=row["item_no"],
+        title=row["title"],
+        deadline_expr=row["deadline_expr"],
+        deadline_kind=row["deadline_kind"],
+        window_start=_day(row["window_start"]),
+        due_date=_day(row["due_date"]),
+        due_at=from_db(row["due_at"]),
+        state=AssignmentState(row["state"]),
+        na_reason=row["na_reason"],
+        submitted_at=from_db(row["submitted_at"]),
+        last_report_id=row["last_report_id"],
+        reported_count=row["reported_count"],
+        target=_targets(row["targets"]).get(row["unit_kind"]),
+        target_unit=row["target_unit"],
+        moved_from=_day(row["moved_from"]),
+    )
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+@lru_cache(maxsize=4096)
+def _targets(text: str) -> dict[str, int]:
+    """A material's targets by unit kind (read, never changed: shared between rows)."""
+    targets: dict[str, int] = json.loads(text)
+    return targets
 
 
 async def for_unit(db: aiosqlite.Connection, plan_id: int, unit_id: int) -> list[AssignmentRow]:
@@ -118,11 +146,7 @@ async def soonest_in_plans(
         (*plan_ids, unit_id, today.isoformat(), per_plan),
     )
     counts = {int(r["plan_id"]): int(r["owed"]) for r in rows}
-    return [_row(_without(r, "nth", "owed")) for r in rows], counts
-
-
-def _without(row: aiosqlite.Row, *names: str) -> dict[str, object]:
-    return {k: row[k] for k in row.keys() if k not in names}
+    return [_row(r) for r in rows], counts
 
 
 async def get(db: aiosqlite.Connection, assignment_id: int) -> AssignmentRow | None:

@@ -96,8 +96,10 @@ class Material(BaseModel, defer_build=True):
     requirement: str | None = None  # 报送要求, as the plan file says it
 
 
-class AssignmentRow(BaseModel, defer_build=True):
-    """One unit × material with its material's facts, as listings show it."""
+@dataclass(frozen=True, slots=True)
+class AssignmentRow:
+    """One unit × material with its material's facts, as listings show it: a plain slotted
+    row (no validation), as a /todo builds dozens per answer and /status thousands."""
 
     id: int
     plan_id: int
