@@ -17,7 +17,6 @@ from pathlib import Path
 from bot.app import App, open_app
 from bot.shell import ShellChannel
 from domain.clock import OffsetClock
-from domain.plan_file import load_plan_file
 from domain.settings import BUNDLED_SAMPLE, Settings
 from schedules.jobs import JobEnv
 from schedules.runtime import skip_to
@@ -42,6 +41,8 @@ class ShellTime:
             shell_time = cls(app, clock, app.demo_at)
             if shell_time.demo_at is None:
                 shell_time.demo_at = await shell_time._resume()
+            else:  # the sample just loaded: note it now, the next start resumes without reading it
+                sample_identity(settings.sample_plan or BUNDLED_SAMPLE, settings.data_dir)
             await shell_time._keep()
         except BaseException:
             await app.close()
@@ -96,6 +97,8 @@ def sample_identity(path: Path, data_dir: Path) -> tuple[str, int]:
         kept = json.loads(note.read_text(encoding="utf-8"))
         if digest is not None and kept["sha256"] == digest and kept["suffix"] == path.suffix:
             return str(kept["code"]), int(kept["year"])
+    from domain.plan_file import load_plan_file  # only now: the checks are a big import
+
     sample = load_plan_file(path)
     if digest is not None:
         kept = {"sha256": digest, "suffix": path.suffix, "code": sample.code, "year": sample.year}

@@ -20,7 +20,6 @@ from domain.holiday_calendar import (
     library_covers,
     library_years,
 )
-from domain.holiday_file import HolidayFileError, load_holidays_file
 from domain.plan_model import PlanFile
 from domain.settings import Settings
 from handlers.holiday_data import import_schedules, uncovered_years
@@ -48,6 +47,8 @@ async def run(settings: Settings, t: Translator, args: argparse.Namespace) -> in
 
 async def run_import(settings: Settings, t: Translator, file: Path) -> int:
     """Check the whole file, then store every day of it or none."""
+    from domain.holiday_file import HolidayFileError, load_holidays_file  # the YAML reader
+
     try:
         days = load_holidays_file(file)
     except HolidayFileError as err:

@@ -8,7 +8,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict
 
 from domain.deadlines import Deadline
@@ -112,6 +111,8 @@ class PlanFileError(Exception):
 
 @cache
 def _english_catalog() -> dict[str, str]:
+    import yaml  # here: only a problem shown outside the chat reads it
+
     try:
         catalog = yaml.safe_load(_EN_CATALOG.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError):

@@ -18,12 +18,13 @@ import unicodedata
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePath
-
-import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from typing import TYPE_CHECKING
 
 from domain.model import UnitKind
 from domain.plan_model import PlanIssue, PlanUnit
+
+if TYPE_CHECKING:
+    from yaml.nodes import Node
 
 COLUMNS = ("code", "name", "short_name", "kind", "parent", "region", "sort", "wecom_department")
 REQUIRED = ("code", "name", "kind")
@@ -377,6 +378,9 @@ def _cell(value: object) -> str:
 
 
 def _yaml_rows(text: str, problems: list[PlanIssue]) -> list[_Raw]:
+    import yaml  # here: the store imports this module at every start, YAML is rarely read
+    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as e:
@@ -396,6 +400,8 @@ def _yaml_rows(text: str, problems: list[PlanIssue]) -> list[_Raw]:
 
 
 def _yaml_row(node: Node, problems: list[PlanIssue]) -> _Raw | None:
+    from yaml.nodes import MappingNode, ScalarNode
+
     line = _line(node)
     if not isinstance(node, MappingNode):
         problems.append(_issue(line, "not_mapping"))

@@ -10,13 +10,11 @@ from zoneinfo import ZoneInfo
 
 from domain.clock import SettableClock
 from domain.model import PlanState, Role
-from domain.plan_file import load_plan_file
 from domain.plan_model import PlanFile
 from domain.settings import BUNDLED_SAMPLE
 from handlers import plan_templates
 from handlers.context import Services
 from handlers.lookup import unit_tree
-from handlers.plan_import import import_plan
 from handlers.plan_scope import every_plan
 from storage import contacts, plans, units
 
@@ -39,6 +37,10 @@ async def seed_sample_plan(
     async with services.store.read() as db:
         if await plans.count(db):
             return None
+    # Here: a start on a store with plans (every start but the first) never reads a plan file.
+    from domain.plan_file import load_plan_file
+    from handlers.plan_import import import_plan
+
     source = services.settings.sample_plan or BUNDLED_SAMPLE
     plan = load_plan_file(source)
     plan = await plan_templates.read(

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import marshal
+import os
 import string
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from functools import cache
@@ -10,13 +15,9 @@ from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-import yaml
-
 DEFAULT_LOCALE = "zh_CN"
 LOCALES = ("zh_CN", "en")
 _DIR = Path(__file__).resolve().parent
-# libyaml's parser when PyYAML has it: the catalogs load in a tenth of the time, at start-up.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def normalize(code: str | None) -> str | None:
@@ -49,9 +50,41 @@ def locale_for(
 @cache
 def catalog(locale: str) -> dict[str, str]:
     """Every message of a locale; a key defined twice across files is an error."""
+    return kept_catalog(_DIR / locale, _DIR / "__pycache__")
+
+
+def kept_catalog(folder: Path, kept_in: Path) -> dict[str, str]:
+    """The YAML files of `folder` merged. Reading them is most of a start-up's own work after
+    the imports, so the result is kept in `kept_in` for the files' names, sizes and
+    modification times, as Python keeps a module's bytecode; a folder it cannot write: read
+    each time."""
+    paths = sorted(folder.glob("*.yaml"))
+    stamps = [(path.name, (st := path.stat()).st_size, st.st_mtime_ns) for path in paths]
+    key = hashlib.sha256(repr((sys.version, stamps)).encode()).hexdigest()[:16]
+    kept = kept_in / f"catalog.{folder.name}.{key}.marshal"
+    with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
+        found = marshal.loads(kept.read_bytes())
+        if isinstance(found, dict):
+            return found
+    merged = _read_catalog(paths)
+    with contextlib.suppress(OSError):
+        kept_in.mkdir(exist_ok=True)
+        for old in kept_in.glob(f"catalog.{folder.name}.*.marshal"):
+            old.unlink()
+        draft = kept.with_name(f"{kept.name}.{os.getpid()}.tmp")
+        draft.write_bytes(marshal.dumps(merged))
+        draft.replace(kept)
+    return merged
+
+
+def _read_catalog(paths: list[Path]) -> dict[str, str]:
+    import yaml
+
+    # libyaml's parser when PyYAML has it: the catalogs load in a tenth of the time.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     merged: dict[str, str] = {}
-    for path in sorted((_DIR / locale).glob("*.yaml")):
-        data = yaml.load(path.read_text("utf-8"), Loader=_LOADER) or {}
+    for path in paths:
+        data = yaml.load(path.read_text("utf-8"), Loader=loader) or {}
         for key, text in data.items():
             if key in merged:
                 raise ValueError(f"{path}: key {key!r} defined twice")

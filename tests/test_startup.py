@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import marshal
 import shutil
 import subprocess
 import sys
@@ -17,14 +18,20 @@ import pytest
 from bot.demo import SAMPLE_NOTE
 from domain.settings import BUNDLED_SAMPLE
 from handlers.registry import COMMANDS, Later
+from locales import kept_catalog
 from tests.cli_run import ROOT, clean_env, main_py
 
 HEAVY = ("telegram", "aiohttp", "httpx", "apscheduler", "openpyxl", "docx", "pdfplumber", "PIL")
 # What the shell's /help has no use for: the metrics client (only /metrics renders with it),
-# the handlers of other commands (handlers/registry.py imports each when its command first
-# runs), the other subcommands' modules.
+# the YAML parser (the catalogs are kept parsed, plan and unit files are not read), the plan
+# checks, the handlers of other commands (handlers/registry.py imports each when its command
+# first runs), the other subcommands' modules.
 LAZY = (
     "prometheus_client",
+    "yaml",
+    "domain.plan_checks",
+    "domain.holiday_file",
+    "handlers.plan_import",
     "handlers.status",
     "handlers.tasks",
     "handlers.review",
@@ -107,7 +114,7 @@ def test_a_resumed_demo_reads_the_sample_plan_once_per_content_of_its_file(
     data, sample = tmp_path / "data", tmp_path / "sample.yaml"
     shutil.copy(BUNDLED_SAMPLE, sample)
     assert shell_lines(data, sample)[0].startswith("演示模式")  # loaded onto its calendar
-    assert shell_lines(data, sample)[0].startswith("演示模式")  # resumed: the file parsed
+    assert shell_lines(data, sample)[0].startswith("演示模式")  # resumed
     note = json.loads((data / SAMPLE_NOTE).read_text(encoding="utf-8"))
     digest = hashlib.sha256(sample.read_bytes()).hexdigest()
     assert note == {"sha256": digest, "suffix": ".yaml", "code": "henan-fwxzf", "year": 2016}
@@ -121,8 +128,7 @@ def test_a_resumed_demo_reads_the_sample_plan_once_per_content_of_its_file(
 def test_a_changed_sample_plan_is_read_again_not_taken_from_the_note(tmp_path: Path) -> None:
     data, sample = tmp_path / "data", tmp_path / "sample.yaml"
     shutil.copy(BUNDLED_SAMPLE, sample)
-    shell_lines(data, sample)
-    shell_lines(data, sample)  # the note written
+    shell_lines(data, sample)  # loaded, and the note written
     text = sample.read_text(encoding="utf-8")
     sample.write_text(text.replace("code: henan-fwxzf", "code: henan-other", 1), "utf-8")
     # Another plan than the one in the store: the real clock, and the note follows the file.
@@ -135,3 +141,28 @@ def test_a_changed_sample_plan_is_read_again_not_taken_from_the_note(tmp_path: P
 def test_one_shot_commands_load_no_channel_library(tmp_path: Path, args: tuple[str, ...]) -> None:
     _, modules, _ = loaded(tmp_path, *args)
     assert modules == "[]"
+
+
+def test_a_catalog_is_kept_parsed_until_one_of_its_files_changes(tmp_path: Path) -> None:
+    folder, kept_in = tmp_path / "en", tmp_path / "kept"
+    shutil.copytree(ROOT / "locales" / "en", folder)
+    parsed = kept_catalog(folder, kept_in)
+    assert parsed["cmd.help"]
+    [kept] = kept_in.glob("catalog.en.*.marshal")
+
+    # Read back, not parsed: what is kept is the answer (never written so; it shows that).
+    kept.write_bytes(marshal.dumps({"cmd.help": "kept"}))
+    assert kept_catalog(folder, kept_in) == {"cmd.help": "kept"}
+
+    # A file changed: read again, and the old copy replaced.
+    with (folder / "core.yaml").open("a", encoding="utf-8") as out:
+        out.write('\nstartup.test_key: "added"\n')
+    again = kept_catalog(folder, kept_in)
+    assert again == parsed | {"startup.test_key": "added"}
+    assert [p.name for p in kept_in.glob("catalog.en.*.marshal")] != [kept.name]
+    assert len(list(kept_in.glob("catalog.en.*"))) == 1
+
+    # A damaged copy is no answer.
+    [kept] = kept_in.glob("catalog.en.*.marshal")
+    kept.write_bytes(b"not marshal")
+    assert kept_catalog(folder, kept_in) == again
