@@ -51,22 +51,22 @@ class Tally:
     def rate(self) -> float | None:
         return self.accepted / self.applicable if self.applicable else None
 
-    def add(self, category: Light, returned: bool, late: bool) -> None:
-        self.total += 1
+    def add(self, category: Light, returned: bool, late: bool, cells: int = 1) -> None:
+        self.total += cells
         if category is Light.ACCEPTED:
-            self.accepted += 1
+            self.accepted += cells
         elif category is Light.PENDING:
-            self.pending += 1
+            self.pending += cells
         elif category is Light.OVERDUE:
-            self.overdue += 1
+            self.overdue += cells
         elif category is Light.DUE_SOON:
-            self.due_soon += 1
+            self.due_soon += cells
         elif category is Light.NOT_APPLICABLE:
-            self.not_applicable += 1
+            self.not_applicable += cells
         if returned:
-            self.returned += 1
+            self.returned += cells
         if late and category in (Light.ACCEPTED, Light.PENDING):
-            self.late_done += 1
+            self.late_done += cells
 
 
 @dataclass
@@ -141,18 +141,39 @@ def build(
     unit_ids = {u.id for u in units}
     material_ids = {m.id for m in materials}
     progress = Progress(units=[], materials=materials, now=now)
+    cell_of, category_of, late_of = progress.cells, progress.category, progress.late
+    # A national matrix has 90,000 cells but a plan a handful of deadlines: a cell's light
+    # depends only on its state and deadline, and an owed cell's days late on its deadline.
+    lights: dict[tuple[AssignmentState, datetime | None], Light] = {}
+    owed_late: dict[datetime | None, int] = {}
+    # (unit or material, light, returned, late) → cells; the tallies are made from these.
+    per_unit: dict[tuple[int, Light, bool, bool], int] = defaultdict(int)
+    per_material: dict[tuple[int, Light, bool, bool], int] = defaultdict(int)
+    returned_state = AssignmentState.RETURNED
     for cell in cells:
-        if cell.unit_id not in unit_ids or cell.material_id not in material_ids:
+        unit_id, material_id = cell.unit_id, cell.material_id
+        if unit_id not in unit_ids or material_id not in material_ids:
             continue
-        key = (cell.unit_id, cell.material_id)
-        category = categorize(cell, now, due_soon_days)
-        late = days_late(cell, now)
-        returned = cell.state is AssignmentState.RETURNED
-        progress.cells[key] = cell
-        progress.category[key] = category
-        progress.late[key] = late
-        progress.by_unit[cell.unit_id].add(category, returned, late > 0)
-        progress.by_material[cell.material_id].add(category, returned, late > 0)
+        key = (unit_id, material_id)
+        state, due_at = cell.state, cell.due_at
+        category = lights.get((state, due_at))
+        if category is None:
+            category = lights[state, due_at] = categorize(cell, now, due_soon_days)
+        if state in OUTSTANDING:
+            late = owed_late.get(due_at)
+            if late is None:
+                late = owed_late[due_at] = days_late(cell, now)
+        else:
+            late = days_late(cell, now) if cell.submitted_at is not None else 0
+        returned = state is returned_state
+        cell_of[key] = cell
+        category_of[key] = category
+        late_of[key] = late
+        per_unit[unit_id, category, returned, late > 0] += 1
+        per_material[material_id, category, returned, late > 0] += 1
+    for counts, tallies in ((per_unit, progress.by_unit), (per_material, progress.by_material)):
+        for (owner, category, returned, late_done), n in counts.items():
+            tallies[owner].add(category, returned, late_done, n)
     assigned = [u for u in units if u.id in progress.by_unit]
     progress.units, progress.depth = board_order(assigned)
     by_id = {u.id: u for u in assigned}

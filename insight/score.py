@@ -76,26 +76,34 @@ def _unit_parts(
     counted = 0
     timely = 0.0
     timed = 0
+    # Run once per cell of a national matrix (90,000): attributes looked up once.
+    category_of, cells, late_of, now = (
+        progress.category.get,
+        progress.cells,
+        progress.late,
+        progress.now,
+    )
+    pending_credit, full_late_days = rules.pending_credit, rules.full_late_days
+    accepted, pending, not_applicable = Light.ACCEPTED, Light.PENDING, Light.NOT_APPLICABLE
     for m in progress.materials:
-        category = progress.category.get((unit_id, m.id))
-        if category is None or category is Light.NOT_APPLICABLE:
+        key = (unit_id, m.id)
+        category = category_of(key)
+        if category is None or category is not_applicable:
             continue
-        cell = progress.cells[(unit_id, m.id)]
-        handed_in = category in (Light.ACCEPTED, Light.PENDING)
-        due_passed = cell.due_at is not None and progress.now > cell.due_at
-        if not (handed_in or due_passed):
+        due_at = cells[key].due_at
+        handed_in = category is accepted or category is pending
+        if not handed_in and (due_at is None or now <= due_at):
             continue  # not due and not handed in: nothing to judge yet
         counted += 1
-        if category is Light.ACCEPTED:
+        if category is accepted:
             done += 1
-        elif category is Light.PENDING:
-            done += rules.pending_credit
-        if cell.due_at is not None:
+        elif category is pending:
+            done += pending_credit
+        if due_at is not None:
             timed += 1
             # Overdue and still owed earns nothing: timeliness is earned by a report.
             if handed_in:
-                late = progress.late.get((unit_id, m.id), 0)
-                timely += max(0.0, 1 - late / rules.full_late_days)
+                timely += max(0.0, 1 - late_of.get(key, 0) / full_late_days)
     completeness = done / counted if counted else None
     timeliness = timely / timed if timed else None
     if not activity.reports:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from domain.model import Light
+from domain.model import AssignmentState, Light
 from domain.progress_rows import AuditLine, MaterialCol, ReportLine, UnitRow
 from insight.xlsx_stream import Cell, Styled
 from locales import Translator
@@ -64,11 +64,17 @@ class LocalTime:
         return instant.astimezone(self.tz).isoformat(" ", "minutes")[:16]
 
 
-def cell_text(t: Translator, progress: Progress, unit_id: int, material_id: int) -> str:
+def _cell_texts(t: Translator) -> Callable[[Progress, tuple[int, int]], str]:
     """The state a matrix cell shows; a returned material says so whatever its deadline."""
-    if progress.cells[(unit_id, material_id)].state.value == "returned":
-        return t("insight.category_returned")
-    return t(f"light.{progress.category[(unit_id, material_id)].value}")
+    labels = {x: t(f"light.{x.value}") for x in Light}
+    returned = t("insight.category_returned")
+
+    def text(p: Progress, key: tuple[int, int]) -> str:
+        if p.cells[key].state is AssignmentState.RETURNED:
+            return returned
+        return labels[p.category[key]]
+
+    return text
 
 
 def progress_rows(
@@ -76,24 +82,29 @@ def progress_rows(
 ) -> Iterator[list[Cell]]:
     """One row per unit (states coloured), then per-material totals below a blank row."""
     ranks = {s.unit_id: s for s in scores}
-    labels = {x: t(f"light.{x.value}") for x in Light}
     returned = t("insight.category_returned")
+    # 90,000 cells in a national matrix, a dozen distinct ones: each made once.
+    shown = {x: Styled(t(f"light.{x.value}"), x.value) for x in Light}
+    shown_returned = {x: Styled(returned, x.value) for x in Light}
     flag = t("insight.flag_yes")
+    category_of, cell_of = p.category.get, p.cells
+    returned_state = AssignmentState.RETURNED
     for unit in p.units:
         head = p.head.get(unit.id)
         row: list[Cell] = [
             unit.label,
             units[head].label if head is not None and head != unit.id else None,
         ]
+        unit_id = unit.id
         for m in p.materials:
-            category = p.category.get((unit.id, m.id))
+            key = (unit_id, m.id)
+            category = category_of(key)
             if category is None:
                 row.append(None)
-                continue
-            text = (
-                returned if p.cells[(unit.id, m.id)].state.value == "returned" else labels[category]
-            )
-            row.append(Styled(text, category.value))
+            elif cell_of[key].state is returned_state:
+                row.append(shown_returned[category])
+            else:
+                row.append(shown[category])
         tally = p.by_unit[unit.id]
         score = ranks.get(unit.id)
         row += [
@@ -135,36 +146,46 @@ def progress_rows(
 
 def target_rows(t: Translator, p: Progress) -> Iterator[list[Cell]]:
     """Count targets against what was reported, e.g. 行政指导案例 35/30例."""
+    text = _cell_texts(t)
+    measures = {m.target_unit: t.measure(m.target_unit) for m in p.materials}
+    with_targets = [m for m in p.materials if m.targets]
     for unit in p.units:
-        for m in p.materials:
-            target = m.targets.get(unit.kind.value)
-            if not target or (unit.id, m.id) not in p.cells:
+        kind = unit.kind.value
+        for m in with_targets:
+            target = m.targets.get(kind)
+            key = (unit.id, m.id)
+            if not target or key not in p.cells:
                 continue
-            done = p.cells[(unit.id, m.id)].reported_count
+            done = p.cells[key].reported_count
             yield [
                 unit.label,
                 m.code,
                 m.title,
                 target,
                 done,
-                f"{done}/{target}{t.measure(m.target_unit)}",
+                f"{done}/{target}{measures[m.target_unit]}",
                 done / target,
-                cell_text(t, p, unit.id, m.id),
+                text(p, key),
             ]
 
 
 def overdue_rows(t: Translator, p: Progress) -> Iterator[list[Cell]]:
     """Overdue materials by unit, longest overdue first within each unit."""
+    text = _cell_texts(t)
+    days_of: dict[datetime, str] = {}  # a plan has a handful of deadlines
     for unit in p.units:
         for m, days in sorted(p.overdue_codes(unit.id), key=lambda pair: -pair[1]):
-            due = p.cells[(unit.id, m.id)].due_at
+            key = (unit.id, m.id)
+            due = p.cells[key].due_at
+            if due is not None and due not in days_of:
+                days_of[due] = t.day(due.astimezone(t.tz).date(), with_year=True)
             yield [
                 unit.label,
                 m.code,
                 m.title,
-                t.day(due.astimezone(t.tz).date(), with_year=True) if due else None,
+                days_of[due] if due else None,
                 days,
-                cell_text(t, p, unit.id, m.id),
+                text(p, key),
             ]
 
 

@@ -133,7 +133,12 @@ def _rows_xml(sheet: LongSheet, styles: dict[str, str]) -> Iterable[str]:
                 style = styles.get(value.style, "")
                 value = value.value
                 if value.__class__ is str:
-                    text = text_xml(value)
+                    # A matrix's states: a dozen texts in 90,000 cells.
+                    text = texts.get(value)
+                    if text is None:
+                        text = text_xml(value)
+                        if len(texts) < _CACHED:
+                            texts[value] = text
                     parts.append(
                         f'<c r="{letter}{number}"{style} t="inlineStr"><is>{text}</is></c>'
                     )
