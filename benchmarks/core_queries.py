@@ -26,6 +26,7 @@ import argparse
 import asyncio
 import os
 import random
+import sqlite3
 import statistics
 import tempfile
 import time
@@ -33,7 +34,7 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 
 from benchmarks.national import PLANS, national_plans
-from bot.app import open_app
+from bot.app import App, open_app
 from domain.clock import ManualClock
 from domain.messages import Incoming
 from domain.model import PlanState, ReportStatus, Role
@@ -156,24 +157,65 @@ async def measure(
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for label, user, text in cases:
         timings = []
+        before = app.store.trips
         for _ in range(runs):
             msg = Incoming(channel="bench", user_ref=user, chat_ref=user, text=text)
             t0 = time.perf_counter()
             replies = await router.handle(app.services, msg)
             timings.append((time.perf_counter() - t0) * 1000)
             assert replies and "错误" not in replies[0].text, replies[0].text[:200]
-        timings.sort()
-        p50 = statistics.median(timings)
-        p95 = timings[int(len(timings) * 0.95) - 1]
+        trips = (app.store.trips - before) / runs
+        p50, p95 = _percentiles(timings)
         reply = replies[0].text
         print(
-            f"{label:28s} p50 {p50:7.2f} ms   p95 {p95:7.2f} ms   ({runs} runs, reply {len(reply):,} chars)"
+            f"{label:28s} p50 {p50:7.2f} ms   p95 {p95:7.2f} ms   ({runs} runs, reply {len(reply):,} chars,"
+            f" {trips:g} trips to the database threads per request)"
+        )
+        statements = await _statements_of(app, Incoming("bench", user, user, text=text))
+        floor50, floor95 = _floor(settings.data_dir / "bot.sqlite3", statements, runs)
+        print(
+            f"  floor: its {len(statements)} SQL statements alone, in sqlite3:"
+            f" p50 {floor50:.3f} ms   p95 {floor95:.3f} ms   → ratio p95 {p95 / floor95:.1f}×"
         )
         if text == "/todo" and len(shorts) > 1:
             shown = [s for s in shorts if f"{s}-" in reply]
             print(f"  /todo lists {reply.count(chr(10)) + 1} lines from plans {', '.join(shown)}")
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     await app.store.close()
+
+
+def _percentiles(timings: list[float]) -> tuple[float, float]:
+    ordered = sorted(timings)
+    return statistics.median(ordered), ordered[int(len(ordered) * 0.95) - 1]
+
+
+async def _statements_of(app: App, msg: Incoming) -> list[str]:
+    """The SQL one request runs on the reader, as sqlite3 traces it (values bound in)."""
+    seen: list[str] = []
+    reader = app.store._reader
+    assert reader is not None
+    await reader._execute(reader._conn.set_trace_callback, seen.append)
+    try:
+        await router.handle(app.services, msg)
+    finally:
+        await reader._execute(reader._conn.set_trace_callback, None)
+    return seen
+
+
+def _floor(path: Path, statements: list[str], runs: int) -> tuple[float, float]:
+    """The request's statements run with sqlite3 alone (each row fetched, nothing rendered):
+    what the database itself costs, the floor the request is compared with."""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        timings = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            for sql in statements:
+                conn.execute(sql).fetchall()
+            timings.append((time.perf_counter() - t0) * 1000)
+    finally:
+        conn.close()
+    return _percentiles(timings)
 
 
 async def decide_day(env: JobEnv, day: date) -> tuple[float, int, int]:
