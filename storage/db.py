@@ -179,13 +179,21 @@ class Store:
         """One read transaction: every statement inside sees the same committed state (it
         starts at the first SELECT, after anything this task has committed)."""
         if hops.carried():
-            db = await self._resident_reader()
-            await db.execute("BEGIN")
-            try:
-                yield db
-            finally:
-                if db.in_transaction:
-                    await db.execute("ROLLBACK")
+            # The lock is held for the whole block, as below, even where the block goes back
+            # to the loop: another read meanwhile would run inside this transaction.
+            await hops.to_loop()
+            async with self._read_lock:
+                with hops.reader_pinned():
+                    db = await self._resident_reader()
+                    try:
+                        await db.execute("BEGIN")
+                        try:
+                            yield db
+                        finally:
+                            if db.in_transaction:
+                                await db.execute("ROLLBACK")
+                    finally:
+                        await hops.to_loop()
             return
         async with self._read_lock:
             if self._reader is None:

@@ -21,7 +21,8 @@ import asyncio
 import sqlite3
 import threading
 import types
-from collections.abc import Callable, Coroutine, Generator, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Generator, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from contextvars import Context, ContextVar, copy_context
 from typing import Any, ParamSpec, TypeVar
 
@@ -35,6 +36,8 @@ READER = "reader"
 WRITER = "writer"
 
 _carried: ContextVar[bool] = ContextVar("carried", default=False)
+# True inside a carried snapshot, which holds the read lock itself for its whole block.
+_pinned: ContextVar[bool] = ContextVar("reader_pinned", default=False)
 _here = threading.local()  # .place: READER or WRITER while a carried coroutine runs on that thread
 
 
@@ -61,6 +64,17 @@ def hop(to: str) -> Generator[Any, Any, None]:
     """Move the carried coroutine to `to`; nothing when it is not carried or already there."""
     if _carried.get() and place() != to:
         yield _Hop(to)
+
+
+@contextmanager
+def reader_pinned() -> Iterator[None]:
+    """The caller holds the read lock (a snapshot, wherever its block goes): moving to the
+    reader meanwhile does not take it again."""
+    token = _pinned.set(True)
+    try:
+        yield
+    finally:
+        _pinned.reset(token)
 
 
 async def to_loop() -> None:
@@ -116,7 +130,7 @@ def _carry(coro: Coroutine[Any, Any, Any], places: Places, context: Context) -> 
                 value, error = None, None
                 if isinstance(yielded, _Hop):
                     where = yielded.to
-                    if where == READER:
+                    if where == READER and not context.get(_pinned, False):
                         yield from places.read_lock.acquire().__await__()
                         holding = True
                     continue
@@ -150,7 +164,7 @@ def _carry(coro: Coroutine[Any, Any, Any], places: Places, context: Context) -> 
                 continue
             if trip.payload != LOOP:  # to the other connection: by way of the loop, for its lock
                 where = trip.payload
-                if where == READER:
+                if where == READER and not context.get(_pinned, False):
                     yield from places.read_lock.acquire().__await__()
                     holding = True
     finally:

@@ -211,3 +211,34 @@ async def test_reads_beside_a_carried_request_see_only_committed_rows(store: Sto
         work.append(store.carry(reader()) if n % 3 else reader())
     await asyncio.gather(*work)
     assert len(await _bodies(store)) == 80
+
+
+async def test_a_carried_snapshot_keeps_the_reader_while_it_visits_the_loop(store: Store) -> None:
+    """Reads in one snapshot agree even when the block goes back to the loop between them,
+    and no other read runs inside its transaction meanwhile."""
+    async with store.write() as db:
+        await db.execute("INSERT INTO notes (body) VALUES ('first')")
+    between = asyncio.Event()
+    order: list[str] = []
+
+    async def two_looks() -> tuple[list[str], list[str]]:
+        async with store.snapshot() as db:
+            before = [r[0] for r in await fetch_all(db, "SELECT body FROM notes")]
+            await hops.to_loop()
+            between.set()
+            for _ in range(20):  # let the writer and the other reader try their turn
+                await asyncio.sleep(0)
+            after = [r[0] for r in await fetch_all(db, "SELECT body FROM notes")]
+            order.append("snapshot done")
+        return before, after
+
+    async def meanwhile() -> None:
+        await between.wait()
+        async with store.write() as db:
+            await db.execute("INSERT INTO notes (body) VALUES ('second')")
+        assert await _bodies(store) == ["first", "second"]
+        order.append("read")
+
+    looks, _ = await asyncio.gather(store.carry(two_looks()), meanwhile())
+    assert looks == (["first"], ["first"])
+    assert order == ["snapshot done", "read"]
