@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import sqlite3
-import subprocess
 from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import datetime
-from functools import cache, partial
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from domain.messages import OutgoingFile, Reply
-from handlers import export_worker
 from handlers.context import Context
-from handlers.export_worker import audit_since, render_sheet
+from handlers.export_worker import Job, SheetProcess, Target, audit_since, render_sheet
 from handlers.insight_data import Scope, collect_from, download_name, heavy, output_path, scope_of
 from handlers.lookup import require_plan
 from insight.xlsx_long import part_path
@@ -23,10 +21,10 @@ from storage import insight as snap
 from storage.models import Plan
 
 if TYPE_CHECKING:
-    from insight.xlsx import ExportSummary, Rendered
+    from insight.xlsx import ExportSummary
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PARALLEL_REPORTS = 20_000  # below this, other processes cost more than they save
+PARALLEL_REPORTS = 20_000  # below this, another process costs more than it saves
 PER_SHEET = 1_048_575  # Excel's 1,048,576 rows per sheet, less the header row
 
 
@@ -45,31 +43,35 @@ def build_export(
 
     with snap.snapshot(db_path) as conn, ExitStack() as stack:
         plan_reports = snap.report_count(conn, plan.id)
-        # Past this, the two long sheets render in two other processes while this one reads
-        # the matrix and writes the rest. Each reads its own snapshot, a moment apart: a
-        # report filed in that moment may show in one sheet and not yet in another.
-        parallel = plan_reports >= PARALLEL_REPORTS
-        rendered: list[list[Rendered]] = []
-        counts: Callable[[], list[int]]
-        for kind, sheets in (
-            ("reports", _report_sheets(conn, plan, scope, plan_reports)),
-            ("audit", _audit_sheets(conn, plan, scope, t)),
-        ):
-            dest = out.with_name(f"{out.name}.{kind}")
-            for part in range(1, sheets + 1):
-                stack.callback(part_path(dest, part).unlink, missing_ok=True)
-            args = (kind, plan.id, plan.year, scope.path)
-            if parallel:
-                process = export_worker.start(
-                    kind, db_path, *args[1:], t.locale, t.tz.key, dest, PER_SHEET, sheets
-                )
-                stack.callback(_stop, process)
-                counts = cache(partial(export_worker.result, process))  # one wait, several parts
-            else:
-                counts = partial(list, render_sheet(conn, *args, t, dest, PER_SHEET, sheets))
-            rendered.append(
-                [Rendered(part_path(dest, k + 1), partial(_nth, counts, k)) for k in range(sheets)]
-            )
+        kinds = {
+            "reports": _report_sheets(conn, plan, scope, plan_reports),
+            "audit": _audit_sheets(conn, plan, scope, t),
+        }
+        jobs = [Job(kind, out.with_name(f"{out.name}.{kind}"), n) for kind, n in kinds.items()]
+        for job in jobs:
+            for part in range(1, job.max_sheets + 1):
+                stack.callback(part_path(job.dest, part).unlink, missing_ok=True)
+        if plan_reports >= PARALLEL_REPORTS:
+            # The two long sheets render in another process while this one reads the matrix
+            # and writes the rest. It reads its own snapshot, a moment later: a report filed
+            # in that moment may show in the long sheets and not yet in the matrix.
+            target = Target(db_path, plan.id, plan.year, scope.path, t.locale, t.tz.key, PER_SHEET)
+            process = SheetProcess(jobs, target)
+            stack.callback(process.close)
+            counts = [partial(process.counts, k) for k in range(len(jobs))]
+        else:
+            args = (plan.id, plan.year, scope.path, t)
+            done = [
+                render_sheet(conn, j.kind, *args, j.dest, PER_SHEET, j.max_sheets) for j in jobs
+            ]
+            counts = [partial(list, found) for found in done]
+        rendered = [
+            [
+                Rendered(part_path(job.dest, k + 1), partial(_nth, count, k))
+                for k in range(job.max_sheets)
+            ]
+            for job, count in zip(jobs, counts, strict=True)
+        ]
         reports, audit = rendered
         data = collect_from(conn, plan, scope.path, now, due_soon_days)
         export = ExportData(
@@ -97,13 +99,6 @@ def _audit_sheets(conn: sqlite3.Connection, plan: Plan, scope: Scope, t: Transla
     since = audit_since(plan.year, t)
     rows = snap.audit_count(conn, scope.path, with_unitless=scope.path == "/", since=since)
     return max(1, -(-rows // PER_SHEET))
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """A sheet process still running when the export ends (it failed) is not left behind."""
-    if process.poll() is None:
-        process.kill()
-        process.communicate()
 
 
 def _nth(counts: Callable[[], list[int]], k: int) -> int:

@@ -2,8 +2,10 @@
 
 Started as `python -m handlers.export_worker ARGS-JSON` rather than by multiprocessing: a
 spawned pool process first imports the parent's main module (the whole bot, or a benchmark),
-which cost more CPU than the rows. This imports only what rendering needs, writes the rows and
-prints how many each sheet holds, as JSON.
+which cost more CPU than the rows. This imports only what rendering needs and writes both
+sheets one after the other from one snapshot (one start, one read of units and contacts; the
+bot's own share takes about as long as the reports sheet). For each sheet, as soon as it is
+written, it prints how many rows each of its parts holds, as a JSON line.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -26,64 +29,80 @@ from storage import insight as snap
 ROOT = str(Path(__file__).resolve().parent.parent)
 
 
-def render_long_sheet(
-    kind: str,
-    db_path: Path,
-    plan_id: int,
-    plan_year: int,
-    scope_path: str,
-    locale: str,
-    zone: str,
-    dest: Path,
-    per_sheet: int,
-    max_sheets: int,
-) -> list[int]:
-    """Write the rows of the `reports` or `audit` sheet to `dest` (`dest.2`… past `per_sheet`
-    rows, at most `max_sheets` sheets: the ones laid out); returns how many rows each holds."""
-    t = Translator(locale, ZoneInfo(zone))
-    with snap.snapshot(db_path) as conn:
-        return render_sheet(
-            conn, kind, plan_id, plan_year, scope_path, t, dest, per_sheet, max_sheets
+@dataclass(frozen=True)
+class Job:
+    """A long sheet to write: `reports` or `audit`, to `dest` (then `dest.2`… past a sheet's
+    rows, at most `max_sheets` sheets: the ones laid out)."""
+
+    kind: str
+    dest: Path
+    max_sheets: int
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the long sheets are of, and how they are written."""
+
+    db_path: Path
+    plan_id: int
+    plan_year: int
+    scope_path: str
+    locale: str
+    zone: str
+    per_sheet: int
+
+
+def render_long_sheets(jobs: list[Job], target: Target) -> Iterator[list[int]]:
+    """Write each job's rows, in order, from one snapshot; gives how many rows each sheet of
+    a job holds as soon as that job is written."""
+    t = Translator(target.locale, ZoneInfo(target.zone))
+    with snap.snapshot(target.db_path) as conn:
+        for job in jobs:
+            yield render_sheet(
+                conn, job.kind, target.plan_id, target.plan_year, target.scope_path, t,
+                job.dest, target.per_sheet, job.max_sheets,
+            )  # fmt: skip
+
+
+class SheetProcess:
+    """`render_long_sheets` in a process of its own, while the bot's writes the rest."""
+
+    def __init__(self, jobs: list[Job], target: Target) -> None:
+        args = {
+            "jobs": [[j.kind, str(j.dest.resolve()), j.max_sheets] for j in jobs],
+            "target": {**vars(target), "db_path": str(target.db_path.resolve())},
+        }
+        # The bot may run from any directory and need not be installed: find this package.
+        path = os.pathsep.join(filter(None, [ROOT, os.getenv("PYTHONPATH")]))
+        self.jobs = len(jobs)
+        self.done: list[list[int]] = []
+        # stderr is read only once the process has failed: a traceback fits in the pipe.
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", __name__, json.dumps(args)],
+            env={**os.environ, "PYTHONPATH": path},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
 
+    def counts(self, job: int) -> list[int]:
+        """Wait until the `job`th job (0-based) is written; the rows each of its sheets holds."""
+        out, err = self.process.stdout, self.process.stderr
+        assert out is not None and err is not None
+        while len(self.done) <= job:
+            line = out.readline()
+            if not line:
+                code = self.process.wait()
+                tail = err.read().decode("utf-8", "replace").splitlines()[-5:]
+                raise RuntimeError(f"export sheet process failed ({code}): {tail}")
+            self.done.append(json.loads(line))
+        return self.done[job]
 
-def start(
-    kind: str,
-    db_path: Path,
-    plan_id: int,
-    plan_year: int,
-    scope_path: str,
-    locale: str,
-    zone: str,
-    dest: Path,
-    per_sheet: int,
-    max_sheets: int,
-) -> subprocess.Popen[bytes]:
-    """Start rendering one long sheet in a process of its own (`render_long_sheet` there)."""
-    args = [kind, str(db_path.resolve()), plan_id, plan_year, scope_path, locale, zone]
-    args += [str(dest.resolve()), per_sheet, max_sheets]
-    # The bot may run from any directory and need not be installed: find this package anyway.
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [ROOT, os.getenv("PYTHONPATH")])),
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", __name__, json.dumps(args)],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-
-
-def result(process: subprocess.Popen[bytes]) -> list[int]:
-    """Wait for a process `start` gave; the rows each of its sheets holds."""
-    out, err = process.communicate()
-    if process.returncode != 0:
-        tail = err.decode("utf-8", "replace").strip().splitlines()[-5:]
-        raise RuntimeError(f"export sheet process failed ({process.returncode}): {tail}")
-    counts: list[int] = json.loads(out)
-    return counts
+    def close(self) -> None:
+        """Reap the process; one still at work (the export failed) is stopped first."""
+        if len(self.done) < self.jobs and self.process.poll() is None:
+            self.process.kill()
+        self.process.communicate()
 
 
 def render_sheet(
@@ -123,14 +142,13 @@ def audit_of(
 
 
 def main(argv: list[str]) -> None:
-    kind, db, plan_id, plan_year, scope_path, locale, zone, dest, per_sheet, max_sheets = (
-        json.loads(argv[0])
-    )
-    counts = render_long_sheet(
-        kind, Path(db), plan_id, plan_year, scope_path, locale, zone, Path(dest), per_sheet,
-        max_sheets,
-    )  # fmt: skip
-    sys.stdout.write(json.dumps(counts))
+    args = json.loads(argv[0])
+    jobs = [Job(kind, Path(dest), max_sheets) for kind, dest, max_sheets in args["jobs"]]
+    target = Target(**{**args["target"], "db_path": Path(args["target"]["db_path"])})
+    for counts in render_long_sheets(jobs, target):
+        # A line per sheet as soon as it is written: the bot splices it in meanwhile.
+        sys.stdout.write(json.dumps(counts) + "\n")
+        sys.stdout.flush()
 
 
 if __name__ == "__main__":
