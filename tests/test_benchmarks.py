@@ -38,6 +38,8 @@ def bench(name: str, *args: str, real: bool = False) -> str:
 def test_core_queries() -> None:
     out = bench("core_queries.py", "--units", "31", "--reports", "200", "--contacts", "40")
     assert "/todo (one unit)" in out and "/status (all units)" in out
+    assert "1 trips to the database threads per request" in out  # a /todo's reads: one trip
+    assert "floor: its 3 SQL statements alone, in sqlite3" in out and "→ ratio" in out
     assert "scheduler decision, one day's fires, 5 working days" in out
 
 
