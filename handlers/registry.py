@@ -115,6 +115,15 @@ COMMANDS: list[Command] = [
     Command("webhooks", Later("webhooks", "list_webhooks"), ADMINS, ("机器人列表",)),
 ]
 
+
+def load_all() -> None:
+    """Import every command's handler now: a long-running channel pays it at start, not in
+    the first reply to each command (the shell and one-shot commands import only what runs)."""
+    for command in COMMANDS:
+        if isinstance(command.handler, Later):
+            command.handler.resolve()
+
+
 BY_WORD: dict[str, Command] = {}
 for _command in COMMANDS:
     BY_WORD[_command.name] = _command

@@ -102,6 +102,32 @@ def test_every_command_names_an_async_handler_that_exists() -> None:
         assert inspect.iscoroutinefunction(handler), command.name
 
 
+SERVE = """
+import asyncio, sys
+from bot.runner import run
+from domain.settings import Settings
+stop = asyncio.Event()
+stop.set()
+asyncio.run(run(Settings(), [], stop))  # `serve`: start up, then stop at once
+print("HANDLERS", sorted(m for m in sys.argv[1:] if m not in sys.modules))
+"""
+
+
+def test_a_networked_start_imports_every_handler_before_the_first_message(tmp_path: Path) -> None:
+    later = [command.handler for command in COMMANDS if isinstance(command.handler, Later)]
+    modules = sorted({f"handlers.{handler.module}" for handler in later})
+    done = subprocess.run(
+        [sys.executable, "-c", SERVE, *modules],
+        cwd=ROOT,
+        env=clean_env(BOT_DATA_DIR=str(tmp_path / "data")),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.rpartition("HANDLERS ")[2].strip() == "[]"
+
+
 def shell_lines(data: Path, sample: Path) -> list[str]:
     done = main_py([], clean_env(BOT_DATA_DIR=str(data), BOT_SAMPLE_PLAN=str(sample)), "/help\n")
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-2000:]
