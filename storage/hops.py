@@ -131,8 +131,12 @@ def _carry(coro: Coroutine[Any, Any, Any], places: Places, context: Context) -> 
                 if isinstance(yielded, _Hop):
                     where = yielded.to
                     if where == READER and not context.get(_pinned, False):
-                        yield from places.read_lock.acquire().__await__()
-                        holding = True
+                        try:
+                            yield from places.read_lock.acquire().__await__()
+                            holding = True
+                        except asyncio.CancelledError as exc:
+                            # Unwound where it is, on the loop: it may hold the write lock.
+                            where, error = LOOP, exc
                     continue
                 try:
                     value = yield yielded  # a future for the task to wait on
@@ -165,8 +169,11 @@ def _carry(coro: Coroutine[Any, Any, Any], places: Places, context: Context) -> 
             if trip.payload != LOOP:  # to the other connection: by way of the loop, for its lock
                 where = trip.payload
                 if where == READER and not context.get(_pinned, False):
-                    yield from places.read_lock.acquire().__await__()
-                    holding = True
+                    try:
+                        yield from places.read_lock.acquire().__await__()
+                        holding = True
+                    except asyncio.CancelledError as exc:
+                        where, error = LOOP, exc
     finally:
         if holding:
             places.read_lock.release()

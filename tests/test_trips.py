@@ -242,3 +242,34 @@ async def test_a_carried_snapshot_keeps_the_reader_while_it_visits_the_loop(stor
     looks, _ = await asyncio.gather(store.carry(two_looks()), meanwhile())
     assert looks == (["first"], ["first"])
     assert order == ["snapshot done", "read"]
+
+
+async def test_a_request_cancelled_while_waiting_for_the_reader_lets_its_write_go(
+    store: Store,
+) -> None:
+    """Cancelled inside a write, on its way to the reader (held by another read): the write
+    is rolled back and its lock let go, instead of held for ever."""
+    waiting = asyncio.Event()
+
+    async def write_then_read() -> None:
+        async with store.write() as db:
+            await db.execute("INSERT INTO notes (body) VALUES ('never')")
+            waiting.set()
+            async with store.read() as reader:  # waits: the test holds the reader
+                await fetch_all(reader, "SELECT 1")
+
+    async with store._read_lock:
+        task = asyncio.create_task(store.carry(write_then_read()))
+        await asyncio.wait_for(waiting.wait(), 10)
+        for _ in range(5):
+            await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    async def after() -> None:
+        async with store.write() as db:
+            await db.execute("INSERT INTO notes (body) VALUES ('after')")
+
+    await asyncio.wait_for(after(), 10)  # not a write lock left held for ever
+    assert await _bodies(store) == ["after"]
