@@ -258,9 +258,11 @@ def report(workload: str, runs: dict[str, list[dict[str, Any]]], loads: list[flo
         print(f"  {kind:13} {_mmm(per[kind], lambda v: f'{v:.3f}')} ms per update")
     threads = [(r["cpu"] - r["loop"]) / r["cpu"] for r in bot]
     kernel = [r["sys"] / r["cpu"] for r in bot]
+    trips = [r["trips"] / r["updates"] for r in bot]
     print(
         f"  (the bot's CPU outside its event loop: {_mmm(threads, lambda v: f'{v:.0%}')};"
-        f" in the kernel: {_mmm(kernel, lambda v: f'{v:.0%}')})"
+        f" in the kernel: {_mmm(kernel, lambda v: f'{v:.0%}')};"
+        f" trips to the database threads per update: {_mmm(trips, lambda v: f'{v:.2f}')})"
     )
     for floor in KINDS[1:]:
         ratios = [b / e for b, e in zip(per["bot"], per[floor], strict=True)]
@@ -294,11 +296,13 @@ async def child_bot(url: str, data: Path, total: int) -> dict[str, float]:
     sending = asyncio.create_task(sender.run())
     start = _clocks()
     loop_start = time.thread_time()
+    trips = app.store.trips
     await channel.start()
     await channel.wait_until(lambda: channel.handled >= total)
     await channel.lanes.idle()
     measured = _since(start)
     measured["loop"] = time.thread_time() - loop_start  # the rest: database and file threads
+    measured["trips"] = app.store.trips - trips  # to the database threads, journal included
     await channel.stop()
     sender.stop()
     await sending
