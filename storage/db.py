@@ -156,6 +156,8 @@ class Store:
         statement after statement, instead of one trip each (see `storage.hops`)."""
         if self._places is None:
             raise RuntimeError("store is not open")
+        if hops.carried():  # a request within a request: already carried
+            return await work
         return await hops.carry(work, self._places)
 
     @asynccontextmanager

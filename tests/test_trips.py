@@ -273,3 +273,18 @@ async def test_a_request_cancelled_while_waiting_for_the_reader_lets_its_write_g
 
     await asyncio.wait_for(after(), 10)  # not a write lock left held for ever
     assert await _bodies(store) == ["after"]
+
+
+async def test_a_request_carried_within_a_carried_one_runs_in_the_same_trip(store: Store) -> None:
+    async def inner() -> list[str]:
+        async with store.read() as db:
+            return [r[0] for r in await fetch_all(db, "SELECT body FROM notes")]
+
+    async def outer() -> list[str]:
+        async with store.read() as db:
+            await fetch_all(db, "SELECT 1")
+        return await store.carry(inner())
+
+    before = store.trips
+    assert await asyncio.wait_for(store.carry(outer()), 10) == []
+    assert store.trips - before == 1
