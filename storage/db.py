@@ -186,27 +186,17 @@ class Store:
             await hops.to_loop()
             async with self._read_lock:
                 with hops.reader_pinned():
-                    db = await self._resident_reader()
                     try:
-                        await db.execute("BEGIN")
-                        try:
+                        async with _read_transaction(await self._resident_reader()) as db:
                             yield db
-                        finally:
-                            if db.in_transaction:
-                                await db.execute("ROLLBACK")
                     finally:
                         await hops.to_loop()
             return
         async with self._read_lock:
             if self._reader is None:
                 raise RuntimeError("store is not open")
-            db = self._reader
-            await db.execute("BEGIN")
-            try:
+            async with _read_transaction(self._reader) as db:
                 yield db
-            finally:
-                if db.in_transaction:
-                    await db.execute("ROLLBACK")
 
     async def _resident_reader(self) -> aiosqlite.Connection:
         """The reader for carried code, which moves to its thread (holding the read lock)."""
@@ -281,6 +271,16 @@ class Store:
                 await conn.execute("ROLLBACK")
                 raise
             await conn.execute("COMMIT")
+
+
+@asynccontextmanager
+async def _read_transaction(db: aiosqlite.Connection) -> AsyncIterator[aiosqlite.Connection]:
+    await db.execute("BEGIN")
+    try:
+        yield db
+    finally:
+        if db.in_transaction:
+            await db.execute("ROLLBACK")
 
 
 def _migrations() -> list[tuple[int, str, str]]:

@@ -128,52 +128,48 @@ def _carry(coro: Coroutine[Any, Any, Any], places: Places, context: Context) -> 
                         raise asyncio.CancelledError() from None
                     return done.value
                 value, error = None, None
-                if isinstance(yielded, _Hop):
-                    where = yielded.to
-                    if where == READER and not context.get(_pinned, False):
-                        try:
-                            yield from places.read_lock.acquire().__await__()
-                            holding = True
-                        except asyncio.CancelledError as exc:
-                            # Unwound where it is, on the loop: it may hold the write lock.
-                            where, error = LOOP, exc
-                    continue
-                try:
-                    value = yield yielded  # a future for the task to wait on
-                except BaseException as exc:
-                    error = exc
-                continue
-            conn = places.reader if where == READER else places.writer
-            trip = _Trip()
-            try:
-                yield from conn._execute(
-                    _resident, trip, coro, context, where, value, error
-                ).__await__()
-            except asyncio.CancelledError:
-                cancelled = True
-                yield from _after(conn)
-            finally:
-                if holding:
-                    places.read_lock.release()
-                    holding = False
-            value, error, where = None, None, LOOP
-            if trip.kind is _RAISED:
-                raise trip.payload
-            if trip.kind is _DONE:
-                if cancelled:
-                    raise asyncio.CancelledError()
-                return trip.payload
-            if cancelled:
-                error = asyncio.CancelledError()  # unwound on the loop, moving as it asks
-                continue
-            if trip.payload != LOOP:  # to the other connection: by way of the loop, for its lock
-                where = trip.payload
-                if where == READER and not context.get(_pinned, False):
+                if not isinstance(yielded, _Hop):
                     try:
-                        yield from places.read_lock.acquire().__await__()
-                        holding = True
-                    except asyncio.CancelledError as exc:
-                        where, error = LOOP, exc
+                        value = yield yielded  # a future for the task to wait on
+                    except BaseException as exc:
+                        error = exc
+                    continue
+                target = yielded.to
+            else:
+                conn = places.reader if where == READER else places.writer
+                trip = _Trip()
+                try:
+                    yield from conn._execute(
+                        _resident, trip, coro, context, where, value, error
+                    ).__await__()
+                except asyncio.CancelledError:
+                    cancelled = True
+                    yield from _after(conn)
+                finally:
+                    if holding:
+                        places.read_lock.release()
+                        holding = False
+                value, error, where = None, None, LOOP
+                if trip.kind is _RAISED:
+                    raise trip.payload
+                if trip.kind is _DONE:
+                    if cancelled:
+                        raise asyncio.CancelledError()
+                    return trip.payload
+                if cancelled:
+                    error = asyncio.CancelledError()  # unwound on the loop, moving as it asks
+                    continue
+                target = trip.payload
+            # On the loop, bound for `target` (to the other connection: by way of the loop,
+            # for its lock).
+            if target == READER and not context.get(_pinned, False):
+                try:
+                    yield from places.read_lock.acquire().__await__()
+                except asyncio.CancelledError as exc:
+                    error = exc  # unwound where it is, on the loop: it may hold the write lock
+                    continue
+                holding = True
+            where = target
     finally:
         if holding:
             places.read_lock.release()
