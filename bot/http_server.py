@@ -67,9 +67,11 @@ def build(
         if web_routes is not None:
             routes.extend(web_routes())
     if settings.public_url:
+        from bot.downloads import Downloads
         from bot.upload.page import UploadPage
 
         routes.extend(UploadPage(services).routes())
+        routes.extend(Downloads(services).routes())  # files over a channel's limit
     if not routes and not settings.http_port_set:
         return None
     server = HttpServer(settings.http_host, settings.http_port)

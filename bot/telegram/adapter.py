@@ -14,9 +14,11 @@ from urllib.parse import urlsplit
 from telegram import CallbackQuery, ChatMemberUpdated, InlineKeyboardMarkup, Message, Update
 from telegram.ext import Application, TypeHandler
 
+from bot.downloads import Downloads
 from bot.telegram import menu
 from bot.telegram.albums import Album, Albums
 from bot.telegram.answer import answer
+from bot.telegram.big_files import CLOUD_LIMIT, LOCAL_LIMIT, BigFiles
 from bot.telegram.client import POLL_TIMEOUT, ChannelBot, build_application, token_of
 from bot.telegram.files import Downloader
 from bot.telegram.inbound import (
@@ -82,7 +84,11 @@ class TelegramChannel:
         assert isinstance(bot, ChannelBot)
         self.bot = bot
         self.tokens = CallbackTokens(services.store, services.clock)
-        self.sender = TelegramSender(self.bot, self.tokens, self._migrate, backoff=retry_backoff)
+        limit = LOCAL_LIMIT if self.settings.telegram_local_mode else CLOUD_LIMIT
+        self.big_files = BigFiles(services, Downloads(services), limit)
+        self.sender = TelegramSender(
+            self.bot, self.tokens, self._migrate, backoff=retry_backoff, fit=self.big_files.fit
+        )
         request = self.bot.request
         assert isinstance(request, AiohttpRequest)
         self.files = Downloader(

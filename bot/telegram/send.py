@@ -79,10 +79,12 @@ class TelegramSender:
         attempts: int = 5,
         backoff: float = 0.5,
         max_wait: float = 30.0,
+        fit: Callable[[str, Reply], Awaitable[Reply]] | None = None,
     ) -> None:
         self.bot = bot
         self.tokens = tokens
         self.migrated = migrated  # a group became a supergroup: (old id, new id)
+        self.fit = fit  # (chat, reply) → the reply with files too big to send made links
         self.attempts = attempts
         self.backoff = backoff
         self.max_wait = max_wait
@@ -138,6 +140,8 @@ class TelegramSender:
     ) -> None:
         """Text (split), then files; the buttons go on whatever is sent last. A question
         without buttons asks for a reply (ForceReply); `mention` (HTML) goes before the text."""
+        if self.fit is not None and reply.files:
+            reply = await self.fit(chat_id, reply)
         markup: Markup | None = await self.tokens.keyboard(reply.choices)
         if markup is None and reply.expects_answer:
             markup = ASK

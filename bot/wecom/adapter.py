@@ -10,12 +10,12 @@ import aiofiles
 import aiofiles.os
 from aiohttp import web
 
+from bot.downloads import Downloads
 from bot.wecom import mapping
 from bot.wecom.alerts import report_config_problem
 from bot.wecom.api import WeComApi, WeComError
 from bot.wecom.callback import CallbackRoutes
 from bot.wecom.crypto import CallbackCrypto
-from bot.wecom.downloads import Downloads
 from bot.wecom.errors import CONFIG_PROBLEMS, delivery_error
 from bot.wecom.inbound import Inbox
 from bot.wecom.member import MemberSender, is_image
@@ -81,7 +81,7 @@ class WeComChannel:
         return cls(services, api, crypto)
 
     def web_routes(self) -> list[web.RouteDef]:
-        return [*self.callback.routes(), *self.downloads.routes()]
+        return self.callback.routes()  # the download links' route: bot.http_server
 
     async def start(self) -> None:
         settings = self.services.settings

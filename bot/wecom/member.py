@@ -19,9 +19,9 @@ from typing import Any
 import aiofiles
 import aiofiles.os
 
+from bot.downloads import Downloads
 from bot.wecom import mapping
 from bot.wecom.api import DUPLICATE_WINDOW, WeComApi
-from bot.wecom.downloads import Downloads
 from bot.wecom.pacing import MemberBudget, crowded_wait
 from domain.channels import WECOM
 from domain.messages import Choice, OutgoingFile, Reply

@@ -1,5 +1,7 @@
-"""Files too big for WeCom (over 20 MB) as signed download links served by the bot's HTTP
-server: the upload page's signing key (BOT_UPLOAD_SECRET or the stored one), its own purpose."""
+"""Files too big for the channel (WeCom over 20 MB, Telegram over 50 MB) as signed download
+links served by the bot's HTTP server wherever BOT_PUBLIC_URL is set: the upload page's
+signing key (BOT_UPLOAD_SECRET or the stored one), its own purpose. The route and table keep
+the names they had when only WeCom used them, so links already sent keep working."""
 
 from __future__ import annotations
 
