@@ -119,13 +119,13 @@ def render_sheet(
     """Write the rows of the `reports` or `audit` sheet, read from `conn`, to `dest` (and
     `dest.2`… past `per_sheet` rows); returns how many rows each sheet holds."""
     units = {u.id: u for u in snap.units_under(conn, scope_path)}
+    people = snap.contact_labels(conn)
     if kind == "reports":
         materials = {m.id: m for m in snap.materials(conn, plan_id)}
-        records = snap.report_records(conn, plan_id, scope_path)
-        return render_reports(t, materials, units, records, dest, per_sheet, max_sheets)
-    return render_audit(
-        t, units, audit_of(conn, plan_year, scope_path, t), dest, per_sheet, max_sheets
-    )
+        batches = snap.report_batches(conn, plan_id, scope_path)
+        return render_reports(t, materials, units, people, batches, dest, per_sheet, max_sheets)
+    audit = audit_of(conn, plan_year, scope_path, t)
+    return render_audit(t, units, people, audit, dest, per_sheet, max_sheets)
 
 
 def audit_since(plan_year: int, t: Translator) -> datetime:
@@ -135,10 +135,10 @@ def audit_since(plan_year: int, t: Translator) -> datetime:
 
 def audit_of(
     conn: sqlite3.Connection, plan_year: int, scope_path: str, t: Translator
-) -> Iterator[AuditRecord]:
+) -> Iterator[list[AuditRecord]]:
     """This plan year's audit trail in scope; a province-wide export adds plan-wide entries."""
     since = audit_since(plan_year, t)
-    return snap.audit_records(conn, scope_path, with_unitless=scope_path == "/", since=since)
+    return snap.audit_batches(conn, scope_path, with_unitless=scope_path == "/", since=since)
 
 
 def main(argv: list[str]) -> None:

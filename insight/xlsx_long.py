@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from domain.export_records import AuditRecord, ReportRecord
+from domain.export_records import AuditRecord, ReportBatch
 from domain.progress_rows import MaterialCol, UnitRow
 from insight.xlsx_rows import NUMBERS_ONLY, LocalTime, detail_text
 from insight.xlsx_stream import PALETTE_ROW, text_xml
@@ -48,6 +48,22 @@ class _Cells(dict[str | None, bytes]):
         cell = _text_cell(self.column, value)
         if len(self) < _CACHED:
             self[value] = cell
+        return cell
+
+
+class _People(dict[int | None, bytes]):
+    """A contact id → the cell of their name in `column`, made once per person."""
+
+    def __init__(self, column: str, names: dict[int, str]) -> None:
+        super().__init__({None: b""})
+        self.column = column
+        self.names = names
+
+    def __missing__(self, contact_id: int) -> bytes:
+        name = self.names.get(contact_id)
+        cell = _text_cell(self.column, name) if name else b""
+        if len(self) < _CACHED:
+            self[contact_id] = cell
         return cell
 
 
@@ -106,12 +122,13 @@ def report_rows_xml(
     t: Translator,
     materials: dict[int, MaterialCol],
     units: dict[int, UnitRow],
-    records: Iterable[ReportRecord],
+    people: dict[int, str],
+    batches: Iterable[ReportBatch],
     per_sheet: int = SHEET_ROWS - 1,
 ) -> Iterator[str]:
     """The reports sheet's row XML, row 2 onwards (columns as `xlsx_rows.REPORT_KEYS`);
     numbering starts again at 2 after `per_sheet` rows, where the next sheet begins."""
-    for batch in report_xml_batches(t, materials, units, records, per_sheet):
+    for batch in report_xml_batches(t, materials, units, people, batches, per_sheet):
         yield b"".join(batch).decode()
 
 
@@ -119,7 +136,8 @@ def report_xml_batches(
     t: Translator,
     materials: dict[int, MaterialCol],
     units: dict[int, UnitRow],
-    records: Iterable[ReportRecord],
+    people: dict[int, str],
+    batches: Iterable[ReportBatch],
     per_sheet: int = SHEET_ROWS - 1,
 ) -> Iterator[list[bytes]]:
     """`report_rows_xml` as lists of UTF-8 rows; a list never runs past the end of a sheet."""
@@ -129,7 +147,7 @@ def report_xml_batches(
     material_of = {m.id: code[m.code] + title[m.title] for m in materials.values()}
     submitted, reviewed = _Times("E", t.tz), _Times("K", t.tz)
     cut = submitted.cut
-    contact, reviewer = _Cells("F"), _Cells("J")
+    contact, reviewer = _People("F", people), _People("J", people)
     status_cells = _Cells("I")
     status = {
         s: status_cells[t(f"report_status.{s}")]
@@ -139,39 +157,41 @@ def report_xml_batches(
     number, last = PALETTE_ROW, PALETTE_ROW + per_sheet - 1
     rows: list[bytes] = []
     add = rows.append
-    for r in records:
-        count, when, seen, text, why, names = r[5], r[3], r[9], r[6], r[10], r[11]
-        row = b"".join(
-            (
-                b'<row r="\x00"><c r="A\x00"><v>%d</v></c>' % r[0],
-                unit_of.get(r[1], b""),
-                material_of.get(r[2], b""),
-                submitted[when[:cut]],
-                when[cut:16].encode(),
-                _END,
-                contact[r[4]],
-                b"" if count is None else b'<c r="G\x00"><v>%d</v></c>' % count,
-                note(text) if text else b"",
-                status[r[7]],
-                reviewer[r[8]],
-                reviewed[seen[:cut]] + seen[cut:16].encode() + _END if seen else b"",
-                reason(why) if why else b"",
-                files(names) if names else b"",
-                _ROW_END,
+    for records, attached in batches:
+        named = attached.get
+        for r in records:
+            count, when, seen, text, why, names = r[5], r[3], r[9], r[6], r[10], named(r[0])
+            row = b"".join(
+                (
+                    b'<row r="\x00"><c r="A\x00"><v>%d</v></c>' % r[0],
+                    unit_of.get(r[1], b""),
+                    material_of.get(r[2], b""),
+                    submitted[when[:cut]],
+                    when[cut:16].encode(),
+                    _END,
+                    contact[r[4]],
+                    b"" if count is None else b'<c r="G\x00"><v>%d</v></c>' % count,
+                    note(text) if text else b"",
+                    status[r[7]],
+                    reviewer[r[8]],
+                    reviewed[seen[:cut]] + seen[cut:16].encode() + _END if seen else b"",
+                    reason(why) if why else b"",
+                    files(names) if names else b"",
+                    _ROW_END,
+                )
             )
-        )
-        add(row.replace(_ROW_B, b"%d" % number))
-        if number == last:
-            yield rows
-            rows = []
-            add = rows.append
-            number = PALETTE_ROW
-        else:
-            number += 1
-            if len(rows) == _BATCH:
+            add(row.replace(_ROW_B, b"%d" % number))
+            if number == last:
                 yield rows
                 rows = []
                 add = rows.append
+                number = PALETTE_ROW
+            else:
+                number += 1
+                if len(rows) == _BATCH:
+                    yield rows
+                    rows = []
+                    add = rows.append
     if rows:
         yield rows
 
@@ -179,12 +199,13 @@ def report_xml_batches(
 def audit_rows_xml(
     t: Translator,
     units: dict[int, UnitRow],
-    records: Iterable[AuditRecord],
+    people: dict[int, str],
+    batches: Iterable[list[AuditRecord]],
     per_sheet: int = SHEET_ROWS - 1,
 ) -> Iterator[str]:
     """The audit sheet's row XML, row 2 onwards (columns as `xlsx_rows.AUDIT_KEYS`); numbering
     starts again at 2 after `per_sheet` rows."""
-    for batch in audit_xml_batches(t, units, records, per_sheet):
+    for batch in audit_xml_batches(t, units, people, batches, per_sheet):
         yield b"".join(batch).decode()
 
 
@@ -208,7 +229,8 @@ _SUBJECT = f'<c r="D{_ROW}" t="inlineStr"><is><t>'.encode()
 def audit_xml_batches(
     t: Translator,
     units: dict[int, UnitRow],
-    records: Iterable[AuditRecord],
+    people: dict[int, str],
+    batches: Iterable[list[AuditRecord]],
     per_sheet: int = SHEET_ROWS - 1,
 ) -> Iterator[list[bytes]]:
     """`audit_rows_xml` as lists of UTF-8 rows; a list never runs past the end of a sheet."""
@@ -217,50 +239,51 @@ def audit_xml_batches(
     unit = _Cells("B")
     unit_of: dict[int | None, bytes] = {u.id: unit[u.label] for u in units.values()}
     actions = _Actions(t)
-    subject, actor = _once("D"), _Cells("E")
+    subject, actor = _once("D"), _People("E", people)
     detail = _once("F")
     numbers_only = NUMBERS_ONLY.fullmatch
     number, last = PALETTE_ROW, PALETTE_ROW + per_sheet - 1
     rows: list[bytes] = []
     add = rows.append
-    for r in records:
-        when, about, what = r[0], r[5], r[4]
-        if about == "{}":
-            cell = b""
-        elif numbers_only(about):
-            cell = numbers(about)
-        else:
-            text = detail_text(about)
-            cell = detail(text) if text else b""
-        row = b"".join(
-            (
-                b'<row r="\x00">',
-                at[when[:cut]],
-                when[cut:16].encode(),
-                _END,
-                unit_of.get(r[1], b""),
-                actions[r[3]],
-                # Most subjects are a report's number: nothing to escape, no spaces at the ends.
-                (_SUBJECT + what.encode() + _END if what.isdigit() else subject(what))
-                if what
-                else b"",
-                actor[r[2]],
-                cell,
-                _ROW_END,
+    for records in batches:
+        for r in records:
+            when, about, what = r[0], r[5], r[4]
+            if about == "{}":
+                cell = b""
+            elif numbers_only(about):
+                cell = numbers(about)
+            else:
+                text = detail_text(about)
+                cell = detail(text) if text else b""
+            row = b"".join(
+                (
+                    b'<row r="\x00">',
+                    at[when[:cut]],
+                    when[cut:16].encode(),
+                    _END,
+                    unit_of.get(r[1], b""),
+                    actions[r[3]],
+                    # Most subjects are a report's number: nothing to escape, no spaces at the ends.
+                    (_SUBJECT + what.encode() + _END if what.isdigit() else subject(what))
+                    if what
+                    else b"",
+                    actor[r[2]],
+                    cell,
+                    _ROW_END,
+                )
             )
-        )
-        add(row.replace(_ROW_B, b"%d" % number))
-        if number == last:
-            yield rows
-            rows = []
-            add = rows.append
-            number = PALETTE_ROW
-        else:
-            number += 1
-            if len(rows) == _BATCH:
+            add(row.replace(_ROW_B, b"%d" % number))
+            if number == last:
                 yield rows
                 rows = []
                 add = rows.append
+                number = PALETTE_ROW
+            else:
+                number += 1
+                if len(rows) == _BATCH:
+                    yield rows
+                    rows = []
+                    add = rows.append
     if rows:
         yield rows
 
@@ -314,25 +337,27 @@ def render_reports(
     t: Translator,
     materials: dict[int, MaterialCol],
     units: dict[int, UnitRow],
-    records: Iterable[ReportRecord],
+    people: dict[int, str],
+    batches: Iterable[ReportBatch],
     dest: Path,
     per_sheet: int = SHEET_ROWS - 1,
     max_sheets: int = 1 << 30,
 ) -> list[int]:
     """Write the reports sheet's rows to `dest` (and `dest.2`… past a sheet's rows); returns
     how many rows each sheet holds."""
-    rows = report_xml_batches(t, materials, units, records, per_sheet)
+    rows = report_xml_batches(t, materials, units, people, batches, per_sheet)
     return write_xml_batches(rows, dest, per_sheet, max_sheets)
 
 
 def render_audit(
     t: Translator,
     units: dict[int, UnitRow],
-    records: Iterable[AuditRecord],
+    people: dict[int, str],
+    batches: Iterable[list[AuditRecord]],
     dest: Path,
     per_sheet: int = SHEET_ROWS - 1,
     max_sheets: int = 1 << 30,
 ) -> list[int]:
     """Write the audit sheet's rows to `dest` (and `dest.2`…); returns the rows per sheet."""
-    rows = audit_xml_batches(t, units, records, per_sheet)
+    rows = audit_xml_batches(t, units, people, batches, per_sheet)
     return write_xml_batches(rows, dest, per_sheet, max_sheets)

@@ -16,14 +16,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from domain.export_records import AuditRecord, ReportRecord
-from domain.model import AssignmentState, ReportStatus, UnitKind
+from domain.export_records import AuditRecord, ReportBatch
+from domain.model import AssignmentState, UnitKind
 from domain.progress_rows import (
     AcceptedFile,
-    AuditLine,
     Cell,
     MaterialCol,
-    ReportLine,
     UnitActivity,
     UnitRow,
 )
@@ -138,7 +136,8 @@ def _acks(conn: sqlite3.Connection, plan_id: int, path: str) -> dict[int, tuple[
     return {int(r[0]): (int(r[1]), int(r[2])) for r in rows}
 
 
-def _contact_labels(conn: sqlite3.Connection) -> dict[int, str]:
+def contact_labels(conn: sqlite3.Connection) -> dict[int, str]:
+    """Every contact's name as lists show it."""
     return {
         r[0]: r[1]
         for r in conn.execute("SELECT id, COALESCE(display_name, user_ref) FROM contacts")
@@ -161,15 +160,12 @@ def _attachment_names(conn: sqlite3.Connection) -> Iterator[tuple[int, str]]:
         yield current, "; ".join(names)
 
 
-def report_records(conn: sqlite3.Connection, plan_id: int, path: str) -> Iterator[ReportRecord]:
-    """Every report of units under `path`, oldest first, as stored: instants stay UTC text.
-
-    (id, unit id, material id, submitted, contact, count, note, status, reviewer, reviewed,
-    return reason, "; "-joined attachment names); the export renders these without objects.
-    """
-    who = _contact_labels(conn)
+def report_batches(conn: sqlite3.Connection, plan_id: int, path: str) -> Iterator[ReportBatch]:
+    """Every report of units under `path`, oldest first, as stored (instants stay UTC text,
+    people are contact ids: `contact_labels` names them), a few thousand at a time, each
+    batch with the "; "-joined names of its reports' attachments by report id. The export
+    renders these without an object or even a tuple of its own per report."""
     files = _attachment_names(conn)
-    next_files = next(files, None)
     # Walking reports in id order (CROSS JOIN keeps them the outer loop) needs no sort, and
     # lets the attachment names, also in report order, be merged in rather than looked up.
     cur = conn.execute(
@@ -179,77 +175,30 @@ def report_records(conn: sqlite3.Connection, plan_id: int, path: str) -> Iterato
         " JOIN units u ON u.id = a.unit_id WHERE a.plan_id = ? AND u.path LIKE ? ORDER BY r.id",
         (plan_id, path + "%"),
     )
-    label = who.get
+    pending = next(files, None)
     while batch := cur.fetchmany(BATCH):
-        for r in batch:
-            report_id = r[0]
-            while next_files is not None and next_files[0] < report_id:
-                next_files = next(files, None)
-            names = next_files[1] if next_files is not None and next_files[0] == report_id else ""
-            yield (
-                report_id,
-                r[1],
-                r[2],
-                r[3],
-                label(r[4]),
-                r[5],
-                r[6],
-                r[7],
-                label(r[8]),
-                r[9] or None,
-                r[10],
-                names,
-            )
+        last = batch[-1][0]
+        names: dict[int, str] = {}
+        while pending is not None and pending[0] <= last:
+            names[pending[0]] = pending[1]
+            pending = next(files, None)
+        yield batch, names
 
 
-def report_lines(conn: sqlite3.Connection, plan_id: int, path: str) -> Iterator[ReportLine]:
-    """Every report of units under `path`, oldest first, streamed in batches."""
-    statuses = {s.value: s for s in ReportStatus}
-    parse = datetime.fromisoformat
-    for r in report_records(conn, plan_id, path):
-        yield ReportLine(
-            r[0],
-            r[1],
-            r[2],
-            parse(r[3]),
-            r[4],
-            r[5],
-            r[6],
-            statuses[r[7]],
-            r[8],
-            parse(r[9]) if r[9] else None,
-            r[10],
-            r[11],
-        )
-
-
-def audit_records(
+def audit_batches(
     conn: sqlite3.Connection, path: str, with_unitless: bool, since: datetime
-) -> Iterator[AuditRecord]:
-    """The audit trail since `since` of units under `path` (and plan-wide entries if asked).
-
-    (at as UTC text, unit id, actor, action, subject, detail JSON text), in order.
-    """
-    who = _contact_labels(conn)
+) -> Iterator[list[AuditRecord]]:
+    """The audit trail since `since` of units under `path` (and plan-wide entries if asked),
+    in order, as stored: (at as UTC text, unit id, actor's contact id, action, subject,
+    detail JSON text), a few thousand at a time."""
     cur = conn.execute(
         "SELECT au.at, au.unit_id, au.actor_id, au.action, au.subject, au.detail FROM audit au"
         " LEFT JOIN units u ON u.id = au.unit_id"
         " WHERE au.at >= ? AND (u.path LIKE ? OR (au.unit_id IS NULL AND ?)) ORDER BY au.id",
         (to_db(since), path + "%", int(with_unitless)),
     )
-    label = who.get
     while batch := cur.fetchmany(BATCH):
-        for r in batch:
-            yield (r[0], r[1], label(r[2]), r[3], r[4], r[5])
-
-
-def audit_lines(
-    conn: sqlite3.Connection, path: str, with_unitless: bool, since: datetime
-) -> Iterator[AuditLine]:
-    """The audit trail since `since` of units under `path` (and plan-wide entries if asked)."""
-    parse = datetime.fromisoformat
-    for r in audit_records(conn, path, with_unitless, since):
-        yield AuditLine(parse(r[0]), r[1], r[2], r[3], r[4], r[5])
+        yield batch
 
 
 def accepted_files(
@@ -307,7 +256,7 @@ def audit_last_id(conn: sqlite3.Connection) -> int:
 
 
 def audit_count(conn: sqlite3.Connection, path: str, with_unitless: bool, since: datetime) -> int:
-    """How many rows `audit_records` gives for the same arguments."""
+    """How many rows `audit_batches` gives for the same arguments."""
     row = conn.execute(
         "SELECT COUNT(*) FROM audit au LEFT JOIN units u ON u.id = au.unit_id"
         " WHERE au.at >= ? AND (u.path LIKE ? OR (au.unit_id IS NULL AND ?))",

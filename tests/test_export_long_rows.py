@@ -11,13 +11,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
+from domain.export_records import AuditRecord, ReportRecord
 from domain.model import ReportStatus, UnitKind
 from domain.progress_rows import AuditLine, MaterialCol, ReportLine, UnitRow
 from handlers import export
 from insight import xlsx_long, xlsx_rows
 from insight.xlsx_stream import LongSheet, write_rows
 from locales import Translator
-from storage.insight import AuditRecord, ReportRecord
 from tests.insight_world import World, sent_file
 
 UNITS = {
@@ -27,19 +27,22 @@ UNITS = {
 MATERIALS = {
     7: MaterialCol(7, "2.1", 2, "工作", "现场会 & 观摩", None, None, "fixed", {}, None),
 }
+PEOPLE = {1: "张伟", 2: "", 3: "admin", 4: "王\u3000", 5: "x&y"}
 REPORTS: list[ReportRecord] = [
-    (1, 1, 7, "2016-07-20T03:00:00.000000Z", "张伟", 35, "7月18日召开", "accepted", "admin",
-     "2016-07-21T15:59:00.000000Z", None, "现场会通知.pdf; 现场照片.jpg"),
+    (1, 1, 7, "2016-07-20T03:00:00.000000Z", 1, 35, "7月18日召开", "accepted", 3,
+     "2016-07-21T15:59:00.000000Z", None),
     (2, 2, 7, "2016-03-13T06:30:00.000000Z", None, None, " a<b>&c\x01d ", "returned", None,
-     None, "照片不清晰\x0b", ""),
-    (3, 99, 99, "2016-11-06T06:59:00.000000Z", "", 0, "", "pending", "王\u3000", None, "", "x"),
+     None, "照片不清晰\x0b"),
+    (3, 99, 99, "2016-11-06T06:59:00.000000Z", 2, 0, "", "pending", 4, "", ""),
+    (4, 1, 7, "2016-11-06T07:00:00.000000Z", 99, None, None, "withdrawn", None, None, None),
 ]  # fmt: skip
+FILES = {1: "现场会通知.pdf; 现场照片.jpg", 3: "x", 5: "not in this export"}
 AUDIT: list[AuditRecord] = [
-    ("2016-07-20T03:00:00.000000Z", 1, "张伟", "report", "1", '{"report": 1, "files": 2}'),
+    ("2016-07-20T03:00:00.000000Z", 1, 1, "report", "1", '{"report": 1, "files": 2}'),
     ("2016-07-20T04:00:00.000000Z", None, None, "plan_import", None, "{}"),
-    ("2016-07-20T05:00:00.000000Z", 2, "x&y", "unknown_action", " 2 ", '{"reason": "<不清>"}'),
+    ("2016-07-20T05:00:00.000000Z", 2, 5, "unknown_action", " 2 ", '{"reason": "<不清>"}'),
     ("2016-07-20T06:00:00.000000Z", 99, None, "accept", "3", '{"a": null, "b": "c"}'),
-    ("2016-07-20T07:00:00.000000Z", 1, None, "accept", "4", "[1, 2]"),
+    ("2016-07-20T07:00:00.000000Z", 1, 99, "accept", "4", "[1, 2]"),
 ]
 
 
@@ -61,8 +64,8 @@ def test_report_rows_match_the_general_streamer(zone: str, locale: str) -> None:
     t = Translator(locale, ZoneInfo(zone))
     lines = [
         ReportLine(
-            r[0], r[1], r[2], _parse(r[3]), r[4], r[5], r[6], ReportStatus(r[7]), r[8],  # type: ignore[arg-type]
-            _parse(r[9]), r[10], r[11],
+            r[0], r[1], r[2], _parse(r[3]), _name(r[4]), r[5], r[6], ReportStatus(r[7]),  # type: ignore[arg-type]
+            _name(r[8]), _parse(r[9]), r[10], FILES.get(r[0], ""),
         )
         for r in REPORTS
     ]  # fmt: skip
@@ -72,38 +75,44 @@ def test_report_rows_match_the_general_streamer(zone: str, locale: str) -> None:
         xlsx_rows.REPORT_UNIQUE,
         xlsx_rows.REPORT_TIMES,
     )
-    fast = "".join(xlsx_long.report_rows_xml(t, MATERIALS, UNITS, REPORTS))
-    assert fast == expected
+    # Batches split anywhere give the same rows.
+    for batches in ([(REPORTS, FILES)], [([r], FILES) for r in REPORTS]):
+        fast = "".join(xlsx_long.report_rows_xml(t, MATERIALS, UNITS, PEOPLE, batches))
+        assert fast == expected
     assert (
         "R&amp;D &lt;局&gt;" in fast and '<t xml:space="preserve"> a&lt;b&gt;&amp;cd </t>' in fast
     )
 
 
+def _name(contact_id: int | None) -> str | None:
+    return PEOPLE.get(contact_id) if contact_id is not None else None
+
+
 @pytest.mark.parametrize("zone", ["Asia/Shanghai", "Asia/Kolkata", "America/New_York"])
 def test_audit_rows_match_the_general_streamer(zone: str) -> None:
     t = Translator("zh_CN", ZoneInfo(zone))
-    lines = [AuditLine(_parse(r[0]), r[1], r[2], r[3], r[4], r[5]) for r in AUDIT]  # type: ignore[arg-type]
+    lines = [AuditLine(_parse(r[0]), r[1], _name(r[2]), r[3], r[4], r[5]) for r in AUDIT]  # type: ignore[arg-type]
     expected = _general(
         xlsx_rows.audit_rows(t, UNITS, iter(lines)),
         len(xlsx_rows.AUDIT_KEYS),
         xlsx_rows.AUDIT_UNIQUE,
         xlsx_rows.AUDIT_TIMES,
     )
-    fast = "".join(xlsx_long.audit_rows_xml(t, UNITS, AUDIT))
+    fast = "".join(xlsx_long.audit_rows_xml(t, UNITS, PEOPLE, [AUDIT[:2], AUDIT[2:]]))
     assert fast == expected
-    assert "report=1; files=2" in fast
+    assert "report=1; files=2" in fast and "x&amp;y" in fast
 
 
 def test_rows_past_a_sheet_go_on_in_the_next_numbered_from_two(tmp_path: Path) -> None:
     t = Translator("zh_CN", ZoneInfo("Asia/Shanghai"))
     dest = tmp_path / "audit"
-    assert xlsx_long.render_audit(t, UNITS, AUDIT * 3, dest, per_sheet=6) == [6, 6, 3]
+    assert xlsx_long.render_audit(t, UNITS, PEOPLE, [AUDIT * 3], dest, per_sheet=6) == [6, 6, 3]
     parts = [dest, tmp_path / "audit.2", tmp_path / "audit.3"]
     rows = [re.findall(r'<row r="(\d+)">', p.read_text()) for p in parts]
     assert rows == [["2", "3", "4", "5", "6", "7"]] * 2 + [["2", "3", "4"]]
     # A full last sheet opens no empty one; the sheets laid out are the most there will be.
-    assert xlsx_long.render_audit(t, UNITS, AUDIT * 2, dest, per_sheet=5) == [5, 5]
-    assert xlsx_long.render_audit(t, UNITS, AUDIT * 3, dest, per_sheet=5, max_sheets=2) == [5, 5]
+    assert xlsx_long.render_audit(t, UNITS, PEOPLE, [AUDIT * 2], dest, per_sheet=5) == [5, 5]
+    assert xlsx_long.render_audit(t, UNITS, PEOPLE, [AUDIT] * 3, dest, 5, max_sheets=2) == [5, 5]
 
 
 @pytest.mark.parametrize("parallel", [False, True])
