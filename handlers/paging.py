@@ -38,6 +38,13 @@ def page(items: Sequence[T], number: int, size: int = screen.PAGE_LINES) -> Page
     return Page(items[start : start + size], shown, pages, start)
 
 
+def place(count: int, number: int, size: int = screen.PAGE_LINES) -> tuple[int, int]:
+    """The page shown (the one asked for, kept in range) and the number of pages, of a list of
+    `count` entries read a page at a time."""
+    pages = max(1, -(-count // size))
+    return min(max(number, 1), pages), pages
+
+
 def footer(ctx: Context, p: Page[T]) -> list[str]:
     """`第 2/5 页(共 130 个)`; nothing for a list of one page."""
     if p.pages <= 1:

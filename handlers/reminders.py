@@ -10,13 +10,12 @@ from domain.messages import Choice, Reply
 from domain.text import clip
 from handlers.context import Context
 from handlers.errors import UserError
-from handlers.lookup import require_plan, require_unit
+from handlers.lookup import require_plan, require_unit, scope_path
 from handlers.plan_scope import PlanNeeded, open_plans
 from schedules.decide import is_away
 from schedules.policy import parse_clock
 from schedules.runtime import FIRST_SLOT, LAST_SLOT
-from storage import acks, people
-from storage.models import Unit
+from storage import acks, people, progress
 from storage.people import Prefs
 
 OFF = {"off", "关", "关闭", "停止"}
@@ -181,22 +180,29 @@ async def ack(ctx: Context, args: str) -> Reply:
     )
 
 
-async def unacknowledged_lines(ctx: Context, scope: list[Unit]) -> list[str]:
+async def unacknowledged_lines(ctx: Context) -> list[str]:
     """For `/status`: the units in scope that have not acknowledged (签收) the plan, and apart
-    from them those with no contact at all, who could not (they need a phone call)."""
+    from them those with no contact at all, who could not (they need a phone call). Only the
+    names that fit a phone row are read, and the numbers of each."""
     if ctx.plan is None or not ctx.policy.ack:
         return []
     async with ctx.read() as db:
-        pending = await acks.unacknowledged_units(db, ctx.plan.id)
-        behind = [u for u in scope if u.id in pending]
-        staffed = await people.staffed_units(db, [u.id for u in behind])
+        behind = await progress.unacknowledged(db, ctx.plan.id, scope_path(ctx), screen.ROW_COLUMNS)
     lines = []
-    names = [u.label for u in behind if u.id in staffed]
-    if names:
-        shown = ctx.t.listed(names, screen.fitting(names))
-        lines.append(ctx.t("sched.status_unacked", count=len(names), names=shown))
-    nobody = [u.label for u in behind if u.id not in staffed]
-    if nobody:
-        shown = ctx.t.listed(nobody, screen.fitting(nobody))
-        lines.append(ctx.t("sched.status_uncontacted", count=len(nobody), names=shown))
+    if behind.staffed:
+        names = _listed(ctx, behind.staffed_first, behind.staffed)
+        lines.append(ctx.t("sched.status_unacked", count=behind.staffed, names=names))
+    if behind.unstaffed:
+        names = _listed(ctx, behind.unstaffed_first, behind.unstaffed)
+        lines.append(ctx.t("sched.status_uncontacted", count=behind.unstaffed, names=names))
     return lines
+
+
+def _listed(ctx: Context, first: list[str], count: int) -> str:
+    """The first names that fit one row, as `Translator.listed` cuts the whole list of `count`
+    (never more than a row's columns of names fit, so `first` holds them all)."""
+    limit = screen.fitting(first)
+    if count <= limit:
+        return ctx.t.join(first)
+    names = ctx.t.join(first[:limit])
+    return ctx.t("list.cut", names=names, count=count, more=count - limit)

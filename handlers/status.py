@@ -18,7 +18,7 @@ from handlers.plan_life import plans_list
 from handlers.plan_scope import open_plans
 from handlers.reminders import unacknowledged_lines
 from handlers.render import assignment_line, deadline_text, legend
-from storage import assignments
+from storage import assignments, progress
 from storage.models import AssignmentRow, Unit
 
 
@@ -32,13 +32,13 @@ async def status(ctx: Context, args: str) -> Reply:
         return await plans_list(ctx, "")  # one line per plan, a button to each one's table
     plan = require_plan(ctx)
     scope = await visible_units(ctx)
+    path, size = scope_path(ctx), screen.PAGE_LINES
+    # The counters the database keeps: the header is one row, the page its own rows.
     async with ctx.read() as db:
-        sums = {
-            s.unit_id: s for s in await assignments.summaries(db, plan.id, ctx.now, scope_path(ctx))
-        }
-    done = sum(s.done for s in sums.values())
-    total = sum(s.total - s.not_applicable for s in sums.values())
-    late = sum(1 for s in sums.values() if s.overdue)
+        sums = await progress.totals(db, plan.id, ctx.now, path)
+        number, pages = paging.place(sums.units, number, size)
+        rows = await progress.page(db, plan.id, ctx.now, path, (number - 1) * size, size)
+    done, total = sums.done, sums.total - sums.not_applicable
     lines = [
         ctx.t(
             "status.header",
@@ -47,11 +47,11 @@ async def status(ctx: Context, args: str) -> Reply:
             done=done,
             total=total,
             percent=ctx.t.percent(done, total),
-            late_units=late,
+            late_units=sums.late_units,
             at=ctx.t.moment(ctx.now),
         )
     ]
-    # Thousands of lines: each message is looked up once, not once per line.
+    # Each message is looked up once, not once per line.
     unit_line, pending_part, returned_part, overdue_part = (
         ctx.t.line(key)
         for key in (
@@ -61,13 +61,11 @@ async def status(ctx: Context, args: str) -> Reply:
             "status.overdue_part",
         )
     )
-    listed = [unit for unit in scope if unit.id in sums]
-    shown = paging.page(listed, number)
-    for unit in shown.items:
-        s = sums[unit.id]
+    shown = paging.Page(rows, number, pages, (number - 1) * size)
+    for label, s in shown.items:
         line = unit_line(
             light=PALETTE[unit_light(s.total, s.done, s.pending, s.not_applicable, s.overdue)].icon,
-            unit=unit.label,
+            unit=label,
             done=s.done,
             total=s.total - s.not_applicable,
         )
@@ -80,7 +78,7 @@ async def status(ctx: Context, args: str) -> Reply:
             extras.append(overdue_part(count=s.overdue))
         lines.append(" · ".join([line, *extras]))
     lines += paging.footer(ctx, shown)
-    lines += await unacknowledged_lines(ctx, scope)
+    lines += await unacknowledged_lines(ctx)
     lines.append(legend(ctx.t))
     choices = paging.nav(ctx, f"/status {_plan_word(ctx)}".strip(), shown)
     return Reply("\n".join(lines), choices=choices, private=True)

@@ -22,11 +22,11 @@ from schedules.policy import ReminderPolicy
 from schedules.quiet import deliver_after_all
 from storage import (
     acks,
-    assignments,
     broadcasts,
     digest_state,
     owed,
     people,
+    progress,
     reports,
     requests,
     units,
@@ -449,9 +449,8 @@ async def bulletin(runs: Sequence[Run], slot: time) -> Missed:
 
 
 async def bulletin_text(run: Run, t: Translator, path: str, by_id: dict[int, Unit]) -> str:
-    sums = await assignments.summaries(run.db, run.plan.id, run.fire, path)
-    done = sum(s.done for s in sums)
-    total = sum(s.total - s.not_applicable for s in sums)
+    sums = await progress.totals(run.db, run.plan.id, run.fire, path)
+    done, total = sums.done, sums.total - sums.not_applicable
     lines = [
         t("sched.bulletin_header", title=run.plan.title, day=t.day(run.day)),
         t("sched.bulletin_progress", done=done, total=total, percent=t.percent(done, total)),
@@ -472,7 +471,7 @@ async def bulletin_text(run: Run, t: Translator, path: str, by_id: dict[int, Uni
             for s in soon
         ]
     # Named in the plan's order; the issuing root is never named in its own bulletin.
-    overdue = {s.unit_id for s in sums if s.overdue}
+    overdue = await progress.late_units(run.db, run.plan.id, run.fire, path)
     finished = set(await broadcasts.finished_on_time(run.db, run.plan.id, path))
     addressed = [u for u in by_id.values() if u.parent_id is not None]
     late = [u.label for u in addressed if u.id in overdue]

@@ -65,11 +65,11 @@ async def acknowledge(
 
 
 async def unacknowledged_units(db: aiosqlite.Connection, plan_id: int) -> set[int]:
-    """Units asked to 签收 with any material of the plan not acknowledged (read from the
-    covering index)."""
+    """Units asked to 签收 with any material of the plan not acknowledged (off the counters
+    the database keeps, reading only those units: migration 027)."""
     rows = await fetch_all(
         db,
-        "SELECT DISTINCT unit_id FROM assignments WHERE plan_id = ? AND acked = 0"
+        "SELECT unit_id FROM unit_progress WHERE plan_id = ? AND unacked > 0"
         f" AND unit_id {_NOT_ISSUER}",
         (plan_id,),
     )

@@ -11,8 +11,9 @@ from typing import NamedTuple
 import aiosqlite
 
 from domain.model import AssignmentState
+from storage import progress
 from storage.db import fetch_all, fetch_one, from_db, marks, to_db
-from storage.models import AssignmentRow, UnitSummary
+from storage.models import AssignmentRow
 
 _ROW = (
     "SELECT a.id, a.plan_id, a.unit_id, a.material_id, m.code, i.no AS item_no, m.title,"
@@ -165,26 +166,6 @@ async def find(
     return _row(row) if row else None
 
 
-async def summaries(
-    db: aiosqlite.Connection, plan_id: int, now: datetime, unit_path: str
-) -> list[UnitSummary]:
-    """Per-unit counts over the plan, for every unit under `unit_path` ("/" is everyone)."""
-    scoped = unit_path != "/"
-    rows = await fetch_all(
-        db,
-        "SELECT a.unit_id, COUNT(*) AS total,"
-        " SUM(a.state = 'accepted') AS done, SUM(a.state = 'pending') AS pending,"
-        " SUM(a.state = 'returned') AS returned,"
-        " SUM(a.state = 'not_applicable') AS not_applicable,"
-        f" SUM(a.state IN {_OUTSTANDING} AND a.due_at < ?) AS overdue"
-        " FROM assignments a"
-        + (" JOIN units u ON u.id = a.unit_id WHERE u.path LIKE ? AND" if scoped else " WHERE")
-        + " a.plan_id = ? GROUP BY a.unit_id",
-        (to_db(now), unit_path + "%", plan_id) if scoped else (to_db(now), plan_id),
-    )
-    return [UnitSummary(*r) for r in rows]
-
-
 async def overdue(
     db: aiosqlite.Connection, plan_id: int, now: datetime, unit_path: str
 ) -> list[AssignmentRow]:
@@ -315,18 +296,28 @@ class PlanProgress(NamedTuple):
 async def progress_by_plan(
     db: aiosqlite.Connection, plan_ids: Sequence[int], now: datetime, unit_path: str
 ) -> dict[int, PlanProgress]:
-    """Per plan, the counts over units under `unit_path` (one line per plan in /plans); the
-    whole province is read off the covering index alone, without the units."""
-    scoped = unit_path != "/"
-    rows = await fetch_all(
-        db,
-        "SELECT a.plan_id, COUNT(*), SUM(a.state IN ('accepted', 'not_applicable')),"
-        f" SUM(a.state = 'pending'), SUM(a.state IN {_OUTSTANDING} AND a.due_at < ?)"
-        " FROM assignments a"
-        + (" JOIN units u ON u.id = a.unit_id AND u.path LIKE ?" if scoped else "")
-        + f" WHERE a.plan_id IN ({marks(plan_ids)}) GROUP BY a.plan_id",
-        (to_db(now), *((unit_path + "%",) if scoped else ()), *plan_ids),
-    )
+    """Per plan, the counts over units under `unit_path` (one line per plan in /plans), off the
+    counters the database keeps: the whole province is a plan's row and a sum over its few due
+    times; a scope sums its units' rows and counts overdue only in the late ones."""
+    at = to_db(now)
+    if unit_path == "/":
+        rows = await fetch_all(
+            db,
+            "SELECT plan_id, total, done + not_applicable, pending,"
+            " (SELECT COALESCE(SUM(d.outstanding), 0) FROM plan_due d"
+            "  WHERE d.plan_id = plan_progress.plan_id AND d.due_at < ?)"
+            f" FROM plan_progress WHERE plan_id IN ({marks(plan_ids)})",
+            (at, *plan_ids),
+        )
+    else:
+        rows = await fetch_all(
+            db,
+            "SELECT p.plan_id, SUM(p.total), SUM(p.done + p.not_applicable), SUM(p.pending),"
+            f" SUM({progress.OVERDUE}) FROM units u CROSS JOIN unit_progress p"
+            " ON p.unit_id = u.id WHERE u.path >= ? AND u.path < ?"
+            f" AND p.plan_id IN ({marks(plan_ids)}) GROUP BY p.plan_id",
+            (at, at, *progress.path_range(unit_path), *plan_ids),
+        )
     return {int(r[0]): PlanProgress(int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows}
 
 
