@@ -78,7 +78,7 @@ class Progress:
     now: datetime
     cells: dict[tuple[int, int], Cell] = field(default_factory=dict)
     category: dict[tuple[int, int], Light] = field(default_factory=dict)
-    late: dict[tuple[int, int], int] = field(default_factory=dict)
+    late: dict[tuple[int, int], int] = field(default_factory=dict)  # days late; absent: 0
     by_unit: dict[int, Tally] = field(default_factory=lambda: defaultdict(Tally))
     by_material: dict[int, Tally] = field(default_factory=lambda: defaultdict(Tally))
     depth: dict[int, int] = field(default_factory=dict)  # 1: indented under its parent city
@@ -168,7 +168,8 @@ def build(
         returned = state is returned_state
         cell_of[key] = cell
         category_of[key] = category
-        late_of[key] = late
+        if late:
+            late_of[key] = late  # most cells are not late: at national scale a dict of 0s is 40 MB
         per_unit[unit_id, category, returned, late > 0] += 1
         per_material[material_id, category, returned, late > 0] += 1
     for counts, tallies in ((per_unit, progress.by_unit), (per_material, progress.by_material)):
