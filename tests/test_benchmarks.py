@@ -44,6 +44,17 @@ def test_core_queries() -> None:
 
 
 @pytest.mark.slow
+def test_status_scale() -> None:
+    out = bench(
+        "status_scale.py",
+        *("--units", "31", "--reports", "200", "--contacts", "40", "--runs", "5", "--rounds", "1"),
+    )
+    for figure in ("/status page, province admin", "/status page, city admin", "all-units summary"):
+        assert figure in out and "floor" in out and "ratio" in out
+    assert "before: GROUP BY (sqlite3)" in out
+
+
+@pytest.mark.slow
 def test_core_queries_over_several_plans_with_a_monthly_report() -> None:
     out = bench(
         "core_queries.py",
