@@ -77,6 +77,7 @@ class Context:
     event_groups: bool = True
     # False when, as the message arrived, the sender had no report draft (saves a query).
     draft_open: bool = True
+    focus: int | None = None  # the plan the sender named last, as the message arrived
     _marked: bool = field(default=False, repr=False)
     # Whether a question awaited the sender as this message's last write committed.
     _asking: bool = field(default=False, repr=False)

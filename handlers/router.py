@@ -106,6 +106,7 @@ async def _route(app: Services, msg: Incoming) -> Outcome:
             now=now,
             event_groups=session.event_groups,
             draft_open=session.draft_open,
+            focus=session.focus,
             plans=every,
         )
         replies = await _dispatch(ctx, session.prompt_waiting)
@@ -241,8 +242,10 @@ async def _take_plan(ctx: Context, args: str) -> str:
     if plan is None:
         return args
     ctx.plan, ctx.plan_named = plan, True
-    async with ctx.app.store.write() as db:
-        await plans.set_focus(db, ctx.contact.id, plan.id)
+    if plan.id != ctx.focus:  # named again: nothing to write
+        async with ctx.app.store.write() as db:
+            await plans.set_focus(db, ctx.contact.id, plan.id)
+        ctx.focus = plan.id
     return rest.strip()
 
 

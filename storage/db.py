@@ -102,6 +102,8 @@ class Store:
         await conn.execute("PRAGMA journal_mode = WAL")
         await conn.execute("PRAGMA synchronous = NORMAL")
         await conn.execute("PRAGMA foreign_keys = ON")
+        # Each statement that fires a trigger opens a statement journal: in memory, not a file.
+        await conn.execute("PRAGMA temp_store = MEMORY")
         await self._migrate()
         self._reader = await self._open_reader()
         self._count_trips(self._reader)

@@ -288,3 +288,17 @@ async def test_a_request_carried_within_a_carried_one_runs_in_the_same_trip(stor
     before = store.trips
     assert await asyncio.wait_for(store.carry(outer()), 10) == []
     assert store.trips - before == 1
+
+
+async def test_naming_the_plan_already_in_focus_writes_nothing(bot: ShellBot) -> None:
+    admin = Incoming(channel="shell", user_ref="admin", chat_ref="admin", text="/status fw")
+    store = bot.app.store
+
+    before = store.trips
+    first = await handle(bot.app.services, admin)
+    assert "29个单位,已完成 0/449" in first[0].text
+    assert store.trips - before == 3  # reads, the plan's focus written, reads again
+    before = store.trips
+    again = await handle(bot.app.services, admin)
+    assert again[0].text == first[0].text
+    assert store.trips - before == 1
