@@ -126,6 +126,7 @@ class Store:
         try:
             reader.row_factory = aiosqlite.Row
             await reader.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await reader.execute("PRAGMA temp_store = MEMORY")  # sorts and groupings
             rows = await reader.execute_fetchall("PRAGMA journal_mode")
             mode = str(next(iter(rows))[0])
             if mode != "wal":  # without WAL every read would wait behind the writer
