@@ -34,6 +34,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zipfile
 import zlib
@@ -153,19 +154,28 @@ def measure(data_dir: Path, board: bool = True) -> dict[str, float]:
     out = data_dir / "out"
     out.mkdir(exist_ok=True)
     figures: dict[str, float] = {}
+    peaks = ChildPeaks()
+    peaks.start()
     t0, cpu0 = time.perf_counter(), time.process_time()
-    summary = build_export(
-        settings.db_path,
-        plan,
-        Scope("/", "全国", None),
-        NOW,
-        settings.due_soon_days,
-        t,
-        out / "national.xlsx",
-    )
+    try:
+        summary = build_export(
+            settings.db_path,
+            plan,
+            Scope("/", "全国", None),
+            NOW,
+            settings.due_soon_days,
+            t,
+            out / "national.xlsx",
+        )
+    finally:
+        peaks.done.set()
+        peaks.join()
     figures["export_s"] = time.perf_counter() - t0
     figures["export_cpu_s"] = time.process_time() - cpu0
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # ru_maxrss of a child started by vfork counts this process's pages it shared until exec:
+    # it gives this process's size at the start, not the child's own peak (VmHWM after exec).
+    figures["worker_maxrss_mb"] = children.ru_maxrss / 1024
     figures["export_workers_cpu_s"] = children.ru_utime + children.ru_stime
     figures["export_reports"] = summary.reports
     figures["export_audit"] = summary.audit
@@ -178,10 +188,45 @@ def measure(data_dir: Path, board: bool = True) -> dict[str, float]:
         figures["board_300_units"] = _rows(settings, region)
         figures["board_300_height"] = picture.height
     figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    figures["worker_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    figures["worker_rss_mb"] = max(peaks.peaks.values(), default=0) / 1024
     # Last, as it holds the workbook's XML in memory: the peaks above are the export's own.
     figures.update(floor(settings.db_path, plan.id, out / "national.xlsx"))
     return figures
+
+
+class ChildPeaks(threading.Thread):
+    """The peak resident memory (VmHWM, kB) of each sheet-rendering process this one starts,
+    read from /proc every 50 ms while the export runs; only once the child runs the worker
+    (before its exec, a vforked child's status is this process's)."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.done = threading.Event()
+        self.peaks: dict[int, int] = {}
+
+    def run(self) -> None:
+        while not self.done.wait(0.05):
+            for pid in _children():
+                try:
+                    if b"handlers.export_worker" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+                        continue
+                    status = Path(f"/proc/{pid}/status").read_text()
+                except OSError:
+                    continue  # it ended
+                for line in status.splitlines():
+                    if line.startswith("VmHWM:"):
+                        kb = int(line.split()[1])
+                        self.peaks[pid] = max(self.peaks.get(pid, 0), kb)
+
+
+def _children() -> list[int]:
+    pids = []
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            pids += [int(p) for p in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return pids
 
 
 # Every query the export makes (storage/insight.py), for the whole country.
@@ -356,6 +401,10 @@ def main() -> None:
         f" {_spread(rounds, 'worker_rss_mb', 0)} MB in the sheet-rendering process"
         f"  (goal < 300 MB); both at most {_spread(rounds, 'all_rss_mb', 0)} MB"
         "  (goal < 500 MB)"
+    )
+    print(
+        "  (the sheet process's ru_maxrss, which counts this process's pages it shared until"
+        f" exec: {_spread(rounds, 'worker_maxrss_mb', 0)} MB)"
     )
 
 

@@ -59,12 +59,14 @@ def build_export(
             process = SheetProcess(jobs, target)
             stack.callback(process.close)
             counts = [partial(process.counts, k) for k in range(len(jobs))]
+            made = partial(process.made, 0)
         else:
             args = (plan.id, plan.year, scope.path, t)
             done = [
                 render_sheet(conn, j.kind, *args, j.dest, PER_SHEET, j.max_sheets) for j in jobs
             ]
-            counts = [partial(list, found) for found in done]
+            counts = [partial(list, found.rows) for found in done]
+            made = partial(dict, done[0].made)
         rendered = [
             [
                 Rendered(part_path(job.dest, k + 1), partial(_nth, count, k))
@@ -73,7 +75,9 @@ def build_export(
             for job, count in zip(jobs, counts, strict=True)
         ]
         reports, audit = rendered
-        data = collect_from(conn, plan, scope.path, now, due_soon_days)
+        # The scores need each unit's reports made and returned: counted from the reports as
+        # they are written (the process's, waited for once the matrix is built).
+        data = collect_from(conn, plan, scope.path, now, due_soon_days, made=made)
         export = ExportData(
             progress=data.progress,
             scores=data.scores,

@@ -15,13 +15,14 @@ import os
 import sqlite3
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from domain.export_records import AuditRecord
+from domain.export_records import AuditRecord, ReportBatch
 from insight.xlsx_long import render_audit, render_reports
 from locales import Translator
 from storage import insight as snap
@@ -52,9 +53,17 @@ class Target:
     per_sheet: int
 
 
-def render_long_sheets(jobs: list[Job], target: Target) -> Iterator[list[int]]:
-    """Write each job's rows, in order, from one snapshot; gives how many rows each sheet of
-    a job holds as soon as that job is written."""
+@dataclass
+class Written:
+    """A long sheet written: the rows each of its parts holds; for the reports, per unit, the
+    reports made (not withdrawn) and returned among them, which the scores need."""
+
+    rows: list[int]
+    made: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+
+def render_long_sheets(jobs: list[Job], target: Target) -> Iterator[Written]:
+    """Write each job's rows, in order, from one snapshot; gives each as soon as written."""
     t = Translator(target.locale, ZoneInfo(target.zone))
     with snap.snapshot(target.db_path) as conn:
         for job in jobs:
@@ -75,7 +84,7 @@ class SheetProcess:
         # The bot may run from any directory and need not be installed: find this package.
         path = os.pathsep.join(filter(None, [ROOT, os.getenv("PYTHONPATH")]))
         self.jobs = len(jobs)
-        self.done: list[list[int]] = []
+        self.done: list[Written] = []
         # stderr is read only once the process has failed: a traceback fits in the pipe.
         self.process = subprocess.Popen(
             [sys.executable, "-m", __name__, json.dumps(args)],
@@ -87,6 +96,13 @@ class SheetProcess:
 
     def counts(self, job: int) -> list[int]:
         """Wait until the `job`th job (0-based) is written; the rows each of its sheets holds."""
+        return self.written(job).rows
+
+    def made(self, job: int) -> dict[int, tuple[int, int]]:
+        """Wait until the `job`th job is written: reports made and returned, per unit."""
+        return self.written(job).made
+
+    def written(self, job: int) -> Written:
         out, err = self.process.stdout, self.process.stderr
         assert out is not None and err is not None
         while len(self.done) <= job:
@@ -95,7 +111,9 @@ class SheetProcess:
                 code = self.process.wait()
                 tail = err.read().decode("utf-8", "replace").splitlines()[-5:]
                 raise RuntimeError(f"export sheet process failed ({code}): {tail}")
-            self.done.append(json.loads(line))
+            found = json.loads(line)
+            made = {int(unit): (n[0], n[1]) for unit, n in found["made"].items()}
+            self.done.append(Written(found["rows"], made))
         return self.done[job]
 
     def close(self) -> None:
@@ -115,17 +133,32 @@ def render_sheet(
     dest: Path,
     per_sheet: int,
     max_sheets: int,
-) -> list[int]:
+) -> Written:
     """Write the rows of the `reports` or `audit` sheet, read from `conn`, to `dest` (and
-    `dest.2`… past `per_sheet` rows); returns how many rows each sheet holds."""
+    `dest.2`… past `per_sheet` rows)."""
     units = {u.id: u for u in snap.units_under(conn, scope_path)}
     people = snap.contact_labels(conn)
     if kind == "reports":
         materials = {m.id: m for m in snap.materials(conn, plan_id)}
-        batches = snap.report_batches(conn, plan_id, scope_path)
-        return render_reports(t, materials, units, people, batches, dest, per_sheet, max_sheets)
+        made: Counter[int] = Counter()
+        returned: Counter[int] = Counter()
+        batches = _counted(snap.report_batches(conn, plan_id, scope_path), made, returned)
+        rows = render_reports(t, materials, units, people, batches, dest, per_sheet, max_sheets)
+        return Written(rows, {unit: (n, returned[unit]) for unit, n in made.items()})
     audit = audit_of(conn, plan_year, scope_path, t)
-    return render_audit(t, units, people, audit, dest, per_sheet, max_sheets)
+    return Written(render_audit(t, units, people, audit, dest, per_sheet, max_sheets))
+
+
+def _counted(
+    batches: Iterator[ReportBatch], made: Counter[int], returned: Counter[int]
+) -> Iterator[ReportBatch]:
+    """The batches, counting per unit the reports made (not withdrawn) and returned."""
+    for batch in batches:
+        rows = batch[0]
+        made.update(dict.fromkeys({r[1] for r in rows}, 0))  # every unit with a report, as SQL
+        made.update([r[1] for r in rows if r[7] != "withdrawn"])
+        returned.update([r[1] for r in rows if r[7] == "returned"])
+        yield batch
 
 
 def audit_since(plan_year: int, t: Translator) -> datetime:
@@ -145,9 +178,9 @@ def main(argv: list[str]) -> None:
     args = json.loads(argv[0])
     jobs = [Job(kind, Path(dest), max_sheets) for kind, dest, max_sheets in args["jobs"]]
     target = Target(**{**args["target"], "db_path": Path(args["target"]["db_path"])})
-    for counts in render_long_sheets(jobs, target):
+    for written in render_long_sheets(jobs, target):
         # A line per sheet as soon as it is written: the bot splices it in meanwhile.
-        sys.stdout.write(json.dumps(counts) + "\n")
+        sys.stdout.write(json.dumps({"rows": written.rows, "made": written.made}) + "\n")
         sys.stdout.flush()
 
 

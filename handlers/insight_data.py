@@ -80,12 +80,15 @@ def collect_from(
     now: datetime,
     due_soon_days: int,
     material_ids: set[int] | None = None,
+    made: Callable[[], dict[int, tuple[int, int]]] | None = None,
 ) -> Collected:
+    """`made`: per unit, reports made and returned, counted elsewhere from the same reports
+    (it may wait for them: asked for last); None reads them."""
     units = snap.units_under(conn, path)
     materials = snap.materials(conn, plan.id)
     cells = snap.cells(conn, plan.id, path)
-    activity = snap.activity(conn, plan.id, path)
     whole = matrix.build(units, materials, cells, now, due_soon_days)
+    activity = snap.activity(conn, plan.id, path, made() if made is not None else None)
     rules = score.rules_from(plan.assessment)
     # Awards go by the province-wide ranking: a city's own ranking would always put it first.
     province_wide = path == "/"

@@ -10,6 +10,10 @@ import pytest
 from openpyxl import load_workbook
 
 from handlers import export
+from handlers.export_worker import render_sheet
+from locales import Translator
+from storage import insight as snap
+from storage import plans, units
 from tests.insight_world import ON_TIME_OR_DONE, PLAN, World, run_cli, sent_file
 
 STATUS_LINE = re.compile(r"^\S+ (\S+) (\d+)/(\d+)", re.M)
@@ -159,3 +163,25 @@ async def test_long_sheets_rendered_in_other_processes_match(
     assert parallel["报送明细"].auto_filter.ref == f"A1:M{1 + len(PLAN)}"
     leftovers = [p.name for p in (world.bot.app.settings.data_dir / "exports").iterdir()]
     assert not [n for n in leftovers if n.endswith((".reports", ".audit", ".layout"))]
+
+
+@pytest.mark.parametrize("scope", ["/", "city"])
+async def test_reports_made_and_returned_counted_while_written_match_the_query(
+    world: World, tmp_path: Path, scope: str
+) -> None:
+    # The export counts each unit's reports as it writes them rather than reading them all
+    # again for the scores; the world holds accepted, returned and withdrawn ones.
+    async with world.store.read() as db:
+        plan = await plans.active(db)
+        city = await units.by_code(db, "zhengzhou")
+    assert plan is not None and city is not None
+    path = "/" if scope == "/" else city.path
+    t = Translator("zh_CN", world.bot.app.settings.tz)
+    with snap.snapshot(world.bot.app.settings.db_path) as conn:
+        written = render_sheet(conn, "reports", plan.id, plan.year, path, t, tmp_path / "r", 9, 9)
+        counted = snap.activity(conn, plan.id, path, written.made)
+        queried = snap.activity(conn, plan.id, path)
+    assert counted == queried
+    assert any(a.returns for a in queried.values())
+    if scope == "/":  # a withdrawn report is written, not counted
+        assert sum(written.rows) > sum(a.reports for a in queried.values())
