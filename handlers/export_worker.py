@@ -15,6 +15,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -85,13 +86,15 @@ class SheetProcess:
         path = os.pathsep.join(filter(None, [ROOT, os.getenv("PYTHONPATH")]))
         self.jobs = len(jobs)
         self.done: list[Written] = []
-        # stderr is read only once the process has failed: a traceback fits in the pipe.
+        # stderr goes to a file, read once the process has failed: a pipe nobody reads while
+        # waiting for stdout could fill and stall both processes.
+        self.errors = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             [sys.executable, "-m", __name__, json.dumps(args)],
             env={**os.environ, "PYTHONPATH": path},
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=self.errors,
         )
 
     def counts(self, job: int) -> list[int]:
@@ -103,13 +106,14 @@ class SheetProcess:
         return self.written(job).made
 
     def written(self, job: int) -> Written:
-        out, err = self.process.stdout, self.process.stderr
-        assert out is not None and err is not None
+        out = self.process.stdout
+        assert out is not None
         while len(self.done) <= job:
             line = out.readline()
             if not line:
                 code = self.process.wait()
-                tail = err.read().decode("utf-8", "replace").splitlines()[-5:]
+                self.errors.seek(0)
+                tail = self.errors.read().decode("utf-8", "replace").splitlines()[-5:]
                 raise RuntimeError(f"export sheet process failed ({code}): {tail}")
             found = json.loads(line)
             made = {int(unit): (n[0], n[1]) for unit, n in found["made"].items()}
@@ -121,6 +125,7 @@ class SheetProcess:
         if len(self.done) < self.jobs and self.process.poll() is None:
             self.process.kill()
         self.process.communicate()
+        self.errors.close()
 
 
 def render_sheet(

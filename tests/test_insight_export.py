@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from handlers import export
-from handlers.export_worker import render_sheet
+from handlers.export_worker import Job, SheetProcess, Target, render_sheet
 from locales import Translator
 from storage import insight as snap
 from storage import plans, units
@@ -185,3 +185,14 @@ async def test_reports_made_and_returned_counted_while_written_match_the_query(
     assert any(a.returns for a in queried.values())
     if scope == "/":  # a withdrawn report is written, not counted
         assert sum(written.rows) > sum(a.reports for a in queried.values())
+
+
+def test_a_sheet_process_that_fails_says_why(tmp_path: Path) -> None:
+    target = Target(tmp_path / "no" / "store.sqlite3", 1, 2016, "/", "zh_CN", "Asia/Shanghai", 5)
+    process = SheetProcess([Job("reports", tmp_path / "rows", 1)], target)
+    try:
+        with pytest.raises(RuntimeError, match="unable to open database file"):
+            process.counts(0)
+    finally:
+        process.close()
+    assert process.process.returncode == 1
