@@ -54,7 +54,8 @@ def build_export(
         if plan_reports >= PARALLEL_REPORTS:
             # The two long sheets render in another process while this one reads the matrix
             # and writes the rest. It reads its own snapshot, a moment later: a report filed
-            # in that moment may show in the long sheets and not yet in the matrix.
+            # in that moment may show in the long sheets (and the scores' count of reports
+            # made, counted there) and not yet in the matrix.
             target = Target(db_path, plan.id, plan.year, scope.path, t.locale, t.tz.key, PER_SHEET)
             process = SheetProcess(jobs, target)
             stack.callback(process.close)
