@@ -119,10 +119,7 @@ def _carry(coro: Coroutine[Any, Any, Any], places: Places, context: Context) -> 
         while True:
             if where == LOOP:
                 try:
-                    if error is not None:
-                        yielded = context.run(coro.throw, error)
-                    else:
-                        yielded = context.run(coro.send, value)
+                    yielded = _step(coro, context, value, error)
                 except StopIteration as done:
                     if cancelled:
                         raise asyncio.CancelledError() from None
@@ -175,6 +172,15 @@ def _carry(coro: Coroutine[Any, Any, Any], places: Places, context: Context) -> 
             places.read_lock.release()
 
 
+def _step(
+    coro: Coroutine[Any, Any, Any], context: Context, value: Any, error: BaseException | None
+) -> Any:
+    """Run the coroutine, in its own context, to what it yields next (StopIteration: done)."""
+    if error is not None:
+        return context.run(coro.throw, error)
+    return context.run(coro.send, value)
+
+
 _DONE = "done"
 _MOVED = "moved"
 _RAISED = "raised"
@@ -219,10 +225,7 @@ def _resident(
     try:
         while True:
             try:
-                if error is not None:
-                    yielded = context.run(coro.throw, error)
-                else:
-                    yielded = context.run(coro.send, value)
+                yielded = _step(coro, context, value, error)
             except StopIteration as done:
                 trip.kind, trip.payload = _DONE, done.value
                 return
