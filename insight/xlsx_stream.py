@@ -32,6 +32,10 @@ _NS = {
 }
 _FLUSH = 1 << 20
 _CACHED = 100_000
+_ROW = "\x00"  # stands for the row number in a cached cell; escaping drops it from every text
+_ROW_B = b"\x00"
+_ROW_START = f'<row r="{_ROW}">'.encode()
+_ROW_END = b"</row>"
 
 
 def column_letter(number: int) -> str:
@@ -96,62 +100,99 @@ def _sheet_paths(package: zipfile.ZipFile) -> dict[str, str]:
     return found
 
 
-def _rows_xml(sheet: LongSheet, styles: dict[str, str]) -> Iterable[str]:
-    """Row XML, one string per row; the hot loop of a national export, so kept lean."""
-    letters = [column_letter(i + 1) for i in range(sheet.width)]
-    column = [styles.get(sheet.column_styles.get(i, ""), "") for i in range(sheet.width)]
+def _rows_xml(sheet: LongSheet, styles: dict[str, str]) -> Iterable[bytes]:
+    """Row XML, UTF-8, one bytes object per row; the hot loop of a national export, so lean.
+
+    A cell's XML is made once per distinct value in its column (a matrix has a dozen states in
+    90,000 cells, a targets sheet a few hundred counts in 240,000) with `_ROW` standing for its
+    row number, put in with one replace per row; ints, texts and styled texts are cached by
+    value, each kind in its own dict (1, 1.0 and True are equal keys but print differently)."""
+    width = sheet.width
+    letters = [column_letter(i + 1) for i in range(width)]
+    column = [styles.get(sheet.column_styles.get(i, ""), "") for i in range(width)]
+    heads = [f'<c r="{letter}{_ROW}"' for letter in letters]
     # 0: repeated text, escaped once; 1: one-of-a-kind text; 2: text that is already safe.
     mode = [
         2 if i in sheet.safe_columns else 1 if i in sheet.unique_columns else 0
-        for i in range(sheet.width)
+        for i in range(width)
     ]
-    texts: dict[str, str] = {}  # repeated strings (names, states) are escaped once
+    texts: list[dict[str, bytes]] = [{"": b""} for _ in range(width)]
+    numbers: list[dict[int, bytes]] = [{} for _ in range(width)]
+    floats: list[dict[float, bytes]] = [{} for _ in range(width)]
+    styled: list[dict[Styled, bytes]] = [{} for _ in range(width)]
+    styled_floats: dict[tuple[int, str, float], bytes] = {}  # by column, style, value
+    empty = [f"{h}{s}/>".encode() if s else b"" for h, s in zip(heads, column, strict=True)]
+    columns = list(zip(range(width), texts, numbers, floats, styled, empty, strict=True))
     number = PALETTE_ROW
     # Cells of any kind: the loop tells them apart by class, the fastest test there is.
     rows = cast(Iterable[Sequence[Any]], sheet.rows)
-    text: str | None
+    cell: bytes | None
     for row in rows:
-        parts = [f'<row r="{number}">']
-        for letter, style, how, value in zip(letters, column, mode, row, strict=False):
+        parts = [_ROW_START]
+        for (i, text_cells, int_cells, float_cells, styled_cells, none_cell), value in zip(
+            columns, row, strict=False
+        ):
             kind = value.__class__
             if kind is str:
-                if not value:
-                    continue
-                if how == 2:
-                    text = f"<t>{value}</t>"
-                elif how == 1:
-                    text = text_xml(value)
-                else:
-                    text = texts.get(value)
-                    if text is None:
-                        text = text_xml(value)
-                        if len(texts) < _CACHED:
-                            texts[value] = text
-                parts.append(f'<c r="{letter}{number}"{style} t="inlineStr"><is>{text}</is></c>')
-                continue
-            if kind is Styled:
-                style = styles.get(value.style, "")
-                value = value.value
-                if value.__class__ is str:
-                    # A matrix's states: a dozen texts in 90,000 cells.
-                    text = texts.get(value)
-                    if text is None:
-                        text = text_xml(value)
-                        if len(texts) < _CACHED:
-                            texts[value] = text
-                    parts.append(
-                        f'<c r="{letter}{number}"{style} t="inlineStr"><is>{text}</is></c>'
-                    )
-                    continue
-            if value is None:
-                if style:
-                    parts.append(f'<c r="{letter}{number}"{style}/>')
+                cell = text_cells.get(value)
+                if cell is None:
+                    cell = _text_cell(heads[i], column[i], value, mode[i])
+                    if mode[i] == 0 and len(text_cells) < _CACHED:
+                        text_cells[value] = cell
+            elif value is None:
+                cell = none_cell
+            elif kind is int:
+                cell = int_cells.get(value)
+                if cell is None:
+                    cell = f"{heads[i]}{column[i]}><v>{value}</v></c>".encode()
+                    if len(int_cells) < _CACHED:
+                        int_cells[value] = cell
+            elif kind is Styled and value.value.__class__ is str:
+                # A matrix's states: a dozen texts in 90,000 cells.
+                cell = styled_cells.get(value)
+                if cell is None:
+                    style = styles.get(value.style, "")
+                    cell = _text_cell(heads[i], style, value.value, 0)
+                    if len(styled_cells) < _CACHED:
+                        styled_cells[value] = cell
+            elif kind is float and value:
+                # Rates repeat too (1/2, 3/4…); 0.0 and -0.0 are equal keys: not cached.
+                cell = float_cells.get(value)
+                if cell is None:
+                    cell = f"{heads[i]}{column[i]}><v>{value}</v></c>".encode()
+                    if len(float_cells) < _CACHED:
+                        float_cells[value] = cell
+            elif kind is Styled and value.value.__class__ is float and value.value:
+                key = (i, value.style, value.value)
+                cell = styled_floats.get(key)
+                if cell is None:
+                    style = styles.get(value.style, "")
+                    cell = f"{heads[i]}{style}><v>{value.value}</v></c>".encode()
+                    if len(styled_floats) < _CACHED:
+                        styled_floats[key] = cell
             else:
-                parts.append(f'<c r="{letter}{number}"{style}><v>{value}</v></c>')
-        parts.append("</row>")
+                style = column[i]
+                if kind is Styled:
+                    style = styles.get(value.style, "")
+                    value = value.value
+                if value is None:
+                    cell = f"{heads[i]}{style}/>".encode() if style else b""
+                else:
+                    cell = f"{heads[i]}{style}><v>{value}</v></c>".encode()
+            parts.append(cell)
+        parts.append(_ROW_END)
+        yield b"".join(parts).replace(_ROW_B, str(number).encode())
         number += 1
-        yield "".join(parts)
     sheet.written = number - PALETTE_ROW
+
+
+def _text_cell(head: str, style: str, value: str, how: int) -> bytes:
+    """A text's whole cell; an empty plain text has none (a styled one keeps its style)."""
+    if how == 2:
+        text = f"<t>{value}</t>"
+    else:
+        text = text_xml(value)
+    return f'{head}{style} t="inlineStr"><is>{text}</is></c>'.encode()
 
 
 def text_xml(value: str) -> str:
@@ -222,12 +263,12 @@ def _splice_sheet(xml: str, sheet: LongSheet, dst: zipfile.ZipFile, name: str) -
 
 def write_rows(sheet: LongSheet, styles: dict[str, str], dest: IO[bytes]) -> None:
     """Render the sheet's rows as XML into `dest`, in chunks; sets `sheet.written`."""
-    buffer: list[str] = []
+    buffer: list[bytes] = []
     size = 0
     for row in _rows_xml(sheet, styles):
         buffer.append(row)
         size += len(row)
         if size > _FLUSH:
-            dest.write("".join(buffer).encode("utf-8"))
+            dest.write(b"".join(buffer))
             buffer, size = [], 0
-    dest.write("".join(buffer).encode("utf-8"))
+    dest.write(b"".join(buffer))
