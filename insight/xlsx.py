@@ -172,10 +172,11 @@ def write_export(data: ExportData, t: Translator, out: Path) -> ExportSummary:
     sheets = [
         LongSheet(
             t("insight.sheet_progress"),
-            rows.progress_rows(t, p, data.scores, data.units),
+            (),
             len(matrix),
             rows.PALETTE,
             filtered=len(p.units),
+            xml=rows.progress_rows_xml(t, p, data.scores, data.units),
         ),
         *(
             _long(title, part, len(report_cols))
@@ -183,12 +184,14 @@ def write_export(data: ExportData, t: Translator, out: Path) -> ExportSummary:
         ),
         LongSheet(
             t("insight.sheet_targets"),
-            rows.target_rows(t, p),
+            (),
             len(target_cols),
             ["percent"],
-            {6: "percent"},
+            xml=rows.target_rows_xml(t, p),
         ),
-        LongSheet(t("insight.sheet_overdue"), rows.overdue_rows(t, p), len(overdue_cols)),
+        LongSheet(
+            t("insight.sheet_overdue"), (), len(overdue_cols), xml=rows.overdue_rows_xml(t, p)
+        ),
         LongSheet(
             t("insight.sheet_ranking"),
             rows.ranking_rows(t, p, data.scores, data.units),

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from domain.model import AssignmentState, Light
 from domain.progress_rows import AuditLine, MaterialCol, ReportLine, UnitRow
-from insight.xlsx_stream import Cell, Styled
+from insight.xlsx_stream import ROW, ROW_END, ROW_START, Cell, Styled, cell_xml, column_letter
 from locales import Translator
 
 if TYPE_CHECKING:  # the sheet-rendering process needs neither (insight.score imports pydantic)
@@ -118,6 +118,11 @@ def progress_rows(
             flag if p.praised(unit.id) else None,
         ]
         yield row
+    yield from _progress_footer(t, p)
+
+
+def _progress_footer(t: Translator, p: Progress) -> Iterator[list[Cell]]:
+    """Below the units: a blank row, then per-material totals."""
     yield []
     whole = p.totals()
     tallies = [p.by_material[m.id] for m in p.materials]
@@ -142,6 +147,70 @@ def progress_rows(
         *empty[:2],
         Styled(whole.rate, "percent"),
     ]
+
+
+def progress_rows_xml(
+    t: Translator, p: Progress, scores: list[Score], units: dict[int, UnitRow]
+) -> Callable[[dict[str, str]], Iterator[bytes]]:
+    """`progress_rows` as row XML (`LongSheet.xml`): a material column's cells are made once
+    per light (and returned or not), not looked up per cell as objects."""
+
+    def render(styles: dict[str, str]) -> Iterator[bytes]:
+        width = 2 + len(p.materials) + 8
+        head = [f'<c r="{column_letter(i + 1)}{ROW}"' for i in range(width)]
+        ranks = {s.unit_id: s for s in scores}
+        returned = t("insight.category_returned")
+        labels = {x: t(f"light.{x.value}") for x in Light}
+        lit = [
+            {
+                (x, back): cell_xml(
+                    head[j], "", Styled(returned if back else labels[x], x.value), styles
+                )
+                for x in Light
+                for back in (False, True)
+            }
+            for j in range(2, 2 + len(p.materials))
+        ]
+        flag = t("insight.flag_yes")
+        groups: dict[int, bytes] = {}
+        category_of, cell_of = p.category.get, p.cells
+        returned_state = AssignmentState.RETURNED
+        columns = list(zip(lit, [m.id for m in p.materials], strict=True))
+        tail = range(2 + len(p.materials), width)
+        for unit in p.units:
+            unit_id = unit.id
+            parts = [ROW_START, cell_xml(head[0], "", unit.label, styles)]
+            group = p.head.get(unit_id)
+            if group is not None and group != unit_id:
+                cell = groups.get(group)
+                if cell is None:
+                    cell = groups[group] = cell_xml(head[1], "", units[group].label, styles)
+                parts.append(cell)
+            for cells, material_id in columns:
+                key = (unit_id, material_id)
+                category = category_of(key)
+                if category is not None:
+                    parts.append(cells[category, cell_of[key].state is returned_state])
+            tally = p.by_unit[unit_id]
+            score = ranks.get(unit_id)
+            values: list[Cell] = [
+                tally.accepted,
+                tally.applicable,
+                Styled(tally.rate, "percent"),
+                tally.pending,
+                tally.overdue,
+                score.total if score else None,
+                score.rank if score else None,
+                flag if p.praised(unit_id) else None,
+            ]
+            parts += [cell_xml(head[i], "", v, styles) for i, v in zip(tail, values, strict=True)]
+            parts.append(ROW_END)
+            yield b"".join(parts)
+        for row in _progress_footer(t, p):
+            cells_xml = [cell_xml(h, "", v, styles) for h, v in zip(head, row, strict=False)]
+            yield b"".join((ROW_START, *cells_xml, ROW_END))
+
+    return render
 
 
 def target_rows(t: Translator, p: Progress) -> Iterator[list[Cell]]:
@@ -187,6 +256,98 @@ def overdue_rows(t: Translator, p: Progress) -> Iterator[list[Cell]]:
                 days,
                 text(p, key),
             ]
+
+
+def target_rows_xml(t: Translator, p: Progress) -> Callable[[dict[str, str]], Iterator[bytes]]:
+    """`target_rows` as row XML (`LongSheet.xml`): a row's target, count, progress and rate
+    depend only on the target, the count and the measure, so each such run of cells is made
+    once, as are a unit's, a material's and a state's cells."""
+
+    def render(styles: dict[str, str]) -> Iterator[bytes]:
+        head = [f'<c r="{letter}{ROW}"' for letter in "ABCDEFGH"]
+        rate_style = styles.get("percent", "")
+        text = _cell_texts(t)
+        measures = {m.target_unit: t.measure(m.target_unit) for m in p.materials}
+        with_targets = [m for m in p.materials if m.targets]
+        material = {
+            m.id: cell_xml(head[1], "", m.code, styles) + cell_xml(head[2], "", m.title, styles)
+            for m in with_targets
+        }
+        # By the target's class too: 30 and 30.0 are one key but print differently.
+        counts: dict[tuple[type, int, int, str | None], bytes] = {}
+        states: dict[str, bytes] = {}
+        cells = p.cells
+        for unit in p.units:
+            kind = unit.kind.value
+            unit_cell: bytes | None = None
+            for m in with_targets:
+                target = m.targets.get(kind)
+                key = (unit.id, m.id)
+                if not target or key not in cells:
+                    continue
+                if unit_cell is None:
+                    unit_cell = cell_xml(head[0], "", unit.label, styles)
+                done = cells[key].reported_count
+                run = counts.get((target.__class__, target, done, m.target_unit))
+                if run is None:
+                    run = counts[target.__class__, target, done, m.target_unit] = b"".join(
+                        (
+                            cell_xml(head[3], "", target, styles),
+                            cell_xml(head[4], "", done, styles),
+                            cell_xml(
+                                head[5], "", f"{done}/{target}{measures[m.target_unit]}", styles
+                            ),
+                            cell_xml(head[6], rate_style, done / target, styles),
+                        )
+                    )
+                shown = text(p, key)
+                state = states.get(shown)
+                if state is None:
+                    state = states[shown] = cell_xml(head[7], "", shown, styles)
+                yield b"".join((ROW_START, unit_cell, material[m.id], run, state, ROW_END))
+
+    return render
+
+
+def overdue_rows_xml(t: Translator, p: Progress) -> Callable[[dict[str, str]], Iterator[bytes]]:
+    """`overdue_rows` as row XML (`LongSheet.xml`), a unit's, material's, deadline's, day
+    count's and state's cells each made once."""
+
+    def render(styles: dict[str, str]) -> Iterator[bytes]:
+        head = [f'<c r="{letter}{ROW}"' for letter in "ABCDEF"]
+        text = _cell_texts(t)
+        material: dict[int, bytes] = {}
+        due_cells: dict[datetime | None, bytes] = {}
+        day_cells: dict[int, bytes] = {}
+        states: dict[str, bytes] = {}
+        cells = p.cells
+        for unit in p.units:
+            codes = p.overdue_codes(unit.id)
+            if not codes:
+                continue
+            unit_cell = cell_xml(head[0], "", unit.label, styles)
+            for m, days in sorted(codes, key=lambda pair: -pair[1]):
+                key = (unit.id, m.id)
+                named = material.get(m.id)
+                if named is None:
+                    named = material[m.id] = cell_xml(head[1], "", m.code, styles) + cell_xml(
+                        head[2], "", m.title, styles
+                    )
+                due = cells[key].due_at
+                due_cell = due_cells.get(due)
+                if due_cell is None:
+                    day = t.day(due.astimezone(t.tz).date(), with_year=True) if due else None
+                    due_cell = due_cells[due] = cell_xml(head[3], "", day, styles)
+                late = day_cells.get(days)
+                if late is None:
+                    late = day_cells[days] = cell_xml(head[4], "", days, styles)
+                shown = text(p, key)
+                state = states.get(shown)
+                if state is None:
+                    state = states[shown] = cell_xml(head[5], "", shown, styles)
+                yield b"".join((ROW_START, unit_cell, named, due_cell, late, state, ROW_END))
+
+    return render
 
 
 def ranking_rows(

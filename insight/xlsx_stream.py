@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import shutil
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, cast
@@ -32,10 +32,10 @@ _NS = {
 }
 _FLUSH = 1 << 20
 _CACHED = 100_000
-_ROW = "\x00"  # stands for the row number in a cached cell; escaping drops it from every text
+ROW = "\x00"  # stands for the row number in a cached cell; escaping drops it from every text
 _ROW_B = b"\x00"
-_ROW_START = f'<row r="{_ROW}">'.encode()
-_ROW_END = b"</row>"
+ROW_START = f'<row r="{ROW}">'.encode()
+ROW_END = b"</row>"
 
 
 def column_letter(number: int) -> str:
@@ -80,6 +80,9 @@ class LongSheet:
     safe_columns: frozenset[int] = frozenset()  # texts that never need escaping (times)
     prerendered: Path | None = None  # row XML written to this file (by another process)
     finish: Callable[[], int] | None = None  # waits for that file; returns its row count
+    # Rows made as XML by the sheet's own renderer (given the palette's styles), each with
+    # `ROW` for its number: the cells `rows` would give, without a list of them per row.
+    xml: Callable[[dict[str, str]], Iterable[bytes]] | None = None
 
 
 def escape(text: str) -> str:
@@ -104,13 +107,13 @@ def _rows_xml(sheet: LongSheet, styles: dict[str, str]) -> Iterable[bytes]:
     """Row XML, UTF-8, one bytes object per row; the hot loop of a national export, so lean.
 
     A cell's XML is made once per distinct value in its column (a matrix has a dozen states in
-    90,000 cells, a targets sheet a few hundred counts in 240,000) with `_ROW` standing for its
+    90,000 cells, a targets sheet a few hundred counts in 240,000) with `ROW` standing for its
     row number, put in with one replace per row; ints, texts and styled texts are cached by
     value, each kind in its own dict (1, 1.0 and True are equal keys but print differently)."""
     width = sheet.width
     letters = [column_letter(i + 1) for i in range(width)]
     column = [styles.get(sheet.column_styles.get(i, ""), "") for i in range(width)]
-    heads = [f'<c r="{letter}{_ROW}"' for letter in letters]
+    heads = [f'<c r="{letter}{ROW}"' for letter in letters]
     # 0: repeated text, escaped once; 1: one-of-a-kind text; 2: text that is already safe.
     mode = [
         2 if i in sheet.safe_columns else 1 if i in sheet.unique_columns else 0
@@ -128,7 +131,7 @@ def _rows_xml(sheet: LongSheet, styles: dict[str, str]) -> Iterable[bytes]:
     rows = cast(Iterable[Sequence[Any]], sheet.rows)
     cell: bytes | None
     for row in rows:
-        parts = [_ROW_START]
+        parts = [ROW_START]
         for (i, text_cells, int_cells, float_cells, styled_cells, none_cell), value in zip(
             columns, row, strict=False
         ):
@@ -171,19 +174,27 @@ def _rows_xml(sheet: LongSheet, styles: dict[str, str]) -> Iterable[bytes]:
                     if len(styled_floats) < _CACHED:
                         styled_floats[key] = cell
             else:
-                style = column[i]
-                if kind is Styled:
-                    style = styles.get(value.style, "")
-                    value = value.value
-                if value is None:
-                    cell = f"{heads[i]}{style}/>".encode() if style else b""
-                else:
-                    cell = f"{heads[i]}{style}><v>{value}</v></c>".encode()
+                cell = cell_xml(heads[i], column[i], value, styles)
             parts.append(cell)
-        parts.append(_ROW_END)
+        parts.append(ROW_END)
         yield b"".join(parts).replace(_ROW_B, str(number).encode())
         number += 1
     sheet.written = number - PALETTE_ROW
+
+
+def cell_xml(head: str, style: str, value: Cell, styles: dict[str, str]) -> bytes:
+    """One cell as `_rows_xml` writes it: `head` is `<c r="B` + `ROW` + `"`, `style` the
+    column's; a styled value takes its own style, an empty plain text has no cell."""
+    if value.__class__ is Styled:
+        style = styles.get(value.style, "")
+        value = value.value
+        if value.__class__ is str:
+            return _text_cell(head, style, value, 0)
+    elif value.__class__ is str:
+        return _text_cell(head, style, value, 0) if value else b""
+    if value is None:
+        return f"{head}{style}/>".encode() if style else b""
+    return f"{head}{style}><v>{value}</v></c>".encode()
 
 
 def _text_cell(head: str, style: str, value: str, how: int) -> bytes:
@@ -265,10 +276,21 @@ def write_rows(sheet: LongSheet, styles: dict[str, str], dest: IO[bytes]) -> Non
     """Render the sheet's rows as XML into `dest`, in chunks; sets `sheet.written`."""
     buffer: list[bytes] = []
     size = 0
-    for row in _rows_xml(sheet, styles):
+    rows = _rows_xml(sheet, styles) if sheet.xml is None else _numbered(sheet, styles)
+    for row in rows:
         buffer.append(row)
         size += len(row)
         if size > _FLUSH:
             dest.write(b"".join(buffer))
             buffer, size = [], 0
     dest.write(b"".join(buffer))
+
+
+def _numbered(sheet: LongSheet, styles: dict[str, str]) -> Iterator[bytes]:
+    """The rows of a sheet's own renderer, numbered from the palette row on."""
+    assert sheet.xml is not None
+    number = PALETTE_ROW
+    for row in sheet.xml(styles):
+        yield row.replace(_ROW_B, str(number).encode())
+        number += 1
+    sheet.written = number - PALETTE_ROW
