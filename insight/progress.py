@@ -11,6 +11,8 @@ from domain.model import AssignmentState, Light, UnitKind
 from domain.progress_rows import Cell, MaterialCol, UnitRow
 from domain.status import OUTSTANDING, light
 
+DAY = timedelta(days=1)
+
 
 def categorize(cell: Cell, now: datetime, due_soon_days: int) -> Light:
     """The cell's light, as the chat lights the same material."""
@@ -29,7 +31,7 @@ def days_late(cell: Cell, now: datetime) -> int:
         return 0
     if end <= cell.due_at:
         return 0
-    return max(1, math.ceil((end - cell.due_at) / timedelta(days=1)))
+    return max(1, math.ceil((end - cell.due_at) / DAY))
 
 
 @dataclass
@@ -149,7 +151,7 @@ def build(
     # (unit or material, light, returned, late) → cells; the tallies are made from these.
     per_unit: dict[tuple[int, Light, bool, bool], int] = defaultdict(int)
     per_material: dict[tuple[int, Light, bool, bool], int] = defaultdict(int)
-    returned_state = AssignmentState.RETURNED
+    returned_state, not_applicable = AssignmentState.RETURNED, AssignmentState.NOT_APPLICABLE
     for cell in cells:
         unit_id, material_id = cell.unit_id, cell.material_id
         if unit_id not in unit_ids or material_id not in material_ids:
@@ -164,7 +166,12 @@ def build(
             if late is None:
                 late = owed_late[due_at] = days_late(cell, now)
         else:
-            late = days_late(cell, now) if cell.submitted_at is not None else 0
+            # days_late, inlined: run for every handed-in cell of a national matrix.
+            sent = cell.submitted_at
+            if sent is None or due_at is None or state is not_applicable or sent <= due_at:
+                late = 0
+            else:
+                late = max(1, math.ceil((sent - due_at) / DAY))
         returned = state is returned_state
         cell_of[key] = cell
         category_of[key] = category

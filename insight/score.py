@@ -133,9 +133,8 @@ def scores(
         act = activity.get(unit.id, UnitActivity())
         completeness, timeliness, first_pass = _unit_parts(progress, unit.id, rules, act)
         ack = min(1.0, act.acked / act.noticed) if act.noticed else None
-        score = Score(unit.id, None, None, completeness, timeliness, first_pass, ack)
         if completeness is None:
-            unscored.append(score)
+            unscored.append(Score(unit.id, None, None, completeness, timeliness, first_pass, ack))
             continue
         # A part with nothing to judge by drops out; the others are scaled up to 100.
         parts = [(w.completeness, completeness)]
@@ -148,7 +147,9 @@ def scores(
                 parts.append((weight, part))
         weight = sum(p[0] for p in parts)
         total = 100 * sum(p[0] * p[1] for p in parts) / weight if weight else 0.0
-        scored.append(replace(score, total=round(total, 1)))
+        scored.append(
+            Score(unit.id, None, round(total, 1), completeness, timeliness, first_pass, ack)
+        )
     order = {u.id: u.sort for u in progress.units}
     scored.sort(key=lambda s: (-(s.total or 0.0), order[s.unit_id]))
     ranked: list[Score] = []

@@ -25,7 +25,6 @@ from domain.progress_rows import (
     UnitActivity,
     UnitRow,
 )
-from storage.db import marks, to_db
 
 BATCH = 5000
 
@@ -207,6 +206,10 @@ def audit_batches(
     """The audit trail since `since` of units under `path` (and plan-wide entries if asked),
     in order, as stored: (at as UTC text, unit id, actor's contact id, action, subject,
     detail JSON text), a few thousand at a time."""
+    # Here, not at the top: storage.db brings asyncio and aiosqlite (30 ms) into the export's
+    # sheet process, which needs neither.
+    from storage.db import to_db
+
     cur = conn.execute(
         "SELECT au.at, au.unit_id, au.actor_id, au.action, au.subject, au.detail FROM audit au"
         " LEFT JOIN units u ON u.id = au.unit_id"
@@ -221,6 +224,8 @@ def accepted_files(
     conn: sqlite3.Connection, plan_id: int, path: str, material_ids: list[int]
 ) -> Iterator[AcceptedFile]:
     """Attachments of accepted reports for these materials in units under `path`."""
+    from storage.db import marks
+
     cur = conn.execute(
         "SELECT r.id, a.unit_id, a.material_id, r.reviewed_at, f.name, f.sha256, f.size"
         " FROM reports r JOIN assignments a ON a.id = r.assignment_id"
@@ -273,6 +278,8 @@ def audit_last_id(conn: sqlite3.Connection) -> int:
 
 def audit_count(conn: sqlite3.Connection, path: str, with_unitless: bool, since: datetime) -> int:
     """How many rows `audit_batches` gives for the same arguments."""
+    from storage.db import to_db
+
     row = conn.execute(
         "SELECT COUNT(*) FROM audit au LEFT JOIN units u ON u.id = au.unit_id"
         " WHERE au.at >= ? AND (u.path LIKE ? OR (au.unit_id IS NULL AND ?))",
