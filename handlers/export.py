@@ -15,6 +15,7 @@ from handlers.context import Context
 from handlers.export_worker import Job, SheetProcess, Target, audit_since, render_sheet
 from handlers.insight_data import Scope, collect_from, download_name, heavy, output_path, scope_of
 from handlers.lookup import require_plan
+from insight.no_numpy import without_numpy
 from insight.xlsx_long import part_path
 from locales import Translator
 from storage import insight as snap
@@ -38,7 +39,8 @@ def build_export(
     out: Path,
 ) -> ExportSummary:
     """Read one snapshot and write the workbook (runs in a worker thread)."""
-    # Loaded on first use: openpyxl takes a fifth of a second to import.
+    # Loaded on first use: openpyxl takes a fifth of a second to import (numpy left out).
+    without_numpy()
     from insight.xlsx import ExportData, Rendered, write_export
 
     with snap.snapshot(db_path) as conn, ExitStack() as stack:
