@@ -118,6 +118,37 @@ class _Times(dict[str, bytes]):
         return cell
 
 
+class _Numbered:
+    """Rows given their numbers (2 onwards, from 2 again where a sheet ends), handed on in lists
+    of at most `_BATCH` that never run past the end of a sheet."""
+
+    def __init__(self, per_sheet: int) -> None:
+        self.number, self.last = PALETTE_ROW, PALETTE_ROW + per_sheet - 1
+        self.rows: list[bytes] = []
+
+    def numbered(self, made: list[bytes]) -> Iterator[list[bytes]]:
+        number, last, rows = self.number, self.last, self.rows
+        add = rows.append
+        for row in made:
+            add(row.replace(_ROW_B, b"%d" % number))
+            if number == last:
+                yield rows
+                rows = []
+                add = rows.append
+                number = PALETTE_ROW
+            else:
+                number += 1
+                if len(rows) == _BATCH:
+                    yield rows
+                    rows = []
+                    add = rows.append
+        self.number, self.rows = number, rows
+
+    def rest(self) -> Iterator[list[bytes]]:
+        if self.rows:
+            yield self.rows
+
+
 def report_rows_xml(
     t: Translator,
     materials: dict[int, MaterialCol],
@@ -154,11 +185,11 @@ def report_xml_batches(
         for s in ("pending", "accepted", "returned", "withdrawn")
     }
     note, reason, files = _once("H"), _once("L"), _once("M")
-    number, last = PALETTE_ROW, PALETTE_ROW + per_sheet - 1
-    rows: list[bytes] = []
-    add = rows.append
+    sheets = _Numbered(per_sheet)
     for records, attached in batches:
         named = attached.get
+        made: list[bytes] = []
+        add = made.append
         for r in records:
             count, when, seen, text, why, names = r[5], r[3], r[9], r[6], r[10], named(r[0])
             row = b"".join(
@@ -180,20 +211,9 @@ def report_xml_batches(
                     _ROW_END,
                 )
             )
-            add(row.replace(_ROW_B, b"%d" % number))
-            if number == last:
-                yield rows
-                rows = []
-                add = rows.append
-                number = PALETTE_ROW
-            else:
-                number += 1
-                if len(rows) == _BATCH:
-                    yield rows
-                    rows = []
-                    add = rows.append
-    if rows:
-        yield rows
+            add(row)
+        yield from sheets.numbered(made)
+    yield from sheets.rest()
 
 
 def audit_rows_xml(
@@ -242,10 +262,10 @@ def audit_xml_batches(
     subject, actor = _once("D"), _People("E", people)
     detail = _once("F")
     numbers_only = NUMBERS_ONLY.fullmatch
-    number, last = PALETTE_ROW, PALETTE_ROW + per_sheet - 1
-    rows: list[bytes] = []
-    add = rows.append
+    sheets = _Numbered(per_sheet)
     for records in batches:
+        made: list[bytes] = []
+        add = made.append
         for r in records:
             when, about, what = r[0], r[5], r[4]
             if about == "{}":
@@ -272,20 +292,9 @@ def audit_xml_batches(
                     _ROW_END,
                 )
             )
-            add(row.replace(_ROW_B, b"%d" % number))
-            if number == last:
-                yield rows
-                rows = []
-                add = rows.append
-                number = PALETTE_ROW
-            else:
-                number += 1
-                if len(rows) == _BATCH:
-                    yield rows
-                    rows = []
-                    add = rows.append
-    if rows:
-        yield rows
+            add(row)
+        yield from sheets.numbered(made)
+    yield from sheets.rest()
 
 
 def numbers(detail: str) -> bytes:
