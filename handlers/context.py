@@ -43,6 +43,8 @@ class Services:
     materials: dict[tuple[int, int], list[Material]] = field(default_factory=dict)
     # The unit tree, keyed by the store's unit revision (`storage.units.revision`).
     units: dict[int, list[Unit]] = field(default_factory=dict)
+    # A unit admin's part of the unit tree by the unit's path, with the tree it was cut from.
+    units_under: dict[str, tuple[list[Unit], list[Unit]]] = field(default_factory=dict)
     # Every plan, keyed by the store's plan stamp (`storage.plans.STAMP`).
     plans: dict[str, list[Plan]] = field(default_factory=dict)
     # What this app counts, for /metrics and /readyz (a registry of its own).

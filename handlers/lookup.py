@@ -106,9 +106,19 @@ async def visible_units(ctx: Context) -> list[Unit]:
     if ctx.role is Role.PROVINCE_ADMIN:
         return await all_units(ctx)
     if ctx.role is Role.UNIT_ADMIN:
-        own = require_unit(ctx)
-        return [u for u in await all_units(ctx) if u.path.startswith(own.path)]
+        return await _units_under(ctx, require_unit(ctx).path)
     return [require_unit(ctx)]
+
+
+async def _units_under(ctx: Context, path: str) -> list[Unit]:
+    """The units under `path`, cut once from each copy of the tree (a city's 3,000 of 30,000
+    units took 5 ms of Python every `/status`); like the tree, shared and never changed."""
+    tree = await all_units(ctx)
+    cut = ctx.app.units_under.get(path)
+    if cut is None or cut[0] is not tree:  # a new tree: any change to any unit
+        cut = (tree, [u for u in tree if u.path.startswith(path)])
+        ctx.app.units_under[path] = cut
+    return cut[1]
 
 
 def _unit_keys(unit: Unit) -> set[str]:

@@ -138,3 +138,15 @@ async def test_retiring_a_unit_with_open_work_asks_first(bot: ShellBot) -> None:
     kept = await bot.say("/unit retire luoyang keep", as_="admin")
     assert "已撤销 洛阳市(luoyang)" in kept and "其 16 项未完成任务保留,仍可报送" in kept
     assert "单位撤销" not in await bot.say("/status 洛阳", as_="admin")
+
+
+async def test_a_city_admins_status_counts_a_county_added_after_it_looked(bot: ShellBot) -> None:
+    """A city's part of the unit tree is kept between messages: a unit added under it is seen
+    at once, and a unit elsewhere is not."""
+    await bot.invite_and_bind("郑州", "zzadmin", role="admin")
+    assert "1个单位" in await bot.say("/status", as_="zzadmin")
+
+    await bot.say("/unit add zhongmu 中牟县安全生产监督管理局 县 郑州", as_="admin")
+    await bot.say("/unit add qixian 杞县安全生产监督管理局 县 开封", as_="admin")
+    status = await bot.say("/status", as_="zzadmin")
+    assert "2个单位" in status  # 郑州 and 中牟 (not 杞县, under 开封)
