@@ -105,20 +105,25 @@ def progress_rows(
                 row.append(shown_returned[category])
             else:
                 row.append(shown[category])
-        tally = p.by_unit[unit.id]
-        score = ranks.get(unit.id)
-        row += [
-            tally.accepted,
-            tally.applicable,
-            Styled(tally.rate, "percent"),
-            tally.pending,
-            tally.overdue,
-            score.total if score else None,
-            score.rank if score else None,
-            flag if p.praised(unit.id) else None,
-        ]
+        row += _tally_cells(p, ranks, unit.id, flag)
         yield row
     yield from _progress_footer(t, p)
+
+
+def _tally_cells(p: Progress, ranks: dict[int, Score], unit_id: int, flag: str) -> list[Cell]:
+    """A unit's row ends: accepted, applicable, rate, pending, overdue, score, rank, praised."""
+    tally = p.by_unit[unit_id]
+    score = ranks.get(unit_id)
+    return [
+        tally.accepted,
+        tally.applicable,
+        Styled(tally.rate, "percent"),
+        tally.pending,
+        tally.overdue,
+        score.total if score else None,
+        score.rank if score else None,
+        flag if p.praised(unit_id) else None,
+    ]
 
 
 def _progress_footer(t: Translator, p: Progress) -> Iterator[list[Cell]]:
@@ -191,18 +196,7 @@ def progress_rows_xml(
                 category = category_of(key)
                 if category is not None:
                     parts.append(cells[category, cell_of[key].state is returned_state])
-            tally = p.by_unit[unit_id]
-            score = ranks.get(unit_id)
-            values: list[Cell] = [
-                tally.accepted,
-                tally.applicable,
-                Styled(tally.rate, "percent"),
-                tally.pending,
-                tally.overdue,
-                score.total if score else None,
-                score.rank if score else None,
-                flag if p.praised(unit_id) else None,
-            ]
+            values = _tally_cells(p, ranks, unit_id, flag)
             parts += [cell_xml(head[i], "", v, styles) for i, v in zip(tail, values, strict=True)]
             parts.append(ROW_END)
             yield b"".join(parts)
