@@ -33,28 +33,35 @@ _OPENED = " AND (m.window_start IS NULL OR m.window_start <= ? OR instr(m.code, 
 
 
 def _row(row: aiosqlite.Row) -> AssignmentRow:
+    """A row of `_ROW`, read by position (a name is looked up column by column, 21 of them)."""
+    (id_, plan_id, unit_id, material_id, code, item_no, title, expr, kind, window, due_date,
+     due_at, state, na_reason, submitted_at, last_report_id, reported_count, targets,
+     target_unit, unit_kind, moved_from) = row[:21]  # fmt: skip
     return AssignmentRow(
-        id=row["id"],
-        plan_id=row["plan_id"],
-        unit_id=row["unit_id"],
-        material_id=row["material_id"],
-        code=row["code"],
-        item_no=row["item_no"],
-        title=row["title"],
-        deadline_expr=row["deadline_expr"],
-        deadline_kind=row["deadline_kind"],
-        window_start=_day(row["window_start"]),
-        due_date=_day(row["due_date"]),
-        due_at=from_db(row["due_at"]),
-        state=AssignmentState(row["state"]),
-        na_reason=row["na_reason"],
-        submitted_at=from_db(row["submitted_at"]),
-        last_report_id=row["last_report_id"],
-        reported_count=row["reported_count"],
-        target=_targets(row["targets"]).get(row["unit_kind"]),
-        target_unit=row["target_unit"],
-        moved_from=_day(row["moved_from"]),
+        id=id_,
+        plan_id=plan_id,
+        unit_id=unit_id,
+        material_id=material_id,
+        code=code,
+        item_no=item_no,
+        title=title,
+        deadline_expr=expr,
+        deadline_kind=kind,
+        window_start=_day(window),
+        due_date=_day(due_date),
+        due_at=from_db(due_at),
+        state=_STATES[state],
+        na_reason=na_reason,
+        submitted_at=from_db(submitted_at),
+        last_report_id=last_report_id,
+        reported_count=reported_count,
+        target=_targets(targets).get(unit_kind),
+        target_unit=target_unit,
+        moved_from=_day(moved_from),
     )
+
+
+_STATES = {state.value: state for state in AssignmentState}
 
 
 def _day(text: str | None) -> date | None:
