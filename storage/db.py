@@ -157,9 +157,9 @@ class Store:
         """Run `work` (a whole request) with as few trips to the database threads as it
         needs: its reads and each of its write transactions run on the connection's thread,
         statement after statement, instead of one trip each (see `storage.hops`)."""
-        if self._places is None:
-            raise RuntimeError("store is not open")
-        if hops.carried():  # a request within a request: already carried
+        if self._places is None or hops.carried():
+            # A closed store: the work meets that at its first statement, and says so as any
+            # request does. A request within a request: already carried.
             return await work
         return await hops.carry(work, self._places)
 

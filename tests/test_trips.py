@@ -302,3 +302,14 @@ async def test_naming_the_plan_already_in_focus_writes_nothing(bot: ShellBot) ->
     again = await handle(bot.app.services, admin)
     assert again[0].text == first[0].text
     assert store.trips - before == 1
+
+
+async def test_a_message_after_the_store_closed_is_answered_with_an_error(
+    bot: ShellBot,
+) -> None:
+    """The router never raises: a message arriving while the bot shuts down gets the
+    internal-error reply, as it did before requests were carried."""
+    await bot.app.store.close()
+    replies = await handle(bot.app.services, _message("/todo"))
+    assert replies and replies[0].is_error
+    await bot.app.store.open()  # for the fixture's own close
