@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from domain.model import UnitKind
 from domain.progress_rows import UnitRow
-from insight.bulletin_text import ranking
+from insight.bulletin_text import overall, overdue_units, ranking
 from insight.progress import Progress, Tally
 from insight.score import Score
 from locales import Translator
@@ -121,11 +121,6 @@ def _common_suffix(names: list[str]) -> str:
     return first[len(first) - n :] if n else ""
 
 
-def named(progress: Progress) -> list[UnitRow]:
-    """Exactly the units with an overdue material, in plan order; never the issuer."""
-    return [u for u in progress.units if progress.by_unit[u.id].overdue and u.id != progress.issuer]
-
-
 def notice(
     progress: Progress,
     scores: list[Score],
@@ -141,31 +136,14 @@ def notice(
 ) -> Notice:
     """The 通报's elements, worded in `t`'s language from one snapshot."""
     as_of = t.day(progress.now.astimezone(t.tz).date(), with_year=True)
-    whole = progress.totals()
-    late = named(progress)
-    due, due_done = progress.due_so_far()
+    late = overdue_units(progress)
     praised = [u for u in progress.units if progress.praised(u.id)]
     sep = t("insight.list_sep")
     en = t.locale == "en"
     body = [
         Para(t("bulletin_doc.opening", title=plan_title, date=as_of)),
         Para(t("bulletin_doc.h_overall"), Kind.HEADING),
-        Para(
-            t(
-                "bulletin_doc.overall",
-                scope=scope,
-                units=len(progress.units),
-                total=whole.applicable,
-                done=whole.accepted,
-                percent=t.percent(whole.accepted, whole.applicable),
-                due=due,
-                due_done=due_done,
-                due_percent=t.percent(due_done, due),
-                pending=whole.pending,
-                overdue=whole.overdue,
-                late_units=len(late),
-            )
-        ),
+        Para(t("bulletin_doc.overall", **overall(progress, t, scope))),
         Para(t("bulletin_doc.h_items"), Kind.HEADING),
     ]
     for n, (title, tally) in enumerate(_items(progress), start=1):
@@ -233,7 +211,7 @@ def _items(progress: Progress) -> list[tuple[str, Tally]]:
 def worst(progress: Progress, limit: int = WORST) -> list[tuple[UnitRow, int, int]]:
     """The units most behind: (unit, overdue materials, most days overdue), most first."""
     found = []
-    for order, unit in enumerate(named(progress)):
+    for order, unit in enumerate(overdue_units(progress)):
         codes = progress.overdue_codes(unit.id)
         found.append((-len(codes), -max(d for _, d in codes), order, unit))
     found.sort(key=lambda x: x[:3])
@@ -243,7 +221,7 @@ def worst(progress: Progress, limit: int = WORST) -> list[tuple[UnitRow, int, in
 def summary(progress: Progress, t: Translator, doc: Notice, scope: str) -> str:
     """The few lines that go to the chat with the document: headline figures, the worst three."""
     whole = progress.totals()
-    late = named(progress)
+    late = overdue_units(progress)
     head = (
         t("bulletin_doc.chat_head_numbered", title=doc.title, number=doc.number)
         if doc.number

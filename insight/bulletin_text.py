@@ -13,6 +13,31 @@ from locales import Translator
 TOP = 5
 
 
+def overdue_units(progress: Progress) -> list[UnitRow]:
+    """Exactly the units with an overdue material, in plan order. The issuer publishes the
+    通报: it names the units it addresses, never itself."""
+    return [u for u in progress.units if progress.by_unit[u.id].overdue and u.id != progress.issuer]
+
+
+def overall(progress: Progress, t: Translator, scope: str) -> dict[str, object]:
+    """The overall figures both 通报 open with (the chat text and the .docx)."""
+    whole = progress.totals()
+    due, due_done = progress.due_so_far()
+    return {
+        "scope": scope,
+        "units": len(progress.units),
+        "total": whole.applicable,
+        "done": whole.accepted,
+        "percent": t.percent(whole.accepted, whole.applicable),
+        "due": due,
+        "due_done": due_done,
+        "due_percent": t.percent(due_done, due),
+        "pending": whole.pending,
+        "overdue": whole.overdue,
+        "late_units": len(overdue_units(progress)),
+    }
+
+
 def compose(
     progress: Progress,
     scores: list[Score],
@@ -23,31 +48,12 @@ def compose(
 ) -> str:
     """The bulletin as the bureau would word it, dated by the progress snapshot."""
     today = t.day(progress.now.astimezone(t.tz).date(), with_year=True)
-    whole = progress.totals()
-    # The issuer publishes the 通报: it names the units it addresses, never itself.
-    named = [
-        u for u in progress.units if progress.by_unit[u.id].overdue and u.id != progress.issuer
-    ]
-    due, due_done = progress.due_so_far()
+    named = overdue_units(progress)
     praised = [u for u in progress.units if progress.praised(u.id)]
     lines = [
         t("insight.bulletin_heading", title=title),
         "",
-        t(
-            "insight.bulletin_overall",
-            date=today,
-            scope=scope,
-            units=len(progress.units),
-            total=whole.applicable,
-            done=whole.accepted,
-            percent=t.percent(whole.accepted, whole.applicable),
-            due=due,
-            due_done=due_done,
-            due_percent=t.percent(due_done, due),
-            pending=whole.pending,
-            overdue=whole.overdue,
-            late_units=len(named),
-        ),
+        t("insight.bulletin_overall", date=today, **overall(progress, t, scope)),
         "",
         t("insight.bulletin_items_header"),
     ]
