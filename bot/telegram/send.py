@@ -218,35 +218,29 @@ class TelegramSender:
     ) -> None:
         """One file: a photo when `as_photo` (a document if Telegram refuses it), else a document."""
         content = await asyncio.to_thread(Path(file.path).read_bytes)
+
+        async def send(method: Callable[..., Awaitable[object]]) -> None:
+            await self.call(
+                chat_id,
+                lambda chat: method(
+                    chat,
+                    InputFile(content, filename=file.name),
+                    caption=escape(caption) if caption else None,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=as_markup(markup),
+                    reply_parameters=_reply_to(reply_to),
+                ),
+            )
+
         if as_photo:
             try:
-                await self.call(
-                    chat_id,
-                    lambda chat: self.bot.send_photo(
-                        chat,
-                        InputFile(content, filename=file.name),
-                        caption=escape(caption) if caption else None,
-                        parse_mode=ParseMode.HTML,
-                        reply_markup=as_markup(markup),
-                        reply_parameters=_reply_to(reply_to),
-                    ),
-                )
+                await send(self.bot.send_photo)
                 return
             except Undeliverable as err:
                 if not REFUSED_MEDIA.search(err.detail):
                     raise
                 log.info("photo refused, sent as a document: %s", err.detail)
-        await self.call(
-            chat_id,
-            lambda chat: self.bot.send_document(
-                chat,
-                InputFile(content, filename=file.name),
-                caption=escape(caption) if caption else None,
-                parse_mode=ParseMode.HTML,
-                reply_markup=as_markup(markup),
-                reply_parameters=_reply_to(reply_to),
-            ),
-        )
+        await send(self.bot.send_document)
 
     async def send_album(
         self, chat_id: str, photos: list[OutgoingFile], caption: str | None, reply_to: int | None
