@@ -15,7 +15,7 @@ from datetime import timedelta
 from domain.messages import Incoming
 from handlers import router
 from handlers.context import Services
-from schedules.outbox import queue
+from schedules.outbox import queue_replies
 from storage import contacts, drafts
 from storage.db import to_db
 from storage.failures import StoreUnwritable
@@ -50,16 +50,7 @@ async def close_due(services: Services) -> int:
             left = await drafts.get(db, contact_id)
             if left is not None and left.touched_at == at:
                 await drafts.discard(db, contact_id)  # not closable (the person left): dropped
-            for index, reply in enumerate(replies):
-                await queue(
-                    db,
-                    contact,
-                    key=f"{key}:{index}",
-                    kind="draft",
-                    text=reply.text,
-                    choices=reply.choices,
-                    now=now,
-                )
+            await queue_replies(db, contact, replies, key=key, kind="draft", now=now)
     return len(due)
 
 

@@ -114,3 +114,20 @@ async def queue(
         now=now,
         not_before=not_before,
     )
+
+
+async def queue_replies(
+    db: aiosqlite.Connection,
+    to: Recipient,
+    replies: Sequence[Reply],
+    *,
+    key: str,
+    kind: str,
+    now: datetime,
+) -> None:
+    """A command's answers to a person who is not in a chat with the bot just now (a draft
+    closed by the timer, an upload page's command), each under `key:N`: through `queue`."""
+    for index, reply in enumerate(replies):
+        await queue(
+            db, to, key=f"{key}:{index}", kind=kind, text=reply.text, choices=reply.choices, now=now
+        )

@@ -13,7 +13,7 @@ from handlers import router
 from handlers.context import Services
 from handlers.reporting import MAX_NOTE
 from handlers.upload_access import LinkTarget
-from schedules.outbox import queue
+from schedules.outbox import queue_replies
 from storage import uploads
 from storage.models import Contact, StoredFile
 from storage.staging import StagedFiles
@@ -110,13 +110,4 @@ async def tell(
 ) -> None:
     """What an upload's command answered, pushed to its person's chat through the outbox (in
     the caller's transaction): the page is not where they read the bot."""
-    for index, reply in enumerate(replies):
-        await queue(
-            db,
-            contact,
-            key=f"upload:{link_id}:{index}",
-            kind="upload",
-            text=reply.text,
-            choices=reply.choices,
-            now=now,
-        )
+    await queue_replies(db, contact, replies, key=f"upload:{link_id}", kind="upload", now=now)
