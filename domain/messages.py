@@ -38,6 +38,9 @@ class Incoming:
     # The channel keeps no journal of its own: record even a delivery that changed nothing,
     # so the network's retry of it is not answered twice (WeCom; Telegram has its journal).
     remember: bool = False
+    # The largest file this chat can be sent when no download link can be made (a channel's
+    # upload limit without BOT_PUBLIC_URL); None: any size arrives, as a file or a link.
+    file_limit: int | None = None
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,16 @@ class Target:
     locale: str
     zone: str
     per_sheet: int
+    scope_more: tuple[str, ...] = ()  # other subtrees in the scope
+    scope_without: tuple[str, ...] = ()  # subtrees left out of it
+
+    @property
+    def where(self) -> snap.Where:
+        if not self.scope_more and not self.scope_without:
+            return self.scope_path
+        # Lists, when read back from JSON.
+        paths = (self.scope_path, *self.scope_more)
+        return snap.Within(paths, tuple(self.scope_without))
 
 
 @dataclass
@@ -69,7 +79,7 @@ def render_long_sheets(jobs: list[Job], target: Target) -> Iterator[Written]:
     with snap.snapshot(target.db_path) as conn:
         for job in jobs:
             yield render_sheet(
-                conn, job.kind, target.plan_id, target.plan_year, target.scope_path, t,
+                conn, job.kind, target.plan_id, target.plan_year, target.where, t,
                 job.dest, target.per_sheet, job.max_sheets,
             )  # fmt: skip
 
@@ -133,7 +143,7 @@ def render_sheet(
     kind: str,
     plan_id: int,
     plan_year: int,
-    scope_path: str,
+    scope_path: snap.Where,
     t: Translator,
     dest: Path,
     per_sheet: int,
@@ -172,11 +182,13 @@ def audit_since(plan_year: int, t: Translator) -> datetime:
 
 
 def audit_of(
-    conn: sqlite3.Connection, plan_year: int, scope_path: str, t: Translator
+    conn: sqlite3.Connection, plan_year: int, scope_path: snap.Where, t: Translator
 ) -> Iterator[list[AuditRecord]]:
-    """This plan year's audit trail in scope; a province-wide export adds plan-wide entries."""
+    """This plan year's audit trail in scope; a province-wide export adds plan-wide entries
+    (as does the part of one that is the province's own)."""
     since = audit_since(plan_year, t)
-    return snap.audit_batches(conn, scope_path, with_unitless=scope_path == "/", since=since)
+    unitless = snap.covers_root(scope_path)
+    return snap.audit_batches(conn, scope_path, with_unitless=unitless, since=since)
 
 
 def main(argv: list[str]) -> None:

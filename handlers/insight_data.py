@@ -41,6 +41,15 @@ class Scope:
     path: str  # unit path prefix this output covers
     label: str  # how outputs name it: 全省, 郑州市…
     unit_id: int | None
+    more: tuple[str, ...] = ()  # other subtrees in it (regions sharing one file)
+    without: tuple[str, ...] = ()  # subtrees left out (sent in files of their own)
+
+    @property
+    def where(self) -> snap.Where:
+        """The units covered, as the snapshot queries take them."""
+        if not self.more and not self.without:
+            return self.path
+        return snap.Within((self.path, *self.more), self.without)
 
 
 def scope_of(ctx: Context) -> Scope:
@@ -76,7 +85,7 @@ def collect(
 def collect_from(
     conn: sqlite3.Connection,
     plan: Plan,
-    path: str,
+    path: snap.Where,
     now: datetime,
     due_soon_days: int,
     material_ids: set[int] | None = None,

@@ -12,6 +12,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -27,6 +28,33 @@ from domain.progress_rows import (
 )
 
 BATCH = 5000
+
+
+@dataclass(frozen=True)
+class Within:
+    """The units under any of `paths` but under none of `without`: a part of a scope sent on
+    its own (`/export` past a channel's file limit)."""
+
+    paths: tuple[str, ...]
+    without: tuple[str, ...] = ()
+
+
+Where = str | Within  # a path prefix, or a part of the tree as above
+
+
+def covers_root(where: Where) -> bool:
+    """Whether `where` starts at the top ("/"): plan-wide entries (no unit) belong to it."""
+    return "/" in where.paths if isinstance(where, Within) else where == "/"
+
+
+def _under(where: Where, column: str = "u.path") -> tuple[str, tuple[str, ...]]:
+    """The SQL condition for units in `where`, and its parameters."""
+    if isinstance(where, str):
+        return f"{column} LIKE ?", (where + "%",)
+    under = " OR ".join(f"{column} LIKE ?" for _ in where.paths)
+    left_out = "".join(f" AND {column} NOT LIKE ?" for _ in where.without)
+    params = (*(p + "%" for p in where.paths), *(w + "%" for w in where.without))
+    return f"(({under}){left_out})", params
 
 
 @contextmanager
@@ -51,12 +79,13 @@ def _day(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
-def units_under(conn: sqlite3.Connection, path: str) -> list[UnitRow]:
+def units_under(conn: sqlite3.Connection, path: Where) -> list[UnitRow]:
     """Units whose path starts with `path`, in tree order."""
+    under, params = _under(path, "path")
     rows = conn.execute(
         "SELECT id, code, name, short_name, kind, parent_id, region_id, path, sort FROM units"
-        " WHERE path LIKE ? ORDER BY sort, id",
-        (path + "%",),
+        f" WHERE {under} ORDER BY sort, id",
+        params,
     ).fetchall()
     return [UnitRow(r[0], r[1], r[2], r[3], UnitKind(r[4]), r[5], r[6], r[7], r[8]) for r in rows]
 
@@ -77,13 +106,14 @@ def materials(conn: sqlite3.Connection, plan_id: int) -> list[MaterialCol]:
     ]
 
 
-def cells(conn: sqlite3.Connection, plan_id: int, path: str) -> list[Cell]:
+def cells(conn: sqlite3.Connection, plan_id: int, path: Where) -> list[Cell]:
     """Every assignment of the plan for units under `path`."""
+    under, params = _under(path)
     cur = conn.execute(
         "SELECT a.unit_id, a.material_id, a.state, a.due_at, a.submitted_at, a.reported_count,"
         " a.na_reason FROM assignments a JOIN units u ON u.id = a.unit_id"
-        " WHERE a.plan_id = ? AND u.path LIKE ?",
-        (plan_id, path + "%"),
+        f" WHERE a.plan_id = ? AND {under}",
+        (plan_id, *params),
     )
     states = {s.value: s for s in AssignmentState}
     due: dict[str, datetime] = {}  # a plan has a handful of distinct deadlines
@@ -107,7 +137,7 @@ def cells(conn: sqlite3.Connection, plan_id: int, path: str) -> list[Cell]:
 def activity(
     conn: sqlite3.Connection,
     plan_id: int,
-    path: str,
+    path: Where,
     made: dict[int, tuple[int, int]] | None = None,
 ) -> dict[int, UnitActivity]:
     """Per unit: reports made (not withdrawn), reports returned, 签收 asked for and given.
@@ -117,12 +147,13 @@ def activity(
     units); a unit left out made none."""
     if made is None:
         made = {}
+        under, params = _under(path)
         for unit_id, reports, returned in conn.execute(
             "SELECT a.unit_id, SUM(r.status != 'withdrawn'), SUM(r.status = 'returned')"
             " FROM reports r JOIN assignments a ON a.id = r.assignment_id"
-            " JOIN units u ON u.id = a.unit_id WHERE a.plan_id = ? AND u.path LIKE ?"
+            f" JOIN units u ON u.id = a.unit_id WHERE a.plan_id = ? AND {under}"
             " GROUP BY a.unit_id",
-            (plan_id, path + "%"),
+            (plan_id, *params),
         ):
             made[unit_id] = (reports or 0, returned or 0)
     acks = _acks(conn, plan_id, path)
@@ -137,14 +168,15 @@ def activity(
     }
 
 
-def _acks(conn: sqlite3.Connection, plan_id: int, path: str) -> dict[int, tuple[int, int]]:
+def _acks(conn: sqlite3.Connection, plan_id: int, path: Where) -> dict[int, tuple[int, int]]:
     """unit → (materials announced for 签收, of which acknowledged); empty before any notice."""
+    under, params = _under(path)
     try:
         rows = conn.execute(
             "SELECT k.unit_id, COUNT(*), COUNT(k.acked_at) FROM acks k"
             " JOIN materials m ON m.id = k.material_id JOIN units u ON u.id = k.unit_id"
-            " WHERE m.plan_id = ? AND u.path LIKE ? GROUP BY k.unit_id",
-            (plan_id, path + "%"),
+            f" WHERE m.plan_id = ? AND {under} GROUP BY k.unit_id",
+            (plan_id, *params),
         ).fetchall()
     except sqlite3.OperationalError:  # a store from before 签收 was introduced
         return {}
@@ -175,20 +207,21 @@ def _attachment_names(conn: sqlite3.Connection) -> Iterator[tuple[int, str]]:
         yield current, "; ".join(names)
 
 
-def report_batches(conn: sqlite3.Connection, plan_id: int, path: str) -> Iterator[ReportBatch]:
+def report_batches(conn: sqlite3.Connection, plan_id: int, path: Where) -> Iterator[ReportBatch]:
     """Every report of units under `path`, oldest first, as stored (instants stay UTC text,
     people are contact ids: `contact_labels` names them), a few thousand at a time, each
     batch with the "; "-joined names of its reports' attachments by report id. The export
     renders these without an object or even a tuple of its own per report."""
     files = _attachment_names(conn)
+    under, params = _under(path)
     # Walking reports in id order (CROSS JOIN keeps them the outer loop) needs no sort, and
     # lets the attachment names, also in report order, be merged in rather than looked up.
     cur = conn.execute(
         "SELECT r.id, a.unit_id, a.material_id, r.submitted_at, r.contact_id, r.count, r.note,"
         " r.status, r.reviewer_id, r.reviewed_at, r.return_reason"
         " FROM reports r CROSS JOIN assignments a ON a.id = r.assignment_id"
-        " JOIN units u ON u.id = a.unit_id WHERE a.plan_id = ? AND u.path LIKE ? ORDER BY r.id",
-        (plan_id, path + "%"),
+        f" JOIN units u ON u.id = a.unit_id WHERE a.plan_id = ? AND {under} ORDER BY r.id",
+        (plan_id, *params),
     )
     pending = next(files, None)
     while batch := cur.fetchmany(BATCH):
@@ -201,7 +234,7 @@ def report_batches(conn: sqlite3.Connection, plan_id: int, path: str) -> Iterato
 
 
 def audit_batches(
-    conn: sqlite3.Connection, path: str, with_unitless: bool, since: datetime
+    conn: sqlite3.Connection, path: Where, with_unitless: bool, since: datetime
 ) -> Iterator[list[AuditRecord]]:
     """The audit trail since `since` of units under `path` (and plan-wide entries if asked),
     in order, as stored: (at as UTC text, unit id, actor's contact id, action, subject,
@@ -210,11 +243,12 @@ def audit_batches(
     # sheet process, which needs neither.
     from storage.db import to_db
 
+    under, params = _under(path)
     cur = conn.execute(
         "SELECT au.at, au.unit_id, au.actor_id, au.action, au.subject, au.detail FROM audit au"
         " LEFT JOIN units u ON u.id = au.unit_id"
-        " WHERE au.at >= ? AND (u.path LIKE ? OR (au.unit_id IS NULL AND ?)) ORDER BY au.id",
-        (to_db(since), path + "%", int(with_unitless)),
+        f" WHERE au.at >= ? AND ({under} OR (au.unit_id IS NULL AND ?)) ORDER BY au.id",
+        (to_db(since), *params, int(with_unitless)),
     )
     while batch := cur.fetchmany(BATCH):
         yield batch
@@ -260,12 +294,13 @@ def report_count(conn: sqlite3.Connection, plan_id: int) -> int:
     return int(row[0]) if row else 0
 
 
-def report_count_under(conn: sqlite3.Connection, plan_id: int, path: str) -> int:
+def report_count_under(conn: sqlite3.Connection, plan_id: int, path: Where) -> int:
     """How many reports units under `path` filed for the plan."""
+    under, params = _under(path)
     row = conn.execute(
         "SELECT COUNT(*) FROM reports r JOIN assignments a ON a.id = r.assignment_id"
-        " JOIN units u ON u.id = a.unit_id WHERE a.plan_id = ? AND u.path LIKE ?",
-        (plan_id, path + "%"),
+        f" JOIN units u ON u.id = a.unit_id WHERE a.plan_id = ? AND {under}",
+        (plan_id, *params),
     ).fetchone()
     return int(row[0]) if row else 0
 
@@ -276,13 +311,14 @@ def audit_last_id(conn: sqlite3.Connection) -> int:
     return int(row[0]) if row and row[0] is not None else 0
 
 
-def audit_count(conn: sqlite3.Connection, path: str, with_unitless: bool, since: datetime) -> int:
+def audit_count(conn: sqlite3.Connection, path: Where, with_unitless: bool, since: datetime) -> int:
     """How many rows `audit_batches` gives for the same arguments."""
     from storage.db import to_db
 
+    under, params = _under(path)
     row = conn.execute(
         "SELECT COUNT(*) FROM audit au LEFT JOIN units u ON u.id = au.unit_id"
-        " WHERE au.at >= ? AND (u.path LIKE ? OR (au.unit_id IS NULL AND ?))",
-        (to_db(since), path + "%", int(with_unitless)),
+        f" WHERE au.at >= ? AND ({under} OR (au.unit_id IS NULL AND ?))",
+        (to_db(since), *params, int(with_unitless)),
     ).fetchone()
     return int(row[0]) if row else 0

@@ -4,6 +4,7 @@ signed download link when BOT_PUBLIC_URL is set, and is explained when it is not
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import socket
 from pathlib import Path
@@ -23,6 +24,12 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def units_in(content: bytes) -> list[str]:
+    """The units of a workbook's progress sheet, above its totals."""
+    rows = load_workbook(io.BytesIO(content))["进度"].iter_rows(min_row=2, values_only=True)
+    return list(itertools.takewhile(bool, (row[0] for row in rows)))
 
 
 def newest_export(tg: TelegramBot) -> Path:
@@ -69,5 +76,25 @@ async def test_without_a_public_url_the_reply_says_why_the_file_did_not_come(
     answer = texts(await tg.say(tg.admin, "/export"))
     assert fake.calls_to("sendDocument") == []
     assert "超过 Telegram 机器人" in answer and "BOT_PUBLIC_URL" in answer
-    assert "各市账号分别导出" in answer
+    assert "/export 市名" in answer  # the way to a smaller file
     assert LINK.search(answer) is None
+
+
+async def test_without_a_public_url_an_export_over_the_limit_comes_one_region_a_file(
+    tg: TelegramBot, fake: FakeTelegram
+) -> None:
+    await tg.say(tg.admin, "/export")
+    (first,) = fake.calls_to("sendDocument")
+    whole = newest_export(tg).stat().st_size
+    tg.channel.big_files.limit = whole - 1  # the whole workbook is over it, a city's is not
+    answer = texts(await tg.say(tg.admin, "/export"))
+    sent = fake.calls_to("sendDocument")[1:]
+    names = [call.uploads["document"][0] for call in sent]
+    # The province's own, and its 28 children two by two (a reply takes 20 files at most).
+    assert len(names) == 15 and len(set(names)) == 15, names
+    assert names[0].startswith("进度导出-省局本级-") and "-郑州市等2个地区-" in names[1]
+    assert "已按地区分为 15 个文件发送" in answer and "超过 Telegram 机器人" not in answer
+    parts = [units_in(call.uploads["document"][1]) for call in sent]
+    everyone = units_in(first.uploads["document"][1])
+    assert len(everyone) == 29 and sorted(u for p in parts for u in p) == sorted(everyone)
+    assert all(len(call.uploads["document"][1]) < whole for call in sent)

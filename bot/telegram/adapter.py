@@ -302,6 +302,7 @@ class TelegramChannel:
         self._changed()
 
     async def _handle(self, inbound: Inbound) -> None:
+        inbound = self.big_files.with_limit(inbound)
         too_big = self.files.too_big(list(inbound.attachments))
         async with self._slots:
             if too_big and self.files.limit is not None:

@@ -10,6 +10,7 @@ import dataclasses
 from pathlib import Path
 
 from bot.downloads import Downloads
+from bot.telegram.inbound import Inbound
 from domain.channels import TELEGRAM
 from domain.messages import OutgoingFile, Reply
 from handlers import router
@@ -34,6 +35,14 @@ class BigFiles:
         self.services = services
         self.downloads = downloads
         self.limit = limit
+
+    def with_limit(self, inbound: Inbound) -> Inbound:
+        """The message told the largest file its chat can be sent, where no link can be made
+        (`/export` then sends its workbook one region a file)."""
+        if self.services.settings.public_url:
+            return inbound
+        incoming = dataclasses.replace(inbound.incoming, file_limit=self.limit)
+        return dataclasses.replace(inbound, incoming=incoming)
 
     async def fit(self, chat_ref: str, reply: Reply) -> Reply:
         sizes = [await asyncio.to_thread(_size, f) for f in reply.files]

@@ -13,6 +13,7 @@ from bot.wecom.batch import CHANNEL, ReportWindow, starts_report
 from bot.wecom.directory import Directory
 from bot.wecom.journal import Journal
 from bot.wecom.mapping import Inbound, replace_name
+from bot.wecom.member import FILE_MAX
 from domain.messages import Incoming, Reply
 from handlers import greeting, router
 from handlers.context import Services
@@ -178,6 +179,7 @@ class Inbox:
             message_key=m.key,
             via_choice=via_choice,
             remember=True,
+            file_limit=None if self.services.settings.public_url else FILE_MAX,
         )
 
     async def _dispatch(self, m: Inbound, text: str, via_choice: bool = False) -> None:
