@@ -11,6 +11,11 @@ own CPU time (user + kernel, all threads), so the server's work is not counted. 
   file200k  a 200 KB PDF captioned "/report X"
   file2m    a 2 MB PDF captioned "/report X"
 
+--decompose adds two runs of the bot with its request left out ("canned": the same channel
+answering each message with its own text; "one-trip": the same after one trip to the database
+thread), and prints the CPU of a bare round trip between two threads on this machine: together
+they show how much of the ratio is the channel, the trip and the request itself.
+
 The floors are python-telegram-bot's minimal echo bot on both transports: PTB's default
 (httpx) and the project's aiohttp one (bot/telegram/transport.py, what the bot uses). The
 echo replies to each message with its text (answers and edits a tapped message), and for
@@ -27,11 +32,13 @@ import argparse
 import asyncio
 import json
 import os
+import queue
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -53,6 +60,11 @@ from tests.support import local  # noqa: E402
 EXTRA_UNITS = 280  # synthetic counties, so every report has a material to go to
 NOW = "2016-05-20T09:00"
 KINDS = ("bot", "echo-httpx", "echo-aiohttp")
+# With --decompose: the bot's own channel with the request left out, to show what the ratio is
+# made of. "canned" answers each message with its own text without the router (PTB, the
+# aiohttp transport, the journal, lanes and sending); "one-trip" does the same after one
+# carried `SELECT 1`, the trip to the database thread every real request makes.
+PARTS = ("bot-canned", "bot-one-trip")
 # Updates per round at --scale 1 (an album is three updates).
 WORKLOADS = {"text": 2000, "taps": 1500, "albums": 600, "file200k": 400, "file2m": 60}
 GOALS = {"text": 1.5, "taps": 1.5, "file200k": 2.0}  # issue 18's goals, against echo-aiohttp
@@ -200,7 +212,7 @@ async def run_once(
 ) -> dict[str, Any]:
     data = tmp / f"{kind}-data"
     shutil.rmtree(data, ignore_errors=True)
-    if kind == "bot":
+    if kind.startswith("bot"):
         shutil.copytree(template, data)
     async with FakeTelegram() as fake:
         count = build(fake, outstanding, workload, total)
@@ -220,7 +232,8 @@ def _mmm(values: list[float], fmt: Callable[[float], str]) -> str:
     return "/".join(fmt(v) for v in (min(values), statistics.median(values), max(values)))
 
 
-async def orchestrate(workloads: list[str], rounds: int, scale: float) -> None:
+async def orchestrate(workloads: list[str], rounds: int, scale: float, decompose: bool) -> None:
+    kinds = KINDS + PARTS if decompose else KINDS
     with tempfile.TemporaryDirectory() as tmp:
         template = Path(tmp) / "template"
         outstanding = await prepare(template)
@@ -232,16 +245,43 @@ async def orchestrate(workloads: list[str], rounds: int, scale: float) -> None:
         )
         for workload in workloads:
             total = max(3, int(WORKLOADS[workload] * scale))
-            runs: dict[str, list[dict[str, Any]]] = {k: [] for k in KINDS}
+            runs: dict[str, list[dict[str, Any]]] = {k: [] for k in kinds}
             loads: list[float] = []
             for n in range(rounds):
-                order = KINDS[n % 3 :] + KINDS[: n % 3]  # nobody always first
+                shift = n % len(kinds)
+                order = kinds[shift:] + kinds[:shift]  # nobody always first
                 loads.append(_load())
                 for kind in order:
                     done = await run_once(kind, workload, template, Path(tmp), outstanding, total)
                     runs[kind].append(done)
                 loads.append(_load())
             report(workload, runs, loads)
+        if decompose:
+            trip = [thread_round_trip() for _ in range(rounds)]
+            print(
+                "\nA bare round trip between two threads (queue there, queue back), CPU of both:"
+                f" {_mmm(trip, lambda v: f'{v:.0f}')} µs"
+            )
+
+
+def thread_round_trip(trips: int = 20_000) -> float:
+    """Microseconds of CPU (user + kernel) one thread wake-up there and back costs here."""
+    there: queue.SimpleQueue[int] = queue.SimpleQueue()
+    back: queue.SimpleQueue[int] = queue.SimpleQueue()
+
+    def echo() -> None:
+        for _ in range(trips):
+            back.put(there.get())
+
+    thread = threading.Thread(target=echo)
+    thread.start()
+    start = _clocks()
+    for n in range(trips):
+        there.put(n)
+        back.get()
+    spent = _since(start)["cpu"]
+    thread.join()
+    return spent / trips * 1e6
 
 
 def report(workload: str, runs: dict[str, list[dict[str, Any]]], loads: list[float]) -> None:
@@ -256,6 +296,13 @@ def report(workload: str, runs: dict[str, list[dict[str, Any]]], loads: list[flo
     )
     for kind in KINDS:
         print(f"  {kind:13} {_mmm(per[kind], lambda v: f'{v:.3f}')} ms per update")
+    for kind in PARTS:
+        if kind in per:
+            ratios = [b / e for b, e in zip(per[kind], per["echo-aiohttp"], strict=True)]
+            print(
+                f"  {kind:13} {_mmm(per[kind], lambda v: f'{v:.3f}')} ms per update,"
+                f" {_mmm(ratios, lambda v: f'{v:.2f}×')} echo-aiohttp"
+            )
     threads = [(r["cpu"] - r["loop"]) / r["cpu"] for r in bot]
     kernel = [r["sys"] / r["cpu"] for r in bot]
     trips = [r["trips"] / r["updates"] for r in bot]
@@ -284,6 +331,26 @@ def _clocks() -> tuple[float, float, float]:
 def _since(start: tuple[float, float, float]) -> dict[str, float]:
     user, system, wall = (now - then for now, then in zip(_clocks(), start, strict=True))
     return {"cpu": user + system, "sys": system, "wall": wall}
+
+
+def leave_out_request(part: str) -> None:
+    """Answer each message with its own text instead of routing it (see PARTS)."""
+    from domain.messages import Incoming, Reply
+    from handlers import router
+    from handlers.context import Services
+    from storage.db import fetch_all
+
+    async def one_trip(app: Services) -> None:
+        async with app.store.read() as db:
+            await fetch_all(db, "SELECT 1")
+
+    async def route(app: Services, msg: Incoming) -> router.Outcome:
+        if part == "bot-one-trip":
+            await app.store.carry(one_trip(app))
+        t = app.translator_for(None, msg.language)
+        return router.Outcome([Reply(msg.text or "ok")], t)
+
+    router.route = route
 
 
 async def child_bot(url: str, data: Path, total: int) -> dict[str, float]:
@@ -378,7 +445,8 @@ def main() -> None:
     parser.add_argument("--workloads", default=",".join(WORKLOADS), help="comma-separated")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--scale", type=float, default=1.0, help="× the updates per workload")
-    parser.add_argument("--child", choices=KINDS)
+    parser.add_argument("--decompose", action="store_true", help="also the bot's parts (PARTS)")
+    parser.add_argument("--child", choices=KINDS + PARTS)
     parser.add_argument("--url")
     parser.add_argument("--data", type=Path)
     parser.add_argument("--updates", type=int)
@@ -407,7 +475,9 @@ def main() -> None:
         stats.add(on_db_threads)
         stats.dump_stats(os.environ["BENCH_PROFILE"])
         print(json.dumps(result))
-    elif args.child == "bot":
+    elif args.child is not None and args.child.startswith("bot"):
+        if args.child in PARTS:
+            leave_out_request(args.child)
         print(json.dumps(asyncio.run(child_bot(args.url, args.data, args.updates))))
     elif args.child is not None:
         transport = args.child.removeprefix("echo-")
@@ -417,7 +487,7 @@ def main() -> None:
         unknown = set(workloads) - set(WORKLOADS)
         if unknown:
             parser.error(f"unknown workloads: {', '.join(sorted(unknown))}")
-        asyncio.run(orchestrate(workloads, args.rounds, args.scale))
+        asyncio.run(orchestrate(workloads, args.rounds, args.scale, args.decompose))
 
 
 if __name__ == "__main__":
