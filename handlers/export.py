@@ -5,7 +5,6 @@ download link can be made), one workbook per region goes instead (`export_region
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -127,20 +126,6 @@ def _nth(counts: Callable[[], list[int]], k: int) -> int:
     return found[k] if k < len(found) else 0
 
 
-def build_sized(
-    db_path: Path,
-    plan: Plan,
-    scope: Scope,
-    now: datetime,
-    due_soon_days: int,
-    t: Translator,
-    out: Path,
-) -> tuple[ExportSummary, int]:
-    """`build_export`, and the size of the file written."""
-    summary = build_export(db_path, plan, scope, now, due_soon_days, t, out)
-    return summary, os.path.getsize(out)
-
-
 def _discard(paths: list[Path]) -> None:
     for path in paths:
         path.unlink(missing_ok=True)
@@ -156,9 +141,10 @@ async def export(ctx: Context, args: str) -> Reply:
         scope = Scope(unit.path, unit.label, unit.id)
     settings = ctx.app.settings
     out = output_path(settings, "export", ".xlsx", ctx.now)
-    summary, size = await heavy(
-        build_sized, settings.db_path, plan, scope, ctx.now, settings.due_soon_days, ctx.t, out
+    summary = await heavy(
+        build_export, settings.db_path, plan, scope, ctx.now, settings.due_soon_days, ctx.t, out
     )
+    size = summary.size
     text = ctx.t(
         "insight.export_done",
         scope=scope.label,
@@ -180,12 +166,12 @@ async def export(ctx: Context, args: str) -> Reply:
         for part in parts:
             part_out = output_path(settings, "export", ".xlsx", ctx.now)
             found = await heavy(
-                build_sized, settings.db_path, plan, part, ctx.now, settings.due_soon_days,
+                build_export, settings.db_path, plan, part, ctx.now, settings.due_soon_days,
                 ctx.t, part_out,
             )  # fmt: skip
-            built.append(found[0])
+            built.append(found)
             files.append(_file(ctx, part, part_out))
-            over += found[1] > limit
+            over += found.size > limit
     except BaseException:
         await hops.in_thread(_discard, [Path(f.path) for f in files])
         raise

@@ -66,6 +66,7 @@ class ExportSummary:
     overdue: int
     report_sheets: int = 1
     audit_sheets: int = 1
+    size: int = 0  # bytes of the workbook written
 
 
 def _lay_out(
@@ -219,4 +220,5 @@ def write_export(data: ExportData, t: Translator, out: Path) -> ExportSummary:
         overdue=next(s.written for s in sheets if s.title == t("insight.sheet_overdue")),
         report_sheets=len(report_titles),
         audit_sheets=len(audit_titles),
+        size=out.stat().st_size,
     )
